@@ -1,0 +1,35 @@
+// The one error type of provlock: every failure that reaches the user carries
+// the exit code of SPEC §10 and a message that names the value or file at fault.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace provlock {
+
+// Exit codes of SPEC §10. Values are part of the contract.
+enum class Exit : int {
+  ok = 0,
+  deny = 1,
+  usage = 64,
+  data = 65,
+  no_device = 66,
+  cant_create = 73,
+  io = 74,
+  temp_fail = 75,
+  no_perm = 77,
+  config = 78,
+};
+
+// Thrown by every layer; only main() turns it into "provlock: <what>" on stderr
+// and the exit code.
+class Error : public std::runtime_error {
+ public:
+  Error(Exit code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  Exit code() const noexcept { return code_; }
+
+ private:
+  Exit code_;
+};
+
+}  // namespace provlock

@@ -1,0 +1,23 @@
+// Points in time as SPEC §2 accepts and prints them. Times are whole seconds
+// since the Unix epoch (UTC); sub-second parts of input are dropped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace provlock {
+
+using UnixTime = std::int64_t;
+
+// Parses RFC 3339 ("2026-11-26T12:00:00Z", "2026-11-26t12:00:00.5+01:00",
+// "2026-11-26 12:00:00-05:30") or "@<unix seconds>" ("@1764158400", may be
+// negative). Throws Error(Exit::usage) naming the value on anything else,
+// including out-of-range fields (month 13, Feb 30, hour 24) and years outside
+// 0001..9999.
+UnixTime parse_time(std::string_view text);
+
+// RFC 3339 in UTC with a "Z" suffix and no fraction: "2026-11-26T12:00:00Z".
+std::string format_time(UnixTime t);
+
+}  // namespace provlock

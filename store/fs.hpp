@@ -1,0 +1,96 @@
+// The file primitives of the store. Everything is done relative to directory
+// file descriptors and never follows a symlink inside the store, so a link
+// planted in the store can neither redirect a read nor a write.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace provlock::store {
+
+// An owned file descriptor, closed on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(other.release()) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Mode bits of everything the store creates: group-writable files, and
+// setgid directories so that files inherit the store's group (www-data and
+// root share one store). The process umask is not consulted; modes are set
+// explicitly with fchmod.
+inline constexpr unsigned kFileMode = 0664;
+inline constexpr unsigned kDirMode = 02775;
+
+// Opens the store's top directory. The path itself may be or contain a
+// symlink (the operator chose it); with `create`, missing directories on the
+// path are created. Throws Error(Exit::cant_create) if it cannot be created,
+// Error(Exit::io) if it cannot be opened, naming the path.
+Fd open_root(const std::string& path, bool create);
+
+// Opens (and with `create`, creates) directory `name` (one component, no '/')
+// beneath `dirfd` with O_NOFOLLOW. Returns an invalid Fd if it does not exist
+// and `create` is false. Throws Error naming `display` (the path shown to the
+// user) if `name` is a symlink or not a directory (Exit::io) or cannot be
+// created (Exit::cant_create).
+Fd open_dir(int dirfd, const std::string& name, bool create, const std::string& display);
+
+// Reads the whole regular file `name` beneath `dirfd`. Returns nullopt if it
+// does not exist. Throws Error(Exit::io) naming `display` if it is a symlink,
+// not a regular file, larger than `max_bytes`, or cannot be read.
+std::optional<std::string> read_file(int dirfd, const std::string& name, const std::string& display,
+                                     std::size_t max_bytes = 1 << 20);
+
+// Whether a write must reach stable storage before it returns.
+enum class Durability { durable, relaxed };
+
+// Replaces `name` beneath `dirfd` with `content` atomically: readers see the
+// old file or the new one, never a mixture, and a crash at any instant leaves
+// one of the two. Writes a temporary file beside the target (see
+// is_temp_name), checks every byte was written, sets kFileMode, fsyncs it
+// (durable), renames it over `name`, then fsyncs the directory (durable). On
+// any failure the temporary file is removed, the old file is untouched, and
+// Error(Exit::io) (Exit::cant_create when the temporary file cannot be
+// created) names `display` and the system's reason (e.g. "No space left on
+// device").
+void write_file_atomic(int dirfd, const std::string& name, std::string_view content,
+                       Durability durability, const std::string& display);
+
+// Removes `name` beneath `dirfd` (no error if it is already gone), then
+// fsyncs the directory when durable. Throws Error(Exit::io) naming `display`.
+void remove_file(int dirfd, const std::string& name, Durability durability,
+                 const std::string& display);
+
+// Appends `line` (which must end in '\n') to `name` beneath `dirfd` with one
+// write(2) on an O_APPEND descriptor, creating the file with kFileMode if
+// needed; concurrent appenders never interleave within a line. Never follows
+// a symlink. fdatasync when durable. Throws Error(Exit::io) naming `display`.
+void append_line(int dirfd, const std::string& name, std::string_view line, Durability durability,
+                 const std::string& display);
+
+// Temporary files of write_file_atomic are named ".tmp.<name>.<pid>.<random>":
+// they start with a dot and end in neither ".json" nor ".jsonl", so no scan
+// ever mistakes one for a record. True for such names.
+bool is_temp_name(std::string_view name);
+
+// fsync a directory (or any descriptor). Throws Error(Exit::io) naming display.
+void sync_fd(int fd, const std::string& display);
+
+}  // namespace provlock::store

@@ -1,0 +1,38 @@
+// Record locks: one kernel lock per record, held while a record is read,
+// changed and written back.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "store/fs.hpp"
+
+namespace provlock::store {
+
+// An exclusive lock on one record key within one directory.
+//
+// The lock is an open-file-description (OFD) byte-range lock on the
+// directory's lock file ".lock" (created with kFileMode, never renamed or
+// removed), on the one byte at an offset derived from a 62-bit hash of `key`.
+// It is never taken on the record file itself, because rename replaces that
+// file and a lock on the replaced inode protects nothing. OFD locks are
+// released by the kernel when the process dies, are not shared with forked
+// children or other threads' descriptors, and are honoured by NFSv4 as POSIX
+// byte-range locks. Two keys whose hashes collide merely share a lock.
+//
+// Waits at most `timeout` (polling with a short, growing back-off), then
+// throws Error(Exit::temp_fail) naming `display`.
+class RecordLock {
+ public:
+  RecordLock(int dirfd, std::string_view key, std::chrono::milliseconds timeout,
+             const std::string& display);
+  RecordLock(RecordLock&&) noexcept = default;
+  RecordLock& operator=(RecordLock&&) noexcept = default;
+  ~RecordLock();  // unlocks
+
+ private:
+  Fd lock_file_;
+};
+
+}  // namespace provlock::store
