@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace provlock {
 
@@ -19,6 +20,7 @@ enum class Exit : int {
   temp_fail = 75,
   no_perm = 77,
   config = 78,
+  internal = 70,  // a bug: EX_SOFTWARE, outside the contract's table but never 0 or 1
 };
 
 // Thrown by every layer; only main() turns it into "provlock: <what>" on stderr
@@ -31,5 +33,10 @@ class Error : public std::runtime_error {
  private:
   Exit code_;
 };
+
+// The value as it appears between quotes in a message: control bytes are
+// escaped and long values cut, so the message stays one readable line whatever
+// was typed or sent. quoted("ab\n") is "'ab\x0a'".
+std::string quoted(std::string_view text);
 
 }  // namespace provlock

@@ -29,8 +29,9 @@ struct Ip {
 
 // Parses a dotted quad (exactly four decimal parts 0-255, no leading zeros
 // beyond a single "0") or any RFC 4291 text form of IPv6, including embedded
-// IPv4 in the last 32 bits. Zone ids ("%eth0"), brackets, whitespace and
-// anything else give nullopt.
+// IPv4 in the last 32 bits (itself a strict dotted quad) and "::" standing for
+// a single zero group. Zone ids ("%eth0"), brackets, whitespace and anything
+// else give nullopt.
 std::optional<Ip> try_parse_ip(std::string_view text);
 
 // As try_parse_ip, but throws Error(Exit::data) naming the value, e.g.
@@ -50,12 +51,14 @@ struct Prefix {
   auto operator<=>(const Prefix&) const = default;
 };
 
-// The prefix of `length` bits containing `ip` (length is clamped to the
-// family's width).
+// The prefix of `length` bits containing `ip` (length is clamped to
+// 0..the family's width).
 Prefix prefix_of(const Ip& ip, int length);
 
-// Parses "ADDR" (a full-length prefix) or "ADDR/LEN". Host bits past LEN are
-// cleared. A v4-mapped v6 address with a length takes length - 96. Throws
+// Parses "ADDR" (a full-length prefix) or "ADDR/LEN", LEN plain decimal with
+// no sign or leading zero. Host bits past LEN are cleared, not refused. A
+// v4-mapped v6 address with a length takes length - 96 (so LEN must be
+// 96..128) and becomes an IPv4 prefix. Throws
 // Error(Exit::data) naming the value on any error (bad address, bad or
 // out-of-range length).
 Prefix parse_prefix(std::string_view text);

@@ -13,11 +13,14 @@ using UnixTime = std::int64_t;
 // Parses RFC 3339 ("2026-11-26T12:00:00Z", "2026-11-26t12:00:00.5+01:00",
 // "2026-11-26 12:00:00-05:30") or "@<unix seconds>" ("@1764158400", may be
 // negative). Throws Error(Exit::usage) naming the value on anything else,
-// including out-of-range fields (month 13, Feb 30, hour 24) and years outside
-// 0001..9999.
+// including out-of-range fields (month 13, Feb 30, hour 24, second 60: a leap
+// second has no Unix time), offsets beyond +-23:59, years outside 0001..9999,
+// and "@" values outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z.
 UnixTime parse_time(std::string_view text);
 
 // RFC 3339 in UTC with a "Z" suffix and no fraction: "2026-11-26T12:00:00Z".
+// Defined for every value; one outside the years 0000..9999 (never a parsed
+// time) prints with a sign or more year digits rather than wrapping.
 std::string format_time(UnixTime t);
 
 }  // namespace provlock

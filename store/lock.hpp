@@ -17,12 +17,20 @@ namespace provlock::store {
 // removed), on the one byte at an offset derived from a 62-bit hash of `key`.
 // It is never taken on the record file itself, because rename replaces that
 // file and a lock on the replaced inode protects nothing. OFD locks are
-// released by the kernel when the process dies, are not shared with forked
-// children or other threads' descriptors, and are honoured by NFSv4 as POSIX
-// byte-range locks. Two keys whose hashes collide merely share a lock.
+// released by the kernel when the process dies, and are honoured by NFSv4 as
+// POSIX byte-range locks. Two keys whose hashes collide merely share a lock.
 //
-// Waits at most `timeout` (polling with a short, growing back-off), then
-// throws Error(Exit::temp_fail) naming `display`.
+// Each RecordLock opens ".lock" anew, so two RecordLocks conflict even within
+// one process (or thread): never take a second lock on a key whose lock the
+// process already holds, it would wait out its timeout. A child forked while
+// a lock is held shares the open file description and so keeps the lock
+// until it exits or execs (the descriptor is close-on-exec); fork while
+// holding a lock only to exec.
+//
+// Waits at most `timeout` (polling with a short, growing, jittered
+// back-off), then throws Error(Exit::temp_fail) naming `display`. Failing to
+// create the lock file throws Error(Exit::cant_create), any other failure
+// Error(Exit::io).
 class RecordLock {
  public:
   RecordLock(int dirfd, std::string_view key, std::chrono::milliseconds timeout,

@@ -1,0 +1,42 @@
+// provlock remove MAC...
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "store/records_io.hpp"
+
+namespace provlock::cli {
+
+Runner setup_remove(CLI::App& sub) {
+  auto macs_arg = std::make_shared<std::vector<std::string>>();
+  sub.add_option("MAC", *macs_arg, "MAC addresses; - reads them from stdin, one a line")->required();
+  return [macs_arg](Context& ctx) {
+    std::vector<std::string> missing;
+    for (const Mac& mac : read_macs(*macs_arg)) {
+      bool removed = false;
+      store::update_record<Device>(*ctx.store, mac.str(), [&](std::optional<Device>& d) {
+        if (!d) return store::Write::none;
+        d.reset();
+        removed = true;
+        return store::Write::durable;
+      });
+      if (!removed) {
+        missing.push_back(mac.str());
+        continue;
+      }
+      journal(ctx, {{"command", "remove"}, {"mac", mac.str()}});
+      if (ctx.json)
+        print_json({{"mac", mac.str()}, {"result", "removed"}});
+      else
+        std::cout << mac.str() << " removed\n";
+    }
+    if (!missing.empty()) {
+      std::string list;
+      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+      throw Error(Exit::no_device, "no such device: " + list);
+    }
+    return 0;
+  };
+}
+
+}  // namespace provlock::cli

@@ -1,0 +1,30 @@
+// The command table: every subcommand is one row, one file (cmd_<name>.cpp)
+// with a setup_<name> that declares its flags and returns the function that
+// runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "cli/context.hpp"
+
+namespace provlock::cli {
+
+// Runs a parsed command; returns the exit code.
+using Runner = std::function<int(Context&)>;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  Runner (*setup)(CLI::App& sub);
+};
+
+Runner setup_add(CLI::App& sub);
+Runner setup_remove(CLI::App& sub);
+Runner setup_show(CLI::App& sub);
+Runner setup_list(CLI::App& sub);
+Runner setup_check(CLI::App& sub);
+Runner setup_unlock(CLI::App& sub);
+Runner setup_log(CLI::App& sub);
+
+}  // namespace provlock::cli

@@ -1,0 +1,90 @@
+#include "cli/context.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <cstring>
+
+#include "lib/error.hpp"
+#include "store/file_store.hpp"
+
+namespace provlock::cli {
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string first_of(const std::string& a, const std::string& b) { return a.empty() ? b : a; }
+
+// Reads a config file; nullopt if it does not exist.
+std::optional<std::string> read_config_file(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw Error(Exit::config, "cannot read config file " + path + ": " + std::strerror(errno));
+  }
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      throw Error(Exit::config, "cannot read config file " + path + ": " + std::strerror(err));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > (1u << 20)) {
+      close(fd);
+      throw Error(Exit::config, "config file " + path + " is larger than 1 MiB");
+    }
+  }
+  close(fd);
+  return text;
+}
+
+store::Json who_am_i() {
+  uid_t uid = getuid();
+  std::string user = std::to_string(uid);
+  if (passwd* pw = getpwuid(uid)) user = pw->pw_name;
+  return store::Json{{"user", user}, {"uid", uid}};
+}
+
+}  // namespace
+
+Config load_config(const Globals& globals) {
+  std::string named = first_of(globals.config, env("PROVLOCK_CONFIG"));
+  std::string path = first_of(named, kDefaultConfigPath);
+  auto text = read_config_file(path);
+  if (!text) {
+    if (!named.empty()) throw Error(Exit::config, "config file " + path + " does not exist");
+    return Config{};
+  }
+  return parse_config(*text, path);
+}
+
+Context make_context(const Globals& globals) {
+  Context ctx;
+  ctx.config = load_config(globals);
+  ctx.json = globals.json;
+  std::string now = first_of(globals.now, env("PROVLOCK_NOW"));
+  ctx.now = now.empty() ? std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count()
+                        : parse_time(now);
+  std::string root = first_of(first_of(globals.store, env("PROVLOCK_STORE")), ctx.config.store.path);
+  ctx.store = std::make_unique<store::FileStore>(
+      root, std::chrono::milliseconds(ctx.config.store.lock_timeout_ms));
+  ctx.who = who_am_i();
+  return ctx;
+}
+
+}  // namespace provlock::cli

@@ -1,0 +1,43 @@
+// What every command runs with: the configuration, the store, `now` (read
+// once, here at the top, and handed down), and how to print.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "lib/config.hpp"
+#include "lib/timefmt.hpp"
+#include "store/store.hpp"
+
+namespace provlock::cli {
+
+// The global options, from flags or the environment.
+struct Globals {
+  std::string store;   // --store, PROVLOCK_STORE
+  std::string config;  // --config, PROVLOCK_CONFIG
+  std::string now;     // --now, PROVLOCK_NOW
+  bool json = false;   // --json
+};
+
+struct Context {
+  Config config;
+  UnixTime now = 0;
+  bool json = false;
+  std::unique_ptr<store::Store> store;
+  // Who is acting, for the journal: {"user","uid"}, or {"remote_addr"} in a
+  // CGI request.
+  store::Json who;
+};
+
+// Resolves flags over environment over config file over built-in defaults,
+// loads the config (a missing default config file means built-in defaults;
+// a missing file named by --config or PROVLOCK_CONFIG is an error, 78), reads
+// the clock unless --now/PROVLOCK_NOW gives the time, and opens the store
+// (lazily: nothing on disk is touched yet).
+Context make_context(const Globals& globals);
+
+// The configuration alone (for commands that need no store).
+Config load_config(const Globals& globals);
+
+}  // namespace provlock::cli

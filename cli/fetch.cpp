@@ -1,0 +1,113 @@
+#include "cli/fetch.hpp"
+
+#include "lib/bans.hpp"
+#include "store/records_io.hpp"
+
+namespace provlock::cli {
+
+namespace {
+
+using store::Write;
+
+// Steps that change who may fetch are written durably. Bookkeeping (last
+// seen, counters) is written durably as well for now; see provlock(1),
+// DURABILITY.
+Write how_to_write(const Decision&) { return Write::durable; }
+
+void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResult& out) {
+  const Prefix key = ban_key(fetch.ip, ctx.config);
+  auto address = store::load_record<AddressRecord>(*ctx.store, store::address_key(key));
+  const bool banned = address && address->banned_at(ctx.now);
+  out.unlock_alls = load_unlock_alls(ctx);
+
+  FetchRecords records;
+  records.ip_banned = banned;
+  records.unlock_alls = &out.unlock_alls;
+  std::optional<Window> window;
+  Decision decision;
+  if (!banned) window = store::load_record<Window>(*ctx.store, store::window_key(fetch.ip));
+  records.window = window ? &*window : nullptr;
+
+  if (banned) {
+    decision = decide(fetch, records, ctx.config, ctx.now);
+  } else if (dry_run) {
+    auto device = store::load_record<Device>(*ctx.store, fetch.mac.str());
+    records.device = device ? &*device : nullptr;
+    decision = decide(fetch, records, ctx.config, ctx.now);
+  } else {
+    store::update_record<Device>(*ctx.store, fetch.mac.str(), [&](std::optional<Device>& d) {
+      records.device = d ? &*d : nullptr;
+      decision = decide(fetch, records, ctx.config, ctx.now);
+      if (!decision.device) return Write::none;
+      d = decision.device;
+      return how_to_write(decision);
+    });
+  }
+  out.allow = decision.allow;
+  out.reason = decision.reason;
+  out.device = decision.device;
+  if (dry_run) return;
+
+  journal(ctx, {{"command", "check"},
+                {"mac", fetch.mac.str()},
+                {"ip", fetch.ip.str()},
+                {"decision", decision.allow ? "allow" : "deny"},
+                {"reason", decision.reason}});
+
+  if (!fetch_counts(fetch.ip, !decision.allow, ctx.config)) return;
+  UnixTime ban_until = 0;
+  store::update_record<AddressRecord>(
+      *ctx.store, store::address_key(key), [&](std::optional<AddressRecord>& a) {
+        if (!a) {
+          a = AddressRecord{};
+          a->prefix = key;
+        }
+        out.newly_banned = count_fetch(*a, ctx.config, ctx.now);
+        if (out.newly_banned) ban_until = *a->banned_until;
+        return Write::durable;
+      });
+  if (out.newly_banned)
+    journal(ctx, {{"command", "ban"},
+                  {"ip", key.str()},
+                  {"reason", "auto"},
+                  {"until", format_time(ban_until)}});
+}
+
+}  // namespace
+
+FetchResult judge_fetch(Context& ctx, const Fetch& fetch, bool dry_run) {
+  FetchResult out;
+  try {
+    decide_and_write(ctx, fetch, dry_run, out);
+  } catch (const Error& e) {
+    out = FetchResult{};
+    out.reason = "store-error";
+    out.store_error = e;
+  }
+  return out;
+}
+
+std::string decision_line(const FetchResult& r) {
+  return std::string(r.allow ? "allow " : "deny ") + r.reason;
+}
+
+View decision_view(const FetchResult& r, const Fetch& fetch, const Context& ctx) {
+  View v = {{"decision", r.allow ? "allow" : "deny"},
+            {"reason", r.reason},
+            {"mac", fetch.mac.str()},
+            {"ip", fetch.ip.str()},
+            {"state", nullptr},
+            {"bound_ip", nullptr}};
+  if (r.device) {
+    View d = device_view(*r.device, r.unlock_alls, ctx);
+    v["state"] = d["state"];
+    v["bound_ip"] = d["bound_ip"];
+    v["until"] = d["until"];
+  } else if (r.reason == "unknown-device") {
+    v["state"] = "unknown";
+  }
+  if (r.newly_banned) v["banned"] = true;
+  return v;
+}
+
+}  // namespace provlock::cli

@@ -1,0 +1,98 @@
+// provlock: argv -> a command; the one place that turns errors into
+// "provlock: <message>" and the exit codes of SPEC §10.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "lib/error.hpp"
+
+namespace provlock::cli {
+namespace {
+
+const Command kCommands[] = {
+    {"check", "Decide whether a device may fetch its configuration from an IP", setup_check},
+    {"add", "Register devices", setup_add},
+    {"remove", "Forget devices", setup_remove},
+    {"show", "Show one device", setup_show},
+    {"list", "List devices", setup_list},
+    {"unlock", "Let devices provision once more from any IP", setup_unlock},
+    {"log", "Show the journal", setup_log},
+};
+
+int fail(const std::string& message, Exit code) {
+  std::cout.flush();
+  std::cerr << "provlock: " << message << '\n';
+  return static_cast<int>(code);
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"provlock: lock phones to the address they were provisioned from", "provlock"};
+  app.set_version_flag("--version", std::string("provlock ") + PROVLOCK_VERSION);
+  app.require_subcommand(1, 1);
+  app.fallthrough();
+
+  Globals globals;
+  app.add_option("--store", globals.store, "Store directory (default /var/lib/provlock)")
+      ->type_name("DIR");
+  app.add_option("--config", globals.config, "Config file (default /etc/provlock/provlock.toml)")
+      ->type_name("FILE");
+  app.add_option("--now", globals.now, "Act as if it were this time (RFC 3339 or @unix)")
+      ->type_name("TIME");
+  app.add_flag("--json", globals.json, "Print JSON (JSON Lines for lists)");
+
+  std::vector<std::pair<CLI::App*, Runner>> runners;
+  for (const Command& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.summary);
+    runners.emplace_back(sub, c.setup(*sub));
+  }
+  std::string help_topic;
+  CLI::App* help = app.add_subcommand("help", "Show help for a command");
+  help->add_option("command", help_topic, "The command");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    // CLI11 says "A subcommand is required" for a misspelt command; name it.
+    std::vector<std::string> rest = app.remaining();
+    if (app.get_subcommands().empty() && !rest.empty() && rest.front()[0] != '-')
+      return fail("unknown command '" + rest.front() + "' (see provlock --help)", Exit::usage);
+    return fail(e.what(), Exit::usage);
+  }
+
+  if (help->parsed()) {
+    if (help_topic.empty()) {
+      std::cout << app.help();
+      return 0;
+    }
+    for (auto& [sub, runner] : runners)
+      if (sub->get_name() == help_topic) {
+        std::cout << sub->help();
+        return 0;
+      }
+    return fail("unknown command '" + help_topic + "'", Exit::usage);
+  }
+
+  for (auto& [sub, runner] : runners) {
+    if (!sub->parsed()) continue;
+    Context ctx = make_context(globals);
+    return runner(ctx);
+  }
+  return fail("no command given", Exit::usage);
+}
+
+}  // namespace
+}  // namespace provlock::cli
+
+int main(int argc, char** argv) {
+  using provlock::Error;
+  try {
+    return provlock::cli::run(argc, argv);
+  } catch (const Error& e) {
+    return provlock::cli::fail(e.what(), e.code());
+  } catch (const std::exception& e) {
+    return provlock::cli::fail(std::string("internal error: ") + e.what(), provlock::Exit::internal);
+  }
+}

@@ -1,0 +1,49 @@
+#include "lib/bans.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace provlock {
+
+Prefix ban_key(const Ip& ip, const Config& cfg) {
+  return prefix_of(ip, ip.is_v4() ? 32 : cfg.ban.ipv6_prefix);
+}
+
+bool fetch_counts(const Ip& ip, bool denied, const Config& cfg) {
+  if (!denied && !cfg.ban.count_all) return false;
+  return std::none_of(cfg.ban.ignore.begin(), cfg.ban.ignore.end(),
+                      [&](const Prefix& p) { return p.contains(ip); });
+}
+
+std::int64_t next_ban_length(const AddressRecord& rec, const Config& cfg) {
+  if (rec.times_banned == 0 || rec.last_ban_length <= 0) return cfg.ban.ban_time;
+  double next = static_cast<double>(rec.last_ban_length) * cfg.ban.factor;
+  if (next >= static_cast<double>(cfg.ban.max_ban_time)) return cfg.ban.max_ban_time;
+  return std::max<std::int64_t>(cfg.ban.ban_time, static_cast<std::int64_t>(std::llround(next)));
+}
+
+void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::optional<std::int64_t> length,
+                const char* reason) {
+  std::int64_t len = length ? *length : next_ban_length(rec, cfg);
+  rec.banned_since = now;
+  rec.banned_until = now + len;
+  rec.reason = reason;
+  rec.times_banned += 1;
+  rec.last_ban_length = len;
+  rec.last_activity = now;
+  rec.attempts.clear();
+}
+
+bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now) {
+  rec.last_activity = now;
+  if (rec.banned_at(now)) return false;  // already banned: nothing more to learn
+  std::erase_if(rec.attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time || t > now; });
+  rec.attempts.push_back(now);
+  const std::size_t cap = static_cast<std::size_t>(cfg.ban.max_attempts) + 1;
+  if (rec.attempts.size() > cap) rec.attempts.erase(rec.attempts.begin(), rec.attempts.end() - cap);
+  if (rec.attempts.size() <= static_cast<std::size_t>(cfg.ban.max_attempts)) return false;
+  impose_ban(rec, cfg, now, std::nullopt, "auto");
+  return true;
+}
+
+}  // namespace provlock

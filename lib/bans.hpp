@@ -1,0 +1,39 @@
+// Counting fetches per address and banning (SPEC §5).
+//
+// The window is an exact sliding window kept as a log of the last
+// ban.max_attempts + 1 counted fetch times: exact at its edges (a fetch
+// exactly ban.find_time after another no longer sees it), and bounded in space
+// whatever the request rate, because only the newest max_attempts + 1 times
+// can ever decide whether the limit is crossed.
+#pragma once
+
+#include <optional>
+
+#include "lib/config.hpp"
+#include "lib/records.hpp"
+
+namespace provlock {
+
+// The address or prefix an IP is counted and banned by: an IPv4 address
+// itself, an IPv6 address's /ban.ipv6_prefix.
+Prefix ban_key(const Ip& ip, const Config& cfg);
+
+// Whether a fetch from `ip` with this outcome is counted: never for an
+// address on ban.ignore; denied fetches only unless ban.count = "all".
+bool fetch_counts(const Ip& ip, bool denied, const Config& cfg);
+
+// Records one counted fetch at `now`. Returns true when this fetch crossed
+// the limit: the record is then banned (reason "auto") from the next request
+// on, for the escalated length.
+bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now);
+
+// Bans `rec` at `now` for `length` seconds, or, when `length` is nullopt, for
+// the escalated length: ban.ban_time the first time, then ban.factor times
+// the previous ban, at most ban.max_ban_time.
+void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::optional<std::int64_t> length,
+                const char* reason);
+
+// The escalated length of the next ban of `rec`.
+std::int64_t next_ban_length(const AddressRecord& rec, const Config& cfg);
+
+}  // namespace provlock

@@ -1,0 +1,185 @@
+#include "lib/config.hpp"
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <toml++/toml.h>
+
+#include "lib/duration.hpp"
+#include "lib/error.hpp"
+
+namespace provlock {
+namespace {
+
+// Carries the file name so that every complaint names key and file.
+class Reader {
+ public:
+  explicit Reader(const std::string& source) : source_(source) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
+    throw Error(Exit::config, source_ + ": " + key + ": " + why);
+  }
+
+  std::int64_t integer(const toml::node& node, const std::string& key, std::int64_t lo,
+                       std::int64_t hi) const {
+    auto v = node.value_exact<std::int64_t>();
+    if (!v) fail(key, "expected an integer");
+    if (*v < lo || *v > hi)
+      fail(key, std::to_string(*v) + " is out of range (" + std::to_string(lo) + " to " +
+                    std::to_string(hi) + ")");
+    return *v;
+  }
+
+  std::string string(const toml::node& node, const std::string& key) const {
+    auto v = node.value_exact<std::string>();
+    if (!v) fail(key, "expected a string");
+    return *v;
+  }
+
+  std::int64_t duration(const toml::node& node, const std::string& key) const {
+    if (auto n = node.value_exact<std::int64_t>()) {
+      if (*n <= 0) fail(key, "a duration must be greater than zero");
+      return *n;
+    }
+    auto s = node.value_exact<std::string>();
+    if (!s) fail(key, "expected a duration such as \"7d\" or a number of seconds");
+    try {
+      return parse_duration(*s);
+    } catch (const Error& e) {
+      fail(key, e.what());
+    }
+  }
+
+  std::vector<std::string> strings(const toml::node& node, const std::string& key) const {
+    const toml::array* arr = node.as_array();
+    if (!arr) fail(key, "expected an array of strings");
+    std::vector<std::string> out;
+    for (const toml::node& item : *arr) out.push_back(string(item, key));
+    return out;
+  }
+
+ private:
+  const std::string& source_;
+};
+
+using Setter = std::function<void(const toml::node&, const std::string& key)>;
+
+// Applies the keys of one table through its setters; any other key is an error.
+void apply_table(const Reader& r, const toml::table& table, const std::string& prefix,
+                 const std::map<std::string, Setter>& setters) {
+  for (auto&& [k, node] : table) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    auto it = setters.find(std::string(k.str()));
+    if (it == setters.end()) r.fail(key, "unknown key");
+    it->second(node, key);
+  }
+}
+
+Setter table_of(const Reader& r, std::map<std::string, Setter> setters) {
+  return [&r, setters = std::move(setters)](const toml::node& node, const std::string& key) {
+    const toml::table* t = node.as_table();
+    if (!t) r.fail(key, "expected a table [" + key + "]");
+    apply_table(r, *t, key, setters);
+  };
+}
+
+}  // namespace
+
+Config parse_config(std::string_view text, const std::string& source) {
+  Config c;
+  Reader r(source);
+  toml::table doc;
+  try {
+    doc = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw Error(Exit::config, source + ":" + std::to_string(e.source().begin.line) + ": " +
+                                  std::string(e.description()));
+  }
+
+  auto duration_into = [&r](std::int64_t& out) {
+    return [&r, &out](const toml::node& n, const std::string& key) { out = r.duration(n, key); };
+  };
+  auto int_into = [&r](int& out, int lo, int hi) {
+    return [&r, &out, lo, hi](const toml::node& n, const std::string& key) {
+      out = static_cast<int>(r.integer(n, key, lo, hi));
+    };
+  };
+
+  Setter store_table = table_of(
+      r, {{"path", [&](const toml::node& n, const std::string& k) { c.store.path = r.string(n, k); }},
+          {"lock_timeout", [&](const toml::node& n, const std::string& k) {
+             std::int64_t s = r.duration(n, k);
+             if (s > 3600) r.fail(k, "must be at most 1h");
+             c.store.lock_timeout_ms = s * 1000;
+           }}});
+
+  std::map<std::string, Setter> top = {
+      {"store",
+       [&](const toml::node& n, const std::string& k) {
+         if (n.is_string())
+           c.store.path = r.string(n, k);
+         else
+           store_table(n, k);
+       }},
+      {"lock", table_of(r, {{"stale_after", duration_into(c.lock.stale_after)},
+                            {"unlock_for", duration_into(c.lock.unlock_for)},
+                            {"bind_prefix_v4", int_into(c.lock.bind_prefix_v4, 0, 32)},
+                            {"bind_prefix_v6", int_into(c.lock.bind_prefix_v6, 0, 128)}})},
+      {"ban",
+       table_of(r,
+                {{"max_attempts", int_into(c.ban.max_attempts, 1, 100000)},
+                 {"find_time", duration_into(c.ban.find_time)},
+                 {"ban_time", duration_into(c.ban.ban_time)},
+                 {"count",
+                  [&](const toml::node& n, const std::string& k) {
+                    std::string v = r.string(n, k);
+                    if (v != "denied" && v != "all")
+                      r.fail(k, "'" + v + "' is not one of \"denied\", \"all\"");
+                    c.ban.count_all = v == "all";
+                  }},
+                 {"factor",
+                  [&](const toml::node& n, const std::string& k) {
+                    std::optional<double> v = n.value<double>();
+                    if (!v || !(n.is_floating_point() || n.is_integer()))
+                      r.fail(k, "expected a number");
+                    if (!std::isfinite(*v) || *v < 1.0 || *v > 100.0)
+                      r.fail(k, "must be between 1 and 100");
+                    c.ban.factor = *v;
+                  }},
+                 {"max_ban_time", duration_into(c.ban.max_ban_time)},
+                 {"ipv6_prefix", int_into(c.ban.ipv6_prefix, 1, 128)},
+                 {"ignore",
+                  [&](const toml::node& n, const std::string& k) {
+                    c.ban.ignore.clear();
+                    for (const std::string& s : r.strings(n, k)) {
+                      try {
+                        c.ban.ignore.push_back(parse_prefix(s));
+                      } catch (const Error& e) {
+                        r.fail(k, e.what());
+                      }
+                    }
+                  }},
+                 {"self_unban_max", int_into(c.ban.self_unban_max, 0, 1000)}})},
+      {"suspicious", table_of(r, {{"max_foreign", int_into(c.suspicious.max_foreign, 1, 10000)},
+                                  {"within", duration_into(c.suspicious.within)}})},
+      {"journal", table_of(r, {{"keep_days", int_into(c.journal.keep_days, 1, 36500)}})},
+      {"cgi", table_of(r, {{"root", [&](const toml::node& n,
+                                        const std::string& k) { c.cgi.root = r.string(n, k); }},
+                           {"unban_path",
+                            [&](const toml::node& n, const std::string& k) {
+                              std::string v = r.string(n, k);
+                              if (v.empty() || v[0] != '/') r.fail(k, "must start with '/'");
+                              c.cgi.unban_path = v;
+                            }},
+                           {"public", [&](const toml::node& n, const std::string& k) {
+                              c.cgi.public_files = r.strings(n, k);
+                            }}})},
+  };
+  apply_table(r, doc, "", top);
+
+  if (c.ban.max_ban_time < c.ban.ban_time)
+    r.fail("ban.max_ban_time", "must not be shorter than ban.ban_time");
+  return c;
+}
+
+}  // namespace provlock

@@ -1,0 +1,72 @@
+// provlock's configuration (SPEC §8): every key, its built-in default, and
+// the parser of the TOML file. Reading the file is the caller's job; this
+// module only turns text into a Config.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/ip.hpp"
+
+namespace provlock {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/provlock/provlock.toml";
+inline constexpr const char* kDefaultStorePath = "/var/lib/provlock";
+
+struct Config {
+  struct Store {
+    std::string path = kDefaultStorePath;
+    std::int64_t lock_timeout_ms = 5000;
+  } store;
+
+  struct Lock {
+    std::int64_t stale_after = 7 * 86400;  // seconds
+    std::int64_t unlock_for = 7 * 86400;
+    int bind_prefix_v4 = 32;
+    int bind_prefix_v6 = 64;
+  } lock;
+
+  struct Ban {
+    int max_attempts = 20;
+    std::int64_t find_time = 3600;
+    std::int64_t ban_time = 3600;
+    bool count_all = false;  // ban.count = "all" (true) or "denied" (false)
+    double factor = 2.0;
+    std::int64_t max_ban_time = 7 * 86400;
+    int ipv6_prefix = 64;
+    std::vector<Prefix> ignore;
+    int self_unban_max = 3;
+  } ban;
+
+  struct Suspicious {
+    int max_foreign = 10;
+    std::int64_t within = 86400;
+  } suspicious;
+
+  struct Journal {
+    int keep_days = 90;
+  } journal;
+
+  struct Cgi {
+    std::string root = "/srv/provisioning";
+    std::string unban_path = "/unban-self";
+    // Shell-style patterns (fnmatch) of file names served without a check.
+    std::vector<std::string> public_files = {"000000000000*", "y0000000000??.cfg", "*.rom",
+                                             "*.bin",         "*.ld",             "*.img",
+                                             "*.zip",         "*.tar",            "*.sig"};
+  } cgi;
+};
+
+// Parses TOML `text` read from `source` (the file name, used in messages) on
+// top of the built-in defaults. Throws Error(Exit::config) naming the key and
+// the file for a syntax error, an unknown key or table, a value of the wrong
+// type, or a value out of range.
+//
+// `store` may be a string (the store path) or a table [store] with `path` and
+// `lock_timeout`. Durations are strings in SPEC §2 form ("7d") or positive
+// integers of seconds.
+Config parse_config(std::string_view text, const std::string& source);
+
+}  // namespace provlock

@@ -1,0 +1,104 @@
+#include "lib/policy.hpp"
+
+#include <algorithm>
+
+namespace provlock {
+namespace {
+
+// The fetch that binds a device: it (re)binds to `ip`, uses up every unlock in
+// force, and ends a security hold that a forced unlock let through. Foreign
+// attempts are forgotten when the binding moves: they were foreign to the old
+// address.
+void bind(Device& d, const Ip& ip, const UnlockAllSet* unlock_alls, UnixTime now) {
+  if (d.bound_ip != ip) d.foreign.clear();
+  d.bound_ip = ip;
+  d.bound_at = now;
+  if (!d.first_provisioned) d.first_provisioned = now;
+  d.unlock_until.reset();
+  if (unlock_alls) d.unlock_all_seen = std::max(d.unlock_all_seen, unlock_alls->last_id);
+  if (d.blocked) {
+    d.blocked = false;
+    d.blocked_at.reset();
+    d.foreign.clear();
+  }
+}
+
+// A foreign-IP fetch of a locked device: remembered within suspicious.within,
+// and more than suspicious.max_foreign of them block the device.
+bool note_foreign(Device& d, const Config& cfg, UnixTime now) {
+  std::erase_if(d.foreign, [&](UnixTime t) { return t <= now - cfg.suspicious.within || t > now; });
+  d.foreign.push_back(now);
+  const std::size_t cap = static_cast<std::size_t>(cfg.suspicious.max_foreign) + 1;
+  if (d.foreign.size() > cap) d.foreign.erase(d.foreign.begin(), d.foreign.end() - cap);
+  if (d.foreign.size() > static_cast<std::size_t>(cfg.suspicious.max_foreign) && !d.blocked) {
+    d.blocked = true;
+    d.blocked_at = now;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool same_binding(const Ip& bound, const Ip& ip, const Config& cfg) {
+  if (bound.family != ip.family) return false;
+  int len = bound.is_v4() ? cfg.lock.bind_prefix_v4 : cfg.lock.bind_prefix_v6;
+  return prefix_of(bound, len).contains(ip);
+}
+
+bool window_admits(const Window& w, const Device& d, UnixTime now) {
+  return w.opened <= now && now < w.until && (w.account.empty() || w.account == d.account);
+}
+
+Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, UnixTime now) {
+  Decision out;
+  if (rec.ip_banned) {
+    out.reason = "banned";
+    return out;
+  }
+  if (!rec.device) {
+    out.reason = "unknown-device";
+    return out;
+  }
+
+  Device d = *rec.device;
+  static const UnlockAllSet kNone;
+  const UnlockAllSet& unlock_alls = rec.unlock_alls ? *rec.unlock_alls : kNone;
+  const State state = state_of(d, unlock_alls, cfg, now);
+  auto allow = [&](const char* reason, bool binds) {
+    out.allow = true;
+    out.reason = reason;
+    if (binds) {
+      out.binding_changed = true;
+      bind(d, fetch.ip, &unlock_alls, now);
+    }
+  };
+
+  if (state == State::blocked) {
+    out.reason = "blocked";
+  } else if (rec.window && window_admits(*rec.window, d, now)) {
+    allow("window", true);
+  } else if (state == State::unlocked) {
+    allow(active_unlock(d, unlock_alls, now)->explicit_unlock ? "unlocked" : "unlock-all", true);
+  } else if (fetch.authenticated) {
+    bool moved = !d.bound_ip || *d.bound_ip != fetch.ip;
+    allow("authenticated", moved);
+  } else if (state == State::fresh) {
+    allow("first-provision", true);
+  } else if (state == State::stale) {
+    out.reason = "stale-registration";
+  } else if (same_binding(*d.bound_ip, fetch.ip, cfg)) {
+    allow("same-ip", false);
+  } else {
+    out.reason = "locked";
+    if (note_foreign(d, cfg, now)) out.binding_changed = true;
+  }
+
+  d.last_seen = now;
+  d.last_ip = fetch.ip;
+  ++(out.allow ? d.allowed : d.denied);
+  out.device = std::move(d);
+  return out;
+}
+
+}  // namespace provlock

@@ -1,0 +1,55 @@
+// The decision of SPEC §4: a pure function of the records that apply to a
+// fetch, the request, the configuration and `now`.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "lib/config.hpp"
+#include "lib/records.hpp"
+#include "lib/state.hpp"
+
+namespace provlock {
+
+// One fetch of a device's configuration.
+struct Fetch {
+  Mac mac;
+  Ip ip;
+  bool authenticated = false;  // the web server verified per-device credentials
+};
+
+// The records that bear on a fetch, loaded by the caller.
+struct FetchRecords {
+  bool ip_banned = false;
+  const Device* device = nullptr;        // nullptr: unknown MAC
+  const Window* window = nullptr;        // the window for this IP, if any
+  const UnlockAllSet* unlock_alls = nullptr;  // nullptr: none
+};
+
+struct Decision {
+  bool allow = false;
+  // Stable tokens: allow window|unlocked|unlock-all|authenticated|
+  // first-provision|same-ip; deny banned|unknown-device|blocked|
+  // stale-registration|locked (and store-error, which only the caller gives).
+  std::string reason;
+  // The device as the fetch leaves it (last seen, counters, binding, unlock
+  // used up, foreign attempts, block); nullopt when the fetch did not reach a
+  // device (banned, unknown).
+  std::optional<Device> device;
+  // True when the change alters who may fetch (a binding, a used unlock, a
+  // block): such a write must be durable.
+  bool binding_changed = false;
+};
+
+// SPEC §4 steps 1 to 10, first match wins. Does not count the fetch against
+// its IP: see count_fetch in bans.hpp.
+Decision decide(const Fetch& fetch, const FetchRecords& records, const Config& cfg, UnixTime now);
+
+// Whether `ip` falls within the device's binding (lock.bind_prefix_v4/_v6).
+bool same_binding(const Ip& bound, const Ip& ip, const Config& cfg);
+
+// Whether a window is open for the device at `now` (opened <= now < until,
+// account scope).
+bool window_admits(const Window& w, const Device& d, UnixTime now);
+
+}  // namespace provlock

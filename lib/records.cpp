@@ -1,0 +1,233 @@
+#include "lib/records.hpp"
+
+namespace provlock {
+namespace {
+
+using nlohmann::json;
+
+// Decoding is strict about types and the format version, lenient about
+// optional fields being absent (they read as unset).
+class Decoder {
+ public:
+  // Top-level records carry a format version; their nested objects do not.
+  Decoder(const json& j, const char* what, bool versioned = true) : j_(j) {
+    if (!j.is_object()) throw RecordError(std::string("not a JSON object (expected a ") + what + ")");
+    if (!versioned) return;
+    auto f = j.find("format");
+    if (f == j.end() || !f->is_number_integer()) throw RecordError("no \"format\" field");
+    int format = f->get<int>();
+    if (format != kRecordFormat)
+      throw RecordError("format " + std::to_string(format) + " is not " +
+                        std::to_string(kRecordFormat) +
+                        (format > kRecordFormat ? " (written by a newer provlock)" : ""));
+  }
+
+  const json& need(const char* key) const {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) throw RecordError(std::string("field \"") + key + "\" is missing");
+    return *it;
+  }
+  const json* maybe(const char* key) const {
+    auto it = j_.find(key);
+    return it == j_.end() || it->is_null() ? nullptr : &*it;
+  }
+
+  std::string str(const char* key, bool required = true) const {
+    const json* v = required ? &need(key) : maybe(key);
+    if (!v) return {};
+    if (!v->is_string()) bad(key, "a string");
+    return v->get<std::string>();
+  }
+  std::int64_t integer(const char* key) const {
+    const json& v = need(key);
+    if (!v.is_number_integer()) bad(key, "an integer");
+    return v.get<std::int64_t>();
+  }
+  std::uint64_t count(const char* key) const {
+    const json* v = maybe(key);
+    if (!v) return 0;
+    if (!v->is_number_unsigned()) bad(key, "a non-negative integer");
+    return v->get<std::uint64_t>();
+  }
+  bool flag(const char* key) const {
+    const json* v = maybe(key);
+    if (!v) return false;
+    if (!v->is_boolean()) bad(key, "true or false");
+    return v->get<bool>();
+  }
+  UnixTime time(const char* key) const { return parse_time_field(key, need(key)); }
+  std::optional<UnixTime> opt_time(const char* key) const {
+    const json* v = maybe(key);
+    if (!v) return std::nullopt;
+    return parse_time_field(key, *v);
+  }
+  std::optional<Ip> opt_ip(const char* key) const {
+    const json* v = maybe(key);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) bad(key, "an IP address");
+    auto ip = try_parse_ip(v->get<std::string>());
+    if (!ip) bad(key, "an IP address");
+    return ip;
+  }
+  std::vector<UnixTime> times(const char* key) const {
+    std::vector<UnixTime> out;
+    const json* v = maybe(key);
+    if (!v) return out;
+    if (!v->is_array()) bad(key, "an array of times");
+    for (const json& t : *v) out.push_back(parse_time_field(key, t));
+    return out;
+  }
+
+  [[noreturn]] void bad(const char* key, const char* expected) const {
+    throw RecordError(std::string("field \"") + key + "\" is not " + expected);
+  }
+
+ private:
+  UnixTime parse_time_field(const char* key, const json& v) const {
+    // Times are stored as RFC 3339 text so that an operator can read a record.
+    if (!v.is_string()) bad(key, "an RFC 3339 time");
+    try {
+      return parse_time(v.get<std::string>());
+    } catch (const std::exception&) {
+      bad(key, "an RFC 3339 time");
+    }
+  }
+
+  const json& j_;
+};
+
+json opt(const std::optional<UnixTime>& t) { return t ? json(format_time(*t)) : json(nullptr); }
+json opt(const std::optional<Ip>& ip) { return ip ? json(ip->str()) : json(nullptr); }
+json time_list(const std::vector<UnixTime>& ts) {
+  json a = json::array();
+  for (UnixTime t : ts) a.push_back(format_time(t));
+  return a;
+}
+
+}  // namespace
+
+json to_json(const Device& d) {
+  return json{{"format", kRecordFormat},
+              {"mac", d.mac.str()},
+              {"account", d.account},
+              {"label", d.label},
+              {"registered", format_time(d.registered)},
+              {"bound_ip", opt(d.bound_ip)},
+              {"bound_at", opt(d.bound_at)},
+              {"first_provisioned", opt(d.first_provisioned)},
+              {"unlock_until", opt(d.unlock_until)},
+              {"unlock_all_seen", d.unlock_all_seen},
+              {"blocked", d.blocked},
+              {"blocked_at", opt(d.blocked_at)},
+              {"foreign", time_list(d.foreign)},
+              {"last_seen", opt(d.last_seen)},
+              {"last_ip", opt(d.last_ip)},
+              {"allowed", d.allowed},
+              {"denied", d.denied}};
+}
+
+Device device_from_json(const json& j) {
+  Decoder in(j, "device record");
+  Device d;
+  auto mac = try_parse_mac(in.str("mac"));
+  if (!mac) in.bad("mac", "a MAC address");
+  d.mac = *mac;
+  d.account = in.str("account", false);
+  d.label = in.str("label", false);
+  d.registered = in.time("registered");
+  d.bound_ip = in.opt_ip("bound_ip");
+  d.bound_at = in.opt_time("bound_at");
+  d.first_provisioned = in.opt_time("first_provisioned");
+  d.unlock_until = in.opt_time("unlock_until");
+  d.unlock_all_seen = in.count("unlock_all_seen");
+  d.blocked = in.flag("blocked");
+  d.blocked_at = in.opt_time("blocked_at");
+  d.foreign = in.times("foreign");
+  d.last_seen = in.opt_time("last_seen");
+  d.last_ip = in.opt_ip("last_ip");
+  d.allowed = in.count("allowed");
+  d.denied = in.count("denied");
+  return d;
+}
+
+json to_json(const UnlockAllSet& s) {
+  json entries = json::array();
+  for (const UnlockAll& u : s.entries)
+    entries.push_back(json{{"id", u.id},
+                           {"at", format_time(u.at)},
+                           {"account", u.account},
+                           {"until", opt(u.until)}});
+  return json{{"format", kRecordFormat}, {"last_id", s.last_id}, {"entries", entries}};
+}
+
+UnlockAllSet unlock_alls_from_json(const json& j) {
+  Decoder in(j, "unlock-all record");
+  UnlockAllSet s;
+  s.last_id = in.count("last_id");
+  const json& entries = in.need("entries");
+  if (!entries.is_array()) in.bad("entries", "an array");
+  for (const json& e : entries) {
+    Decoder entry(e, "unlock-all entry", false);
+    UnlockAll u;
+    u.id = entry.count("id");
+    u.at = entry.time("at");
+    u.account = entry.str("account", false);
+    u.until = entry.opt_time("until");
+    s.entries.push_back(u);
+  }
+  return s;
+}
+
+json to_json(const Window& w) {
+  return json{{"format", kRecordFormat},
+              {"ip", w.ip.str()},
+              {"account", w.account},
+              {"opened", format_time(w.opened)},
+              {"until", format_time(w.until)}};
+}
+
+Window window_from_json(const json& j) {
+  Decoder in(j, "window record");
+  Window w;
+  auto ip = in.opt_ip("ip");
+  if (!ip) in.bad("ip", "an IP address");
+  w.ip = *ip;
+  w.account = in.str("account", false);
+  w.opened = in.time("opened");
+  w.until = in.time("until");
+  return w;
+}
+
+json to_json(const AddressRecord& a) {
+  return json{{"format", kRecordFormat},
+              {"prefix", a.prefix.str()},
+              {"attempts", time_list(a.attempts)},
+              {"banned_since", opt(a.banned_since)},
+              {"banned_until", opt(a.banned_until)},
+              {"reason", a.reason},
+              {"times_banned", a.times_banned},
+              {"last_ban_length", a.last_ban_length},
+              {"last_activity", format_time(a.last_activity)},
+              {"self_unbans", time_list(a.self_unbans)}};
+}
+
+AddressRecord address_from_json(const json& j) {
+  Decoder in(j, "address record");
+  AddressRecord a;
+  try {
+    a.prefix = parse_prefix(in.str("prefix"));
+  } catch (const std::exception&) {
+    in.bad("prefix", "an address or CIDR prefix");
+  }
+  a.attempts = in.times("attempts");
+  a.banned_since = in.opt_time("banned_since");
+  a.banned_until = in.opt_time("banned_until");
+  a.reason = in.str("reason", false);
+  a.times_banned = static_cast<std::uint32_t>(in.count("times_banned"));
+  a.last_ban_length = in.maybe("last_ban_length") ? in.integer("last_ban_length") : 0;
+  a.last_activity = in.time("last_activity");
+  a.self_unbans = in.times("self_unbans");
+  return a;
+}
+
+}  // namespace provlock

@@ -1,0 +1,117 @@
+// The records provlock keeps, and their JSON form on disk. Each record
+// carries "format": kRecordFormat; a record of another format, or one that
+// lacks a field or has one of the wrong type, is refused with RecordError.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "lib/ip.hpp"
+#include "lib/mac.hpp"
+#include "lib/timefmt.hpp"
+
+namespace provlock {
+
+inline constexpr int kRecordFormat = 1;
+
+// A record that cannot be decoded. The store adds the file name.
+class RecordError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One phone. Its state (SPEC §3) is derived from these fields and `now`; see
+// state.hpp.
+struct Device {
+  Mac mac;
+  std::string account;
+  std::string label;
+  UnixTime registered = 0;
+
+  // Set by the first successful fetch; changed by every re-binding fetch.
+  std::optional<Ip> bound_ip;
+  std::optional<UnixTime> bound_at;
+  std::optional<UnixTime> first_provisioned;
+
+  // An explicit unlock (`unlock`), in force while now < unlock_until. Cleared
+  // by the fetch that uses it.
+  std::optional<UnixTime> unlock_until;
+  // unlock-all entries with an id at or below this one do not apply: they
+  // came before the device was added, or a fetch has used them up.
+  std::uint64_t unlock_all_seen = 0;
+
+  // Security hold (SPEC §5); only `unlock --force` and the fetch that uses
+  // that unlock lift it.
+  bool blocked = false;
+  std::optional<UnixTime> blocked_at;
+  // Times of recent foreign-IP fetches, oldest first, bounded in length by
+  // suspicious.max_foreign + 1.
+  std::vector<UnixTime> foreign;
+
+  std::optional<UnixTime> last_seen;
+  std::optional<Ip> last_ip;
+  std::uint64_t allowed = 0;
+  std::uint64_t denied = 0;
+};
+
+// One `unlock-all`: devices of `account` (all accounts when empty) that
+// existed when it was given are unlocked until their next fetch, or until
+// `until` when set.
+struct UnlockAll {
+  std::uint64_t id = 0;
+  UnixTime at = 0;
+  std::string account;
+  std::optional<UnixTime> until;
+};
+
+// All unlock-alls still in force, in one small record so that `check` reads
+// one file and `unlock-all` writes one, whatever the number of devices.
+struct UnlockAllSet {
+  std::uint64_t last_id = 0;  // never decreases, even when entries expire
+  std::vector<UnlockAll> entries;
+};
+
+// A provisioning window: any device of `account` (all when empty) fetching
+// from `ip` while opened <= now < until is allowed and re-bound.
+struct Window {
+  Ip ip;
+  std::string account;
+  UnixTime opened = 0;
+  UnixTime until = 0;
+};
+
+// What is known about one address (IPv4) or prefix (IPv6 /ban.ipv6_prefix,
+// or an operator's CIDR): its recent counted fetches and its ban.
+struct AddressRecord {
+  Prefix prefix;
+  // Times of counted fetches within ban.find_time, oldest first, at most
+  // ban.max_attempts + 1 long.
+  std::vector<UnixTime> attempts;
+  std::optional<UnixTime> banned_since;
+  std::optional<UnixTime> banned_until;
+  std::string reason;  // "auto" or "manual"
+  std::uint32_t times_banned = 0;
+  std::int64_t last_ban_length = 0;
+  UnixTime last_activity = 0;
+  // Times of successful self-unbans within the last 24h.
+  std::vector<UnixTime> self_unbans;
+
+  bool banned_at(UnixTime now) const { return banned_until && now < *banned_until; }
+};
+
+nlohmann::json to_json(const Device& d);
+nlohmann::json to_json(const UnlockAllSet& s);
+nlohmann::json to_json(const Window& w);
+nlohmann::json to_json(const AddressRecord& a);
+
+// Decoders: throw RecordError saying what is wrong.
+Device device_from_json(const nlohmann::json& j);
+UnlockAllSet unlock_alls_from_json(const nlohmann::json& j);
+Window window_from_json(const nlohmann::json& j);
+AddressRecord address_from_json(const nlohmann::json& j);
+
+}  // namespace provlock

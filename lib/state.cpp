@@ -1,0 +1,49 @@
+#include "lib/state.hpp"
+
+namespace provlock {
+
+const char* state_name(State s) {
+  switch (s) {
+    case State::fresh: return "new";
+    case State::locked: return "locked";
+    case State::stale: return "stale";
+    case State::unlocked: return "unlocked";
+    case State::blocked: return "blocked";
+  }
+  return "?";
+}
+
+std::optional<State> state_from_name(const std::string& name) {
+  for (State s : {State::fresh, State::locked, State::stale, State::unlocked, State::blocked})
+    if (name == state_name(s)) return s;
+  return std::nullopt;
+}
+
+bool unlock_all_applies(const UnlockAll& u, const Device& d, UnixTime now) {
+  return u.id > d.unlock_all_seen && (u.account.empty() || u.account == d.account) &&
+         (!u.until || now < *u.until);
+}
+
+std::optional<ActiveUnlock> active_unlock(const Device& d, const UnlockAllSet& unlock_alls,
+                                          UnixTime now) {
+  if (d.unlock_until && now < *d.unlock_until) return ActiveUnlock{true, d.unlock_until};
+  if (d.blocked) return std::nullopt;
+  std::optional<ActiveUnlock> best;
+  for (const UnlockAll& u : unlock_alls.entries) {
+    if (!unlock_all_applies(u, d, now)) continue;
+    // Report the most generous one: "until the next fetch" beats any time.
+    if (!best || (best->until && (!u.until || *u.until > *best->until)))
+      best = ActiveUnlock{false, u.until};
+  }
+  return best;
+}
+
+State state_of(const Device& d, const UnlockAllSet& unlock_alls, const Config& cfg, UnixTime now) {
+  if (active_unlock(d, unlock_alls, now)) return State::unlocked;
+  if (d.blocked) return State::blocked;
+  if (d.bound_ip) return State::locked;
+  if (now - d.registered > cfg.lock.stale_after) return State::stale;
+  return State::fresh;
+}
+
+}  // namespace provlock

@@ -1,0 +1,260 @@
+#include "store/file_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "store/lock.hpp"
+
+namespace provlock::store {
+namespace {
+
+constexpr const char* kRecordSuffix = ".json";
+constexpr const char* kJournalSuffix = ".jsonl";
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The names in a directory, from a descriptor we keep (readdir works on a dup).
+std::vector<std::string> list_dir(int dirfd, const std::string& display) {
+  int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) throw Error(Exit::io, "cannot read " + display + ": " + std::strerror(errno));
+  DIR* dir = fdopendir(dup_fd);
+  if (!dir) {
+    close(dup_fd);
+    throw Error(Exit::io, "cannot read " + display + ": " + std::strerror(errno));
+  }
+  rewinddir(dir);
+  std::vector<std::string> names;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  closedir(dir);
+  return names;
+}
+
+bool is_bucket_name(const std::string& name) {
+  return name.size() == 2 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string day_of(UnixTime t) { return format_time(t).substr(0, 10); }
+
+}  // namespace
+
+bool valid_key(const std::string& key) {
+  if (key.empty() || key.size() > 100 || key[0] == '.') return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+Json parse_record(const std::string& text, const std::string& where) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::exception& e) {
+    std::string why = e.what();
+    // nlohmann prefixes "[json.exception.parse_error.101] "; the operator
+    // does not need the code.
+    if (auto pos = why.find("] "); pos != std::string::npos) why = why.substr(pos + 2);
+    throw Error(Exit::io, "unreadable record " + where + ": " + why);
+  }
+}
+
+FileStore::FileStore(std::string root, std::chrono::milliseconds lock_timeout)
+    : root_(std::move(root)), lock_timeout_(lock_timeout) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+const char* FileStore::folder(Kind kind) {
+  switch (kind) {
+    case Kind::device: return "devices";
+    case Kind::ban: return "bans";
+    case Kind::window: return "windows";
+    case Kind::meta: return "meta";
+  }
+  return "?";
+}
+
+std::string FileStore::bucket(Kind kind, const std::string& key) {
+  static const char* hex = "0123456789abcdef";
+  switch (kind) {
+    case Kind::device: return key.size() >= 2 ? key.substr(key.size() - 2) : "00";
+    case Kind::ban: {
+      std::uint64_t h = fnv1a(key);
+      return {hex[(h >> 4) & 15], hex[h & 15]};
+    }
+    default: return "";
+  }
+}
+
+std::string FileStore::path_of(const std::string& relative) const { return root_ + "/" + relative; }
+
+std::string FileStore::where(Kind kind, const std::string& key) const {
+  std::string b = bucket(kind, key);
+  return path_of(std::string(folder(kind)) + "/" + (b.empty() ? "" : b + "/") + key + kRecordSuffix);
+}
+
+int FileStore::root_fd(bool create) {
+  if (!root_fd_.valid()) {
+    // A store that does not exist yet reads as empty.
+    if (!create && access(root_.c_str(), F_OK) != 0 && errno == ENOENT) return -1;
+    root_fd_ = open_root(root_, create);
+  }
+  return root_fd_.get();
+}
+
+Fd FileStore::record_dir(Kind kind, const std::string& key, bool create) {
+  if (!valid_key(key)) throw Error(Exit::data, "invalid record key '" + key + "'");
+  int root = root_fd(create);
+  if (root < 0) return Fd();
+  std::string rel = folder(kind);
+  Fd dir = open_dir(root, rel, create, path_of(rel));
+  std::string b = bucket(kind, key);
+  if (!dir.valid() || b.empty()) return dir;
+  rel += "/" + b;
+  return open_dir(dir.get(), b, create, path_of(rel));
+}
+
+std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
+  Fd dir = record_dir(kind, key, false);
+  if (!dir.valid()) return std::nullopt;
+  std::string display = where(kind, key);
+  auto text = read_file(dir.get(), key + kRecordSuffix, display);
+  if (!text) return std::nullopt;
+  return parse_record(*text, display);
+}
+
+void FileStore::update(Kind kind, const std::string& key, const Change& change) {
+  Fd dir = record_dir(kind, key, true);
+  std::string display = where(kind, key);
+  RecordLock lock(dir.get(), key, lock_timeout_, display);
+  std::string name = key + kRecordSuffix;
+  std::optional<Json> record;
+  if (auto text = read_file(dir.get(), name, display)) record = parse_record(*text, display);
+  const bool existed = record.has_value();
+  Write how = change(record);
+  if (how == Write::none) return;
+  Durability durability = how == Write::durable ? Durability::durable : Durability::relaxed;
+  if (!record) {
+    if (existed) remove_file(dir.get(), name, durability, display);
+    return;
+  }
+  write_file_atomic(dir.get(), name, record->dump() + "\n", durability, display);
+}
+
+void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
+  int root = root_fd(false);
+  if (root < 0) return;
+  std::string rel = folder(kind);
+  Fd top = open_dir(root, rel, false, path_of(rel));
+  if (!top.valid()) return;
+
+  auto scan_folder = [&](int dirfd, const std::string& rel_dir) {
+    std::vector<std::string> names = list_dir(dirfd, path_of(rel_dir));
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      if (name[0] == '.' || !ends_with(name, kRecordSuffix)) continue;
+      std::string key = name.substr(0, name.size() - std::strlen(kRecordSuffix));
+      std::string display = path_of(rel_dir + "/" + name);
+      try {
+        auto text = read_file(dirfd, name, display);
+        if (text) visit(key, parse_record(*text, display));
+      } catch (const Error& e) {
+        on_error(e);
+      }
+    }
+  };
+
+  if (bucket(kind, "xx").empty()) {
+    scan_folder(top.get(), rel);
+    return;
+  }
+  std::vector<std::string> buckets = list_dir(top.get(), path_of(rel));
+  std::sort(buckets.begin(), buckets.end());
+  for (const std::string& b : buckets) {
+    if (!is_bucket_name(b)) continue;
+    try {
+      Fd sub = open_dir(top.get(), b, false, path_of(rel + "/" + b));
+      if (sub.valid()) scan_folder(sub.get(), rel + "/" + b);
+    } catch (const Error& e) {
+      on_error(e);
+    }
+  }
+}
+
+void FileStore::append_journal(UnixTime time, const Json& entry, Durability durability) {
+  Fd dir = open_dir(root_fd(true), "journal", true, path_of("journal"));
+  std::string name = day_of(time) + kJournalSuffix;
+  append_line(dir.get(), name, entry.dump() + "\n", durability, path_of("journal/" + name));
+}
+
+void FileStore::scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,
+                             const OnError& on_error) {
+  int root = root_fd(false);
+  if (root < 0) return;
+  Fd dir = open_dir(root, "journal", false, path_of("journal"));
+  if (!dir.valid()) return;
+  std::vector<std::string> names = list_dir(dir.get(), path_of("journal"));
+  std::sort(names.begin(), names.end());
+  const std::string first = day_of(since) + kJournalSuffix;
+  for (const std::string& name : names) {
+    if (name[0] == '.' || !ends_with(name, kJournalSuffix) || name < first) continue;
+    std::string display = path_of("journal/" + name);
+    std::optional<std::string> text;
+    try {
+      text = read_file(dir.get(), name, display, std::size_t{1} << 34);
+    } catch (const Error& e) {
+      on_error(e);
+      continue;
+    }
+    if (!text) continue;
+    std::size_t start = 0, line_no = 0;
+    while (start < text->size()) {
+      std::size_t end = text->find('\n', start);
+      if (end == std::string::npos) end = text->size();
+      ++line_no;
+      std::string_view line(text->data() + start, end - start);
+      start = end + 1;
+      if (line.empty()) continue;
+      Json entry = Json::parse(line, nullptr, false);
+      if (entry.is_discarded() || !entry.is_object())
+        on_error(Error(Exit::io, "unreadable journal line " + display + ":" + std::to_string(line_no)));
+      else
+        visit(entry);
+    }
+  }
+}
+
+int FileStore::prune_journal(UnixTime before, bool dry_run) {
+  int root = root_fd(false);
+  if (root < 0) return 0;
+  Fd dir = open_dir(root, "journal", false, path_of("journal"));
+  if (!dir.valid()) return 0;
+  const std::string keep_from = day_of(before) + kJournalSuffix;
+  int removed = 0;
+  for (const std::string& name : list_dir(dir.get(), path_of("journal"))) {
+    if (name[0] == '.' || !ends_with(name, kJournalSuffix) || name.size() != 16 || name >= keep_from)
+      continue;
+    if (!dry_run) remove_file(dir.get(), name, Durability::durable, path_of("journal/" + name));
+    ++removed;
+  }
+  return removed;
+}
+
+}  // namespace provlock::store

@@ -1,0 +1,328 @@
+// The file primitives of the store: every open is relative to a directory
+// descriptor and carries O_NOFOLLOW, so a symlink planted in the store is an
+// error, never a detour.
+#include "store/fs.hpp"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+
+#include "lib/error.hpp"
+
+namespace provlock::store {
+
+Fd& Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+// close(2) is not retried on EINTR: on Linux the descriptor is gone either way.
+// Paths that must learn about a deferred write error (NFS reports them at
+// close) call close_checked instead.
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+[[noreturn]] void fail(Exit code, const std::string& what, int err) {
+  throw Error(code, what + ": " + std::strerror(err));
+}
+
+[[noreturn]] void fail_symlink(const std::string& display) {
+  throw Error(Exit::io, display + " is a symlink; provlock never follows links inside the store");
+}
+
+// A name handed to an *at() call must be exactly one component: a '/' would
+// let the kernel walk (and follow links in) intermediate directories that
+// O_NOFOLLOW does not cover.
+void check_name(const std::string& name, const std::string& display) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos) {
+    throw Error(Exit::io, "invalid store entry name for " + display);
+  }
+}
+
+// O_NOFOLLOW reports a trailing symlink as ELOOP (or, combined with
+// O_DIRECTORY on some kernels, ENOTDIR); look again without following to give
+// the operator the real reason.
+bool is_symlink(int dirfd, const std::string& name) {
+  struct stat st {};
+  return ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+void close_checked(Fd& fd, const std::string& what) {
+  if (::close(fd.release()) != 0 && errno != EINTR) fail(Exit::io, what, errno);
+}
+
+// Writes all of `data`, resuming after partial writes and signals. A write
+// that makes no progress without an error is reported as EIO rather than
+// looping forever.
+void write_all(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(Exit::io, what, errno);
+    }
+    if (n == 0) fail(Exit::io, what, EIO);
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// The random part of a temporary name. O_EXCL already makes a clash safe;
+// randomness only makes one unlikely, so a failing getrandom (very old kernel,
+// seccomp) falls back to a per-process counter mixed with the clock.
+std::string random_hex() {
+  std::uint64_t value = 0;
+  if (::getrandom(&value, sizeof value, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof value)) {
+    static std::atomic<std::uint64_t> counter{0};
+    auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
+    value = static_cast<std::uint64_t>(ticks) * 0x9e3779b97f4a7c15ULL + (++counter);
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(16, '0');
+  for (int i = 15; i >= 0; --i, value >>= 4)
+    hex[static_cast<std::size_t>(i)] = kDigits[value & 0xf];
+  return hex;
+}
+
+// Creates directory `name` beneath `dirfd` and gives it kDirMode; mkdir's mode
+// argument is filtered by the umask and cannot carry the setgid bit, so the
+// mode is set on the opened directory. Returns false if someone else created
+// it first (any process may create store directories concurrently).
+bool make_dir(int dirfd, const std::string& name, const std::string& display) {
+  if (::mkdirat(dirfd, name.c_str(), kDirMode & 0777) != 0) {
+    if (errno == EEXIST) return false;
+    fail(Exit::cant_create, "cannot create " + display, errno);
+  }
+  Fd dir(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir.valid()) fail(Exit::cant_create, "cannot create " + display, errno);
+  if (::fchmod(dir.get(), kDirMode) != 0)
+    fail(Exit::cant_create, "cannot create " + display, errno);
+  // The new entry in the parent must itself survive a crash, or so would
+  // not the records written into it later.
+  if (::fsync(dirfd) != 0) fail(Exit::io, "cannot sync the directory holding " + display, errno);
+  return true;
+}
+
+}  // namespace
+
+Fd open_root(const std::string& path, bool create) {
+  if (path.empty()) throw Error(Exit::io, "store path is empty");
+  if (!create) {
+    Fd root(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root.valid()) fail(Exit::io, "cannot open store " + path, errno);
+    return root;
+  }
+  // Walk the path one component at a time, following links (the operator
+  // chose this path) and creating what is missing. Working from descriptors
+  // keeps each step anchored to the directory just opened.
+  Fd current(::open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!current.valid()) fail(Exit::io, "cannot open store " + path, errno);
+  std::size_t pos = 0;
+  while (pos < path.size()) {
+    std::size_t end = path.find('/', pos);
+    if (end == std::string::npos) end = path.size();
+    std::string component = path.substr(pos, end - pos);
+    std::string prefix = path.substr(0, end);
+    pos = end + 1;
+    if (component.empty() || component == ".") continue;
+    for (;;) {
+      Fd next(::openat(current.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (next.valid()) {
+        current = std::move(next);
+        break;
+      }
+      if (errno != ENOENT) fail(Exit::io, "cannot open store " + prefix, errno);
+      make_dir(current.get(), component, prefix);  // then open what we or a rival made
+    }
+  }
+  return current;
+}
+
+Fd open_dir(int dirfd, const std::string& name, bool create, const std::string& display) {
+  check_name(name, display);
+  for (;;) {
+    Fd dir(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (dir.valid()) return dir;
+    int err = errno;
+    if (err == ENOENT) {
+      if (!create) return Fd();
+      make_dir(dirfd, name, display);
+      continue;
+    }
+    if ((err == ELOOP || err == ENOTDIR) && is_symlink(dirfd, name)) fail_symlink(display);
+    if (err == ENOTDIR) throw Error(Exit::io, display + " is not a directory");
+    fail(Exit::io, "cannot open " + display, err);
+  }
+}
+
+std::optional<std::string> read_file(int dirfd, const std::string& name, const std::string& display,
+                                     std::size_t max_bytes) {
+  check_name(name, display);
+  // O_NONBLOCK so that a FIFO planted under a record's name cannot hang the
+  // open; it is refused below like any other non-regular file.
+  Fd file(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!file.valid()) {
+    if (errno == ENOENT) return std::nullopt;
+    if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
+    fail(Exit::io, "cannot read " + display, errno);
+  }
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) fail(Exit::io, "cannot read " + display, errno);
+  if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
+  std::string too_large = display + " is larger than " + std::to_string(max_bytes) + " bytes";
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) throw Error(Exit::io, too_large);
+
+  // Read to end of file rather than trusting st_size: an appended-to file
+  // (the journal) may grow in between, and the limit still holds.
+  std::string content;
+  content.resize(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == content.size()) {
+      if (used > max_bytes) throw Error(Exit::io, too_large);
+      content.resize(std::max<std::size_t>(content.size() * 2, 4096));
+    }
+    ssize_t n = ::read(file.get(), content.data() + used, content.size() - used);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(Exit::io, "cannot read " + display, errno);
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > max_bytes) throw Error(Exit::io, too_large);
+  content.resize(used);
+  return content;
+}
+
+void write_file_atomic(int dirfd, const std::string& name, std::string_view content,
+                       Durability durability, const std::string& display) {
+  check_name(name, display);
+  const std::string what = "cannot write " + display;
+
+  std::string temp;
+  Fd file;
+  for (int attempt = 0; !file.valid(); ++attempt) {
+    temp = ".tmp." + name + "." + std::to_string(::getpid()) + "." + random_hex();
+    file = Fd(::openat(dirfd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       kFileMode & 0777));
+    if (!file.valid() && (errno != EEXIST || attempt == 8)) {
+      fail(Exit::cant_create, "cannot create " + display, errno);
+    }
+  }
+
+  // From here on every failure removes the temporary file, so the directory
+  // holds the old record and nothing else.
+  try {
+    write_all(file.get(), content, what);
+    if (::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
+    if (durability == Durability::durable && ::fsync(file.get()) != 0) fail(Exit::io, what, errno);
+    close_checked(file, what);
+    if (::renameat(dirfd, temp.c_str(), dirfd, name.c_str()) != 0) fail(Exit::io, what, errno);
+  } catch (...) {
+    ::unlinkat(dirfd, temp.c_str(), 0);
+    throw;
+  }
+  // The rename is done; a failure to sync the directory can no longer bring
+  // the old file back, but it must still be reported: the new one may not
+  // survive a crash.
+  if (durability == Durability::durable) sync_fd(dirfd, display);
+}
+
+void remove_file(int dirfd, const std::string& name, Durability durability,
+                 const std::string& display) {
+  check_name(name, display);
+  if (::unlinkat(dirfd, name.c_str(), 0) != 0 && errno != ENOENT) {
+    fail(Exit::io, "cannot remove " + display, errno);
+  }
+  if (durability == Durability::durable) sync_fd(dirfd, display);
+}
+
+void append_line(int dirfd, const std::string& name, std::string_view line, Durability durability,
+                 const std::string& display) {
+  check_name(name, display);
+  if (line.empty() || line.back() != '\n') {
+    throw Error(Exit::io, "internal error: line for " + display + " does not end in a newline");
+  }
+  const std::string what = "cannot write " + display;
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+  // Create exclusively first so that only the creator sets the mode: a mode
+  // an operator later chose for an existing file is left alone.
+  bool created = false;
+  Fd file;
+  for (;;) {
+    file = Fd(::openat(dirfd, name.c_str(), kFlags | O_CREAT | O_EXCL, kFileMode & 0777));
+    if (file.valid()) {
+      created = true;
+      break;
+    }
+    // Even when creating is refused (read-only file system, no write
+    // permission on the directory) an existing file may still be appended to.
+    int create_err = errno;
+    file = Fd(::openat(dirfd, name.c_str(), kFlags));
+    if (file.valid()) break;
+    if (errno == ENOENT) {
+      if (create_err == EEXIST) continue;  // removed in between; create again
+      fail(Exit::cant_create, "cannot create " + display, create_err);
+    }
+    if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
+    fail(Exit::io, what, errno);
+  }
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
+  if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
+  if (created && ::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
+
+  // O_APPEND makes each write(2) land at the end as one piece; a regular
+  // file takes the whole line at once unless the disk fills or a signal
+  // arrives mid-write, and only then does write_all continue the line.
+  write_all(file.get(), line, what);
+  if (durability == Durability::durable) {
+    if (::fdatasync(file.get()) != 0) fail(Exit::io, what, errno);
+    if (created) sync_fd(dirfd, display);
+  }
+  close_checked(file, what);
+}
+
+bool is_temp_name(std::string_view name) {
+  // ".tmp." <name> "." <pid digits> "." <hex>, read from the end because
+  // <name> itself contains dots.
+  constexpr std::string_view kPrefix = ".tmp.";
+  if (!name.starts_with(kPrefix)) return false;
+  name.remove_prefix(kPrefix.size());
+  auto last_dot = name.rfind('.');
+  if (last_dot == std::string_view::npos) return false;
+  std::string_view random = name.substr(last_dot + 1);
+  name = name.substr(0, last_dot);
+  auto pid_dot = name.rfind('.');
+  if (pid_dot == std::string_view::npos) return false;
+  std::string_view pid = name.substr(pid_dot + 1);
+  std::string_view target = name.substr(0, pid_dot);
+  auto all_of = [](std::string_view s, const char* set) {
+    return !s.empty() && s.find_first_not_of(set) == std::string_view::npos;
+  };
+  return !target.empty() && all_of(pid, "0123456789") && all_of(random, "0123456789abcdef");
+}
+
+void sync_fd(int fd, const std::string& display) {
+  while (::fsync(fd) != 0) {
+    if (errno != EINTR) fail(Exit::io, "cannot sync " + display, errno);
+  }
+}
+
+}  // namespace provlock::store

@@ -1,0 +1,103 @@
+// Typed access to the store: records in, records out. Decoding failures
+// become Error(Exit::io) naming the file, and a record whose contents name
+// another key than its file (a device file holding another MAC) is refused
+// the same way, so a misplaced file can never stand in for another device.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "lib/ip.hpp"
+#include "lib/records.hpp"
+#include "store/store.hpp"
+
+namespace provlock::store {
+
+// File-safe keys: "203.0.113.5-32", "2001_db8__-64" (':' as '_', '/' as '-').
+std::string address_key(const Prefix& prefix);
+std::string window_key(const Ip& ip);
+inline const std::string kUnlockAllKey = "unlock-all";
+
+template <class R>
+struct Codec;
+
+template <>
+struct Codec<Device> {
+  static constexpr Kind kind = Kind::device;
+  static Device decode(const Json& j) { return device_from_json(j); }
+  static std::string key(const Device& d) { return d.mac.str(); }
+};
+template <>
+struct Codec<AddressRecord> {
+  static constexpr Kind kind = Kind::ban;
+  static AddressRecord decode(const Json& j) { return address_from_json(j); }
+  static std::string key(const AddressRecord& a) { return address_key(a.prefix); }
+};
+template <>
+struct Codec<Window> {
+  static constexpr Kind kind = Kind::window;
+  static Window decode(const Json& j) { return window_from_json(j); }
+  static std::string key(const Window& w) { return window_key(w.ip); }
+};
+template <>
+struct Codec<UnlockAllSet> {
+  static constexpr Kind kind = Kind::meta;
+  static UnlockAllSet decode(const Json& j) { return unlock_alls_from_json(j); }
+  static std::string key(const UnlockAllSet&) { return kUnlockAllKey; }
+};
+
+// Decodes a record found under `key`; throws Error(Exit::io) naming `where`.
+template <class R>
+R decode_record(const Json& j, const std::string& key, const std::string& where) {
+  R r;
+  try {
+    r = Codec<R>::decode(j);
+  } catch (const RecordError& e) {
+    throw Error(Exit::io, "unreadable record " + where + ": " + e.what());
+  }
+  if (Codec<R>::key(r) != key)
+    throw Error(Exit::io, "record " + where + " names '" + Codec<R>::key(r) + "', not '" + key + "'");
+  return r;
+}
+
+template <class R>
+std::optional<R> load_record(Store& s, const std::string& key) {
+  auto j = s.load(Codec<R>::kind, key);
+  if (!j) return std::nullopt;
+  return decode_record<R>(*j, key, s.where(Codec<R>::kind, key));
+}
+
+// Store::update with records instead of JSON.
+template <class R>
+void update_record(Store& s, const std::string& key,
+                   const std::function<Write(std::optional<R>&)>& change) {
+  const Kind kind = Codec<R>::kind;
+  s.update(kind, key, [&](std::optional<Json>& j) {
+    std::optional<R> r;
+    if (j) r = decode_record<R>(*j, key, s.where(kind, key));
+    Write how = change(r);
+    if (how != Write::none) j = r ? std::optional<Json>(to_json(*r)) : std::nullopt;
+    return how;
+  });
+}
+
+template <class R>
+void scan_records(Store& s, const std::function<void(const R&)>& visit, const OnError& on_error) {
+  const Kind kind = Codec<R>::kind;
+  s.scan(
+      kind,
+      [&](const std::string& key, const Json& j) {
+        std::optional<R> r;
+        try {
+          r = decode_record<R>(j, key, s.where(kind, key));
+        } catch (const Error& e) {
+          on_error(e);
+          return;
+        }
+        visit(*r);
+      },
+      on_error);
+}
+
+}  // namespace provlock::store

@@ -1,0 +1,72 @@
+// The store as the rest of provlock sees it: records of a few kinds, each
+// named by a key, that can be loaded, changed one at a time under that
+// record's lock, and scanned; and an append-only journal. FileStore
+// (file_store.hpp) is the one backend; another can come later without the
+// policy noticing.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "lib/error.hpp"
+#include "lib/timefmt.hpp"
+#include "store/fs.hpp"
+
+namespace provlock::store {
+
+// The kinds of record, one folder each.
+enum class Kind { device, ban, window, meta };
+
+// What a change asks to be done with the record it was shown.
+enum class Write {
+  none,     // leave the record as it was
+  relaxed,  // write it; losing this write in a power cut is acceptable
+  durable,  // write it and make it reach stable storage before returning
+};
+
+using Json = nlohmann::json;
+using Change = std::function<Write(std::optional<Json>& record)>;
+using Visit = std::function<void(const std::string& key, const Json& record)>;
+using OnError = std::function<void(const Error& error)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Where the record lives, for messages (a file path for FileStore).
+  virtual std::string where(Kind kind, const std::string& key) const = 0;
+
+  // The record, or nullopt if there is none. Throws Error(Exit::io) naming
+  // the record if it exists but cannot be read or is not JSON.
+  virtual std::optional<Json> load(Kind kind, const std::string& key) = 0;
+
+  // The one way to change a record: takes the record's lock (waiting at most
+  // store.lock_timeout, then Error(Exit::temp_fail)), loads it, calls
+  // `change`, then writes what `change` left (or removes the record when it
+  // left nullopt) as `change` asked, and releases the lock. A record that
+  // cannot be read or parsed is never overwritten: Error(Exit::io) before
+  // `change` is called. If `change` throws, nothing is written.
+  virtual void update(Kind kind, const std::string& key, const Change& change) = 0;
+
+  // Calls `visit` for every record of `kind` (in no particular order), and
+  // `on_error` for each one that cannot be read or parsed; the scan goes on.
+  virtual void scan(Kind kind, const Visit& visit, const OnError& on_error) = 0;
+
+  // Appends one entry, as one JSON line, to the journal of the UTC day of
+  // `time`.
+  virtual void append_journal(UnixTime time, const Json& entry, Durability durability) = 0;
+
+  // Calls `visit` for every journal entry of the days from `since`'s day on,
+  // oldest day first, in the order written. Unparseable lines go to
+  // `on_error`.
+  virtual void scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,
+                            const OnError& on_error) = 0;
+
+  // Removes the journal of every UTC day wholly before `before`. Returns the
+  // number of day files removed.
+  virtual int prune_journal(UnixTime before, bool dry_run) = 0;
+};
+
+}  // namespace provlock::store
