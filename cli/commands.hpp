@@ -27,4 +27,9 @@ Runner setup_check(CLI::App& sub);
 Runner setup_unlock(CLI::App& sub);
 Runner setup_log(CLI::App& sub);
 
+// The CGI front: takes nothing from argv (RFC 3875 §4.4 lets a server pass a
+// query string's words there); everything comes from the CGI environment,
+// PROVLOCK_CONFIG and PROVLOCK_STORE. Writes a whole CGI response to stdout.
+int run_cgi();
+
 }  // namespace provlock::cli

@@ -27,7 +27,15 @@ int fail(const std::string& message, Exit code) {
   return static_cast<int>(code);
 }
 
+bool invoked_as_cgi(int argc, char** argv) {
+  std::string_view self = argc > 0 ? argv[0] : "";
+  if (auto slash = self.rfind('/'); slash != std::string_view::npos) self.remove_prefix(slash + 1);
+  return self == "provlock.cgi" || (argc >= 2 && std::string_view(argv[1]) == "cgi");
+}
+
 int run(int argc, char** argv) {
+  // In a CGI request nothing beyond the command itself is read from argv.
+  if (invoked_as_cgi(argc, argv)) return run_cgi();
   CLI::App app{"provlock: lock phones to the address they were provisioned from", "provlock"};
   app.set_version_flag("--version", std::string("provlock ") + PROVLOCK_VERSION);
   app.require_subcommand(1, 1);
