@@ -26,6 +26,11 @@ Runner setup_list(CLI::App& sub);
 Runner setup_check(CLI::App& sub);
 Runner setup_unlock(CLI::App& sub);
 Runner setup_log(CLI::App& sub);
+Runner setup_unlock_all(CLI::App& sub);
+Runner setup_window(CLI::App& sub);
+Runner setup_ban(CLI::App& sub);
+Runner setup_expire(CLI::App& sub);
+Runner setup_fsck(CLI::App& sub);
 
 // The CGI front: takes nothing from argv (RFC 3875 §4.4 lets a server pass a
 // query string's words there); everything comes from the CGI environment,

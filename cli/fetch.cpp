@@ -17,7 +17,9 @@ Write how_to_write(const Decision&) { return Write::durable; }
 void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResult& out) {
   const Prefix key = ban_key(fetch.ip, ctx.config);
   auto address = store::load_record<AddressRecord>(*ctx.store, store::address_key(key));
-  const bool banned = address && address->banned_at(ctx.now);
+  auto ranges = store::load_record<RangeBans>(*ctx.store, store::kRangeBansKey);
+  const bool banned =
+      (address && address->banned_at(ctx.now)) || (ranges && ranges->find(fetch.ip, ctx.now));
   out.unlock_alls = load_unlock_alls(ctx);
 
   FetchRecords records;

@@ -76,3 +76,17 @@ std::string format_duration(std::int64_t seconds) {
 }
 
 }  // namespace provlock
+
+namespace provlock {
+
+int parse_hours(std::string_view text) {
+  int hours = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, hours);
+  if (text.empty() || ec != std::errc() || ptr != end || hours < 1 || hours > 40)
+    throw Error(Exit::usage,
+                "invalid --hours " + quoted(text) + ": must be a whole number from 1 to 40");
+  return hours;
+}
+
+}  // namespace provlock

@@ -22,3 +22,11 @@ std::int64_t parse_duration(std::string_view text);
 std::string format_duration(std::int64_t seconds);
 
 }  // namespace provlock
+
+namespace provlock {
+
+// The --hours of unlock-all and window (SPEC §6): a whole number from 1 to
+// 40. Throws Error(Exit::usage) naming the value and the range otherwise.
+int parse_hours(std::string_view text);
+
+}  // namespace provlock

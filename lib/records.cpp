@@ -231,3 +231,36 @@ AddressRecord address_from_json(const json& j) {
 }
 
 }  // namespace provlock
+
+namespace provlock {
+
+nlohmann::json to_json(const RangeBans& r) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const RangeBan& b : r.entries)
+    entries.push_back({{"prefix", b.prefix.str()},
+                       {"since", format_time(b.since)},
+                       {"until", format_time(b.until)}});
+  return {{"format", kRecordFormat}, {"entries", entries}};
+}
+
+RangeBans range_bans_from_json(const nlohmann::json& j) {
+  Decoder in(j, "range ban record");
+  RangeBans r;
+  const nlohmann::json& entries = in.need("entries");
+  if (!entries.is_array()) in.bad("entries", "an array");
+  for (const nlohmann::json& e : entries) {
+    Decoder entry(e, "range ban", false);
+    RangeBan b;
+    try {
+      b.prefix = parse_prefix(entry.str("prefix"));
+    } catch (const std::exception&) {
+      entry.bad("prefix", "a CIDR prefix");
+    }
+    b.since = entry.time("since");
+    b.until = entry.time("until");
+    r.entries.push_back(b);
+  }
+  return r;
+}
+
+}  // namespace provlock

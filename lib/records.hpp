@@ -103,7 +103,27 @@ struct AddressRecord {
   bool banned_at(UnixTime now) const { return banned_until && now < *banned_until; }
 };
 
+// Operator bans of whole ranges (`ban add 192.0.2.0/24`): the ones that are
+// not one counting key (an IPv4 address, an IPv6 /ban.ipv6_prefix). Kept in
+// one small record that `check` reads beside the address record.
+struct RangeBan {
+  Prefix prefix;
+  UnixTime since = 0;
+  UnixTime until = 0;
+};
+struct RangeBans {
+  std::vector<RangeBan> entries;
+
+  // The range ban in force at `now` that contains `ip`, if any.
+  const RangeBan* find(const Ip& ip, UnixTime now) const {
+    for (const RangeBan& r : entries)
+      if (now < r.until && r.prefix.contains(ip)) return &r;
+    return nullptr;
+  }
+};
+
 nlohmann::json to_json(const Device& d);
+nlohmann::json to_json(const RangeBans& r);
 nlohmann::json to_json(const UnlockAllSet& s);
 nlohmann::json to_json(const Window& w);
 nlohmann::json to_json(const AddressRecord& a);
@@ -113,5 +133,6 @@ Device device_from_json(const nlohmann::json& j);
 UnlockAllSet unlock_alls_from_json(const nlohmann::json& j);
 Window window_from_json(const nlohmann::json& j);
 AddressRecord address_from_json(const nlohmann::json& j);
+RangeBans range_bans_from_json(const nlohmann::json& j);
 
 }  // namespace provlock

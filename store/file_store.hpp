@@ -4,6 +4,7 @@
 //   <root>/bans/<hh>/<prefix>.json     hh = two hex digits of a hash of the key
 //   <root>/windows/<ip>.json
 //   <root>/meta/unlock-all.json
+//   <root>/meta/ban-ranges.json
 //   <root>/journal/<YYYY-MM-DD>.jsonl
 //   <root>/quarantine/                 where fsck --repair moves bad files
 //

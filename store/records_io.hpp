@@ -18,6 +18,7 @@ namespace provlock::store {
 std::string address_key(const Prefix& prefix);
 std::string window_key(const Ip& ip);
 inline const std::string kUnlockAllKey = "unlock-all";
+inline const std::string kRangeBansKey = "ban-ranges";
 
 template <class R>
 struct Codec;
@@ -45,6 +46,13 @@ struct Codec<UnlockAllSet> {
   static constexpr Kind kind = Kind::meta;
   static UnlockAllSet decode(const Json& j) { return unlock_alls_from_json(j); }
   static std::string key(const UnlockAllSet&) { return kUnlockAllKey; }
+};
+
+template <>
+struct Codec<RangeBans> {
+  static constexpr Kind kind = Kind::meta;
+  static RangeBans decode(const Json& j) { return range_bans_from_json(j); }
+  static std::string key(const RangeBans&) { return kRangeBansKey; }
 };
 
 // Decodes a record found under `key`; throws Error(Exit::io) naming `where`.

@@ -1,0 +1,184 @@
+// provlock ban list | add IP|CIDR [--for DUR] | remove IP|CIDR | remove --self
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/ban_ops.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "lib/bans.hpp"
+#include "lib/duration.hpp"
+#include "store/records_io.hpp"
+
+namespace provlock::cli {
+
+namespace {
+struct BanOptions {
+  std::string target;
+  std::string duration;
+  bool self = false;
+};
+
+// A plain address, or a prefix of exactly the width addresses are counted
+// by, is one address record; any other prefix is a range ban.
+struct BanTarget {
+  Prefix prefix;
+  bool is_range = false;
+};
+
+BanTarget resolve(const std::string& text, const Config& cfg) {
+  if (text.find('/') == std::string::npos) return {ban_key(parse_ip(text), cfg), false};
+  Prefix p = parse_prefix(text);
+  Prefix natural = ban_key(p.network, cfg);
+  return {p, !(natural == p)};
+}
+
+View ban_view(const Prefix& prefix, UnixTime since, UnixTime until, const std::string& reason,
+              std::uint32_t times) {
+  return {{"ip", prefix.str()},
+          {"since", format_time(since)},
+          {"until", format_time(until)},
+          {"reason", reason},
+          {"times_banned", times}};
+}
+}  // namespace
+
+Runner setup_ban(CLI::App& sub) {
+  auto opt = std::make_shared<BanOptions>();
+  sub.require_subcommand(1, 1);
+  CLI::App* list = sub.add_subcommand("list", "List the bans in force");
+  CLI::App* add = sub.add_subcommand("add", "Ban an address or range");
+  add->add_option("IP", opt->target, "An address (IPv6: its /64) or a CIDR range")->required();
+  add->add_option("--for", opt->duration, "How long (default ban.max_ban_time, 1w)")->type_name("DUR");
+  CLI::App* remove = sub.add_subcommand("remove", "Lift a ban");
+  remove->add_option("IP", opt->target, "The address or range");
+  remove->add_flag("--self", opt->self,
+                   "Lift the ban of this CGI request's own REMOTE_ADDR (CGI requests only)");
+
+  return [opt, list, add, remove](Context& ctx) {
+    if (add->parsed()) {
+      const BanTarget t = resolve(opt->target, ctx.config);
+      const std::int64_t length =
+          opt->duration.empty() ? ctx.config.ban.max_ban_time : parse_duration(opt->duration);
+      const UnixTime until = ctx.now + length;
+      if (t.is_range) {
+        store::update_record<RangeBans>(*ctx.store, store::kRangeBansKey,
+                                        [&](std::optional<RangeBans>& r) {
+                                          if (!r) r = RangeBans{};
+                                          std::erase_if(r->entries, [&](const RangeBan& b) {
+                                            return b.prefix == t.prefix || b.until <= ctx.now;
+                                          });
+                                          r->entries.push_back({t.prefix, ctx.now, until});
+                                          return store::Write::durable;
+                                        });
+      } else {
+        store::update_record<AddressRecord>(
+            *ctx.store, store::address_key(t.prefix), [&](std::optional<AddressRecord>& a) {
+              if (!a) {
+                a = AddressRecord{};
+                a->prefix = t.prefix;
+              }
+              impose_ban(*a, ctx.config, ctx.now, length, "manual");
+              return store::Write::durable;
+            });
+      }
+      journal(ctx, {{"command", "ban"},
+                    {"ip", t.prefix.str()},
+                    {"reason", "manual"},
+                    {"until", format_time(until)}});
+      if (ctx.json)
+        print_json({{"ip", t.prefix.str()}, {"until", format_time(until)}});
+      else
+        std::cout << t.prefix.str() << " banned until " << format_time(until) << '\n';
+      return 0;
+    }
+
+    if (remove->parsed()) {
+      if (opt->self) {
+        if (!opt->target.empty())
+          throw Error(Exit::usage, "ban remove --self takes no address: it is always REMOTE_ADDR");
+        const char* gateway = std::getenv("GATEWAY_INTERFACE");
+        const char* remote = std::getenv("REMOTE_ADDR");
+        if (!gateway || !remote || !*remote)
+          throw Error(Exit::no_perm,
+                      "ban remove --self works only within a CGI request (no GATEWAY_INTERFACE "
+                      "and REMOTE_ADDR); operators use 'ban remove IP'");
+        const Ip ip = parse_ip(remote);
+        ctx.who = {{"remote_addr", ip.str()}};
+        switch (self_unban(ctx, ip)) {
+          case SelfUnban::removed: std::cout << ip.str() << " unbanned\n"; return 0;
+          case SelfUnban::not_banned: std::cout << ip.str() << " is not banned\n"; return 0;
+          case SelfUnban::over_limit:
+            throw Error(Exit::no_perm, ip.str() + " has used its " +
+                                           std::to_string(ctx.config.ban.self_unban_max) +
+                                           " self-unbans of the last 24h");
+        }
+      }
+      if (opt->target.empty()) throw Error(Exit::usage, "ban remove needs an address, or --self");
+      const BanTarget t = resolve(opt->target, ctx.config);
+      bool lifted = false;
+      if (t.is_range) {
+        store::update_record<RangeBans>(*ctx.store, store::kRangeBansKey,
+                                        [&](std::optional<RangeBans>& r) {
+                                          if (!r) return store::Write::none;
+                                          lifted = std::erase_if(r->entries, [&](const RangeBan& b) {
+                                                     return b.prefix == t.prefix;
+                                                   }) > 0;
+                                          return lifted ? store::Write::durable : store::Write::none;
+                                        });
+      } else {
+        store::update_record<AddressRecord>(
+            *ctx.store, store::address_key(t.prefix), [&](std::optional<AddressRecord>& a) {
+              if (!a || !a->banned_at(ctx.now)) return store::Write::none;
+              // How often it was banned stays: the next ban escalates.
+              a->banned_since.reset();
+              a->banned_until.reset();
+              a->attempts.clear();
+              lifted = true;
+              return store::Write::durable;
+            });
+      }
+      if (lifted) journal(ctx, {{"command", "unban"}, {"ip", t.prefix.str()}, {"reason", "manual"}});
+      if (ctx.json)
+        print_json({{"ip", t.prefix.str()}, {"result", lifted ? "unbanned" : "not-banned"}});
+      else
+        std::cout << t.prefix.str() << (lifted ? " unbanned" : " was not banned") << '\n';
+      return 0;
+    }
+
+    (void)list;
+    std::vector<View> rows;
+    int bad = 0;
+    auto report = [&](const Error& e) {
+      ++bad;
+      std::cerr << "provlock: " << e.what() << '\n';
+    };
+    store::scan_records<AddressRecord>(
+        *ctx.store,
+        [&](const AddressRecord& a) {
+          if (a.banned_at(ctx.now))
+            rows.push_back(ban_view(a.prefix, a.banned_since.value_or(0), *a.banned_until, a.reason,
+                                    a.times_banned));
+        },
+        report);
+    try {
+      if (auto ranges = store::load_record<RangeBans>(*ctx.store, store::kRangeBansKey))
+        for (const RangeBan& r : ranges->entries)
+          if (ctx.now < r.until) rows.push_back(ban_view(r.prefix, r.since, r.until, "manual", 1));
+    } catch (const Error& e) {
+      report(e);
+    }
+    for (const View& v : rows) {
+      if (ctx.json) {
+        print_json(v);
+        continue;
+      }
+      std::cout << v["ip"].get<std::string>() << "  since " << v["since"].get<std::string>()
+                << "  until " << v["until"].get<std::string>() << "  "
+                << v["reason"].get<std::string>() << "  banned " << v["times_banned"].dump()
+                << "x\n";
+    }
+    return bad ? static_cast<int>(Exit::io) : 0;
+  };
+}
+
+}  // namespace provlock::cli

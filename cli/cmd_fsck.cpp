@@ -1,0 +1,42 @@
+// provlock fsck [--repair]
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "store/file_store.hpp"
+#include "store/fsck.hpp"
+
+namespace provlock::cli {
+
+Runner setup_fsck(CLI::App& sub) {
+  auto repair = std::make_shared<bool>(false);
+  sub.add_flag("--repair", *repair,
+               "Move bad records and links to quarantine/, remove debris of unfinished writes");
+  return [repair](Context& ctx) {
+    auto* files = dynamic_cast<store::FileStore*>(ctx.store.get());
+    if (!files) throw Error(Exit::usage, "fsck works on a file store only");
+    store::FsckSummary s = store::fsck(files->root_path(), *repair, ctx.now, [&](const store::FsckFinding& f) {
+      if (ctx.json) {
+        print_json({{"finding", store::finding_name(f.kind)},
+                    {"path", f.path},
+                    {"why", f.why},
+                    {"repaired", f.repaired},
+                    {"repair", f.repair}});
+        return;
+      }
+      std::cout << store::finding_name(f.kind) << ": " << f.path << ": " << f.why;
+      if (!f.repair.empty()) std::cout << " (" << f.repair << ")";
+      std::cout << '\n';
+    });
+    if (ctx.json)
+      print_json({{"records", s.records}, {"findings", s.findings}, {"unrepaired", s.unrepaired}});
+    else
+      std::cout << "fsck: " << s.records << " sound records, " << s.findings << " findings, "
+                << s.unrepaired << " left as they are\n";
+    if (*repair && s.findings > s.unrepaired)
+      journal(ctx, {{"command", "fsck"}, {"repaired", s.findings - s.unrepaired}});
+    return s.unrepaired ? static_cast<int>(Exit::io) : 0;
+  };
+}
+
+}  // namespace provlock::cli

@@ -1,0 +1,54 @@
+// provlock unlock-all [--account A] [--hours N]
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "lib/duration.hpp"
+#include "store/records_io.hpp"
+
+namespace provlock::cli {
+
+namespace {
+struct UnlockAllOptions {
+  std::string account;
+  std::string hours;
+};
+}  // namespace
+
+Runner setup_unlock_all(CLI::App& sub) {
+  auto opt = std::make_shared<UnlockAllOptions>();
+  sub.add_option("--account", opt->account, "Only devices of this account (default: all)");
+  sub.add_option("--hours", opt->hours, "Only for N hours, 1 to 40 (default: until each device's next fetch)")
+      ->type_name("N");
+  return [opt](Context& ctx) {
+    std::optional<UnixTime> until;
+    if (!opt->hours.empty()) until = ctx.now + std::int64_t{3600} * parse_hours(opt->hours);
+    // One small record, whatever the number of devices: each device learns
+    // of the unlock when it is next judged (see state.hpp).
+    UnlockAll entry;
+    store::update_record<UnlockAllSet>(*ctx.store, store::kUnlockAllKey,
+                                       [&](std::optional<UnlockAllSet>& set) {
+                                         if (!set) set = UnlockAllSet{};
+                                         entry = UnlockAll{set->last_id + 1, ctx.now, opt->account, until};
+                                         set->last_id = entry.id;
+                                         set->entries.push_back(entry);
+                                         return store::Write::durable;
+                                       });
+    const std::string scope = opt->account.empty() ? "all accounts" : "account " + opt->account;
+    const std::string until_text = until ? format_time(*until) : "";
+    journal(ctx, {{"command", "unlock-all"},
+                  {"account", opt->account},
+                  {"id", entry.id},
+                  {"until", until ? store::Json(until_text) : store::Json(nullptr)}});
+    if (ctx.json)
+      print_json({{"id", entry.id},
+                  {"account", opt->account},
+                  {"until", until ? View(until_text) : View(nullptr)}});
+    else
+      std::cout << "unlock-all " << entry.id << ": devices of " << scope << " unlocked until "
+                << (until ? until_text + " or their next fetch" : "their next fetch") << '\n';
+    return 0;
+  };
+}
+
+}  // namespace provlock::cli

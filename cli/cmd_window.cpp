@@ -1,0 +1,98 @@
+// provlock window open IP --hours N [--account A] | close IP | list
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "lib/duration.hpp"
+#include "lib/policy.hpp"
+#include "store/records_io.hpp"
+
+namespace provlock::cli {
+
+namespace {
+struct WindowOptions {
+  std::string ip;
+  std::string hours;
+  std::string account;
+};
+
+View window_view(const Window& w) {
+  return {{"ip", w.ip.str()},
+          {"account", w.account},
+          {"opened", format_time(w.opened)},
+          {"until", format_time(w.until)}};
+}
+}  // namespace
+
+Runner setup_window(CLI::App& sub) {
+  auto opt = std::make_shared<WindowOptions>();
+  sub.require_subcommand(1, 1);
+  CLI::App* open = sub.add_subcommand("open", "Let devices fetching from IP provision for N hours");
+  open->add_option("IP", opt->ip, "The address phones will provision from")->required();
+  open->add_option("--hours", opt->hours, "How long, 1 to 40 hours")->required()->type_name("N");
+  open->add_option("--account", opt->account, "Only devices of this account (default: all)");
+  CLI::App* close = sub.add_subcommand("close", "Close the window of IP");
+  close->add_option("IP", opt->ip, "The address")->required();
+  CLI::App* list = sub.add_subcommand("list", "List the windows open now");
+
+  return [opt, open, close, list](Context& ctx) {
+    if (open->parsed()) {
+      const Ip ip = parse_ip(opt->ip);
+      const int hours = parse_hours(opt->hours);
+      Window w{ip, opt->account, ctx.now, ctx.now + std::int64_t{3600} * hours};
+      // One window per address: opening again replaces it.
+      store::update_record<Window>(*ctx.store, store::window_key(ip), [&](std::optional<Window>& r) {
+        r = w;
+        return store::Write::durable;
+      });
+      journal(ctx, {{"command", "window-open"},
+                    {"ip", ip.str()},
+                    {"account", w.account},
+                    {"until", format_time(w.until)}});
+      if (ctx.json)
+        print_json(window_view(w));
+      else
+        std::cout << "window open for " << ip.str() << " until " << format_time(w.until)
+                  << (w.account.empty() ? "" : " (account " + w.account + ")") << '\n';
+      return 0;
+    }
+    if (close->parsed()) {
+      const Ip ip = parse_ip(opt->ip);
+      bool closed = false;
+      store::update_record<Window>(*ctx.store, store::window_key(ip), [&](std::optional<Window>& r) {
+        if (!r) return store::Write::none;
+        closed = r->until > ctx.now;
+        r.reset();
+        return store::Write::durable;
+      });
+      if (closed) journal(ctx, {{"command", "window-close"}, {"ip", ip.str()}});
+      if (ctx.json)
+        print_json({{"ip", ip.str()}, {"result", closed ? "closed" : "not-open"}});
+      else
+        std::cout << "window for " << ip.str() << (closed ? " closed" : " was not open") << '\n';
+      return 0;
+    }
+    (void)list;
+    std::vector<Window> windows;
+    int bad = 0;
+    store::scan_records<Window>(
+        *ctx.store,
+        [&](const Window& w) {
+          if (w.opened <= ctx.now && ctx.now < w.until) windows.push_back(w);
+        },
+        [&](const Error& e) {
+          ++bad;
+          std::cerr << "provlock: " << e.what() << '\n';
+        });
+    for (const Window& w : windows) {
+      if (ctx.json)
+        print_json(window_view(w));
+      else
+        std::cout << w.ip.str() << "  until " << format_time(w.until) << "  "
+                  << (w.account.empty() ? "all accounts" : "account " + w.account) << '\n';
+    }
+    return bad ? static_cast<int>(Exit::io) : 0;
+  };
+}
+
+}  // namespace provlock::cli

@@ -1,0 +1,257 @@
+#include "store/fsck.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+#include "store/records_io.hpp"
+
+namespace provlock::store {
+namespace {
+
+using Kind_ = FsckFinding::Kind;
+
+struct Entry {
+  std::string name;
+  struct stat st;
+};
+
+std::vector<Entry> entries_of(int dirfd, const std::string& display) {
+  int dup_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  DIR* dir = dup_fd >= 0 ? fdopendir(dup_fd) : nullptr;
+  if (!dir) {
+    if (dup_fd >= 0) close(dup_fd);
+    throw Error(Exit::io, "cannot read " + display + ": " + std::strerror(errno));
+  }
+  rewinddir(dir);
+  std::vector<Entry> out;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    Entry entry{name, {}};
+    if (fstatat(dirfd, name.c_str(), &entry.st, AT_SYMLINK_NOFOLLOW) == 0) out.push_back(entry);
+  }
+  closedir(dir);
+  std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  return out;
+}
+
+// The writer of a temporary file is gone if its pid no longer exists.
+bool writer_gone(const std::string& name, const struct stat& st, UnixTime now) {
+  if (now - st.st_mtime > 3600) return true;
+  auto last = name.rfind('.');
+  auto pid_dot = last == std::string::npos ? std::string::npos : name.rfind('.', last - 1);
+  if (pid_dot == std::string::npos) return true;
+  long pid = std::atol(name.substr(pid_dot + 1, last - pid_dot - 1).c_str());
+  return pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+}
+
+bool is_bucket(const std::string& name) {
+  return name.size() == 2 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+class Checker {
+ public:
+  Checker(const std::string& root, bool repair, UnixTime now,
+          const std::function<void(const FsckFinding&)>& report)
+      : root_(root), repair_(repair), now_(now), report_(report) {}
+
+  FsckSummary run() {
+    Fd root = open_root(root_, false);
+    for (const Entry& e : entries_of(root.get(), root_)) {
+      const std::string& n = e.name;
+      if (S_ISLNK(e.st.st_mode)) {
+        found(root.get(), n, n, Kind_::symlink, "is a symlink");
+      } else if (!S_ISDIR(e.st.st_mode)) {
+        found(root.get(), n, n, Kind_::stray, "has no place in the store");
+      } else if (n == "devices" || n == "bans") {
+        walk_buckets(root.get(), n);
+      } else if (n == "windows" || n == "meta") {
+        Fd dir = open_dir(root.get(), n, false, path(n));
+        walk_records(dir.get(), n, n == "windows" ? Kind::window : Kind::meta, "");
+      } else if (n == "journal") {
+        walk_journal(root.get());
+      } else if (n != "quarantine") {
+        found(root.get(), n, n, Kind_::stray, "has no place in the store");
+      }
+    }
+    return summary_;
+  }
+
+ private:
+  std::string path(const std::string& rel) const { return root_ + "/" + rel; }
+
+  void found(int dirfd, const std::string& name, const std::string& rel, Kind_ kind,
+             const std::string& why) {
+    FsckFinding f{kind, path(rel), why, false, ""};
+    if (repair_) repair(dirfd, name, rel, f);
+    ++summary_.findings;
+    if (!f.repaired) ++summary_.unrepaired;
+    report_(f);
+  }
+
+  void repair(int dirfd, const std::string& name, const std::string& rel, FsckFinding& f) {
+    if (f.kind == Kind_::bad_record || f.kind == Kind_::symlink) {
+      Fd root = open_root(root_, false);
+      Fd quarantine = open_dir(root.get(), "quarantine", true, path("quarantine"));
+      std::string stamp = format_time(now_);
+      std::erase(stamp, ':');
+      std::string target = stamp + "-" + rel;
+      std::replace(target.begin(), target.end(), '/', '_');
+      if (renameat(dirfd, name.c_str(), quarantine.get(), target.c_str()) == 0) {
+        sync_fd(quarantine.get(), path("quarantine"));
+        sync_fd(dirfd, path(rel));
+        f.repaired = true;
+        f.repair = "moved to " + path("quarantine/" + target);
+      } else {
+        f.repair = std::string("could not move it: ") + std::strerror(errno);
+      }
+    } else if (f.kind == Kind_::debris) {
+      if (unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) {
+        f.repaired = true;
+        f.repair = "removed";
+      } else {
+        f.repair = std::string("could not remove it: ") + std::strerror(errno);
+      }
+    }
+  }
+
+  void walk_buckets(int rootfd, const std::string& folder) {
+    Fd top = open_dir(rootfd, folder, false, path(folder));
+    const Kind kind = folder == "devices" ? Kind::device : Kind::ban;
+    for (const Entry& e : entries_of(top.get(), path(folder))) {
+      std::string rel = folder + "/" + e.name;
+      if (S_ISLNK(e.st.st_mode)) {
+        found(top.get(), e.name, rel, Kind_::symlink, "is a symlink");
+      } else if (e.name == ".lock" && S_ISREG(e.st.st_mode)) {
+        continue;
+      } else if (!S_ISDIR(e.st.st_mode) || !is_bucket(e.name)) {
+        found(top.get(), e.name, rel, Kind_::stray, "has no place in the store");
+      } else {
+        Fd sub = open_dir(top.get(), e.name, false, path(rel));
+        walk_records(sub.get(), rel, kind, e.name);
+      }
+    }
+  }
+
+  void walk_records(int dirfd, const std::string& rel_dir, Kind kind, const std::string& bucket) {
+    for (const Entry& e : entries_of(dirfd, path(rel_dir))) {
+      const std::string& n = e.name;
+      std::string rel = rel_dir + "/" + n;
+      if (S_ISLNK(e.st.st_mode)) {
+        found(dirfd, n, rel, Kind_::symlink, "is a symlink");
+      } else if (n == ".lock" && S_ISREG(e.st.st_mode)) {
+        continue;
+      } else if (is_temp_name(n)) {
+        if (writer_gone(n, e.st, now_))
+          found(dirfd, n, rel, Kind_::debris, "is a temporary file of an unfinished write");
+      } else if (!S_ISREG(e.st.st_mode) || n[0] == '.' || !ends_with(n, ".json")) {
+        found(dirfd, n, rel, Kind_::stray, "has no place in the store");
+      } else {
+        check_record(dirfd, n, rel, kind, bucket);
+      }
+    }
+  }
+
+  void check_record(int dirfd, const std::string& name, const std::string& rel, Kind kind,
+                    const std::string& bucket) {
+    const std::string key = name.substr(0, name.size() - 5);
+    try {
+      if (!bucket.empty() && FileStore::bucket(kind, key) != bucket)
+        throw Error(Exit::io, "belongs in bucket " + FileStore::bucket(kind, key) + ", not " + bucket);
+      auto text = read_file(dirfd, name, path(rel));
+      if (!text) return;  // removed meanwhile
+      Json j = parse_record(*text, path(rel));
+      switch (kind) {
+        case Kind::device: decode_record<Device>(j, key, path(rel)); break;
+        case Kind::ban: decode_record<AddressRecord>(j, key, path(rel)); break;
+        case Kind::window: decode_record<Window>(j, key, path(rel)); break;
+        case Kind::meta:
+          if (key == kUnlockAllKey)
+            decode_record<UnlockAllSet>(j, key, path(rel));
+          else if (key == kRangeBansKey)
+            decode_record<RangeBans>(j, key, path(rel));
+          else
+            throw Error(Exit::io, "is not a record provlock knows");
+          break;
+      }
+      ++summary_.records;
+    } catch (const Error& e) {
+      std::string why = e.what();
+      // Messages name the file already; keep only the reason.
+      if (auto pos = why.find(path(rel)); pos != std::string::npos) {
+        why.erase(pos, path(rel).size());
+        if (why.rfind(": ", 0) == 0) why.erase(0, 2);
+      }
+      found(dirfd, name, rel, Kind_::bad_record, why);
+    }
+  }
+
+  void walk_journal(int rootfd) {
+    Fd dir = open_dir(rootfd, "journal", false, path("journal"));
+    for (const Entry& e : entries_of(dir.get(), path("journal"))) {
+      std::string rel = "journal/" + e.name;
+      if (S_ISLNK(e.st.st_mode)) {
+        found(dir.get(), e.name, rel, Kind_::symlink, "is a symlink");
+        continue;
+      }
+      if (!S_ISREG(e.st.st_mode) || !ends_with(e.name, ".jsonl")) {
+        found(dir.get(), e.name, rel, Kind_::stray, "has no place in the store");
+        continue;
+      }
+      auto text = read_file(dir.get(), e.name, path(rel), std::size_t{1} << 34);
+      if (!text) continue;
+      std::size_t start = 0, line = 0;
+      while (start < text->size()) {
+        std::size_t end = text->find('\n', start);
+        if (end == std::string::npos) end = text->size();
+        ++line;
+        Json j = Json::parse(std::string_view(text->data() + start, end - start), nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+          found(dir.get(), e.name, rel + ":" + std::to_string(line), Kind_::bad_journal,
+                "line does not parse");
+        start = end + 1;
+      }
+    }
+  }
+
+  std::string root_;
+  bool repair_;
+  UnixTime now_;
+  const std::function<void(const FsckFinding&)>& report_;
+  FsckSummary summary_;
+};
+
+}  // namespace
+
+const char* finding_name(FsckFinding::Kind kind) {
+  switch (kind) {
+    case Kind_::bad_record: return "bad-record";
+    case Kind_::symlink: return "symlink";
+    case Kind_::debris: return "debris";
+    case Kind_::stray: return "stray";
+    case Kind_::bad_journal: return "bad-journal-line";
+  }
+  return "?";
+}
+
+FsckSummary fsck(const std::string& root, bool repair, UnixTime now,
+                 const std::function<void(const FsckFinding&)>& report) {
+  return Checker(root, repair, now, report).run();
+}
+
+}  // namespace provlock::store

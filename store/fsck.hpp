@@ -1,0 +1,44 @@
+// fsck: checks every file of a FileStore against its layout and record
+// formats, and with `repair` moves what is bad out of the way.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "lib/timefmt.hpp"
+#include "store/file_store.hpp"
+
+namespace provlock::store {
+
+struct FsckFinding {
+  enum class Kind {
+    bad_record,  // cannot be read, parsed or decoded, or names another key
+    symlink,     // a link inside the store (never followed)
+    debris,      // a temporary file left by a write that did not finish
+    stray,       // a file or folder that has no place in the layout
+    bad_journal  // a journal line that does not parse
+  };
+  Kind kind;
+  std::string path;
+  std::string why;
+  bool repaired = false;
+  std::string repair;  // what was done ("moved to quarantine/...", "removed")
+};
+
+const char* finding_name(FsckFinding::Kind kind);
+
+struct FsckSummary {
+  long records = 0;  // records that were read and are sound
+  long findings = 0;
+  long unrepaired = 0;  // findings left as they were
+};
+
+// Walks the store at `root`. Calls `report` for each finding. With `repair`:
+// bad records and symlinks are moved to <root>/quarantine/ (named by `now`
+// and their path), debris is removed when the process that wrote it is gone
+// (or it is over an hour old), strays and bad journal lines are left for the
+// operator. Never follows a link and never rewrites a record.
+FsckSummary fsck(const std::string& root, bool repair, UnixTime now,
+                 const std::function<void(const FsckFinding&)>& report);
+
+}  // namespace provlock::store

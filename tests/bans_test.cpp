@@ -1,0 +1,353 @@
+// SPEC §4 (counting after the decision) and §5 (bans): the sliding window,
+// escalation, what counts, and what an address is counted by.
+#include "lib/bans.hpp"
+
+#include <doctest/doctest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/ip.hpp"
+#include "lib/timefmt.hpp"
+
+using namespace provlock;
+
+namespace {
+
+const UnixTime kNow = parse_time("2026-11-26T12:00:00Z");
+constexpr std::int64_t kMinute = 60;
+constexpr std::int64_t kHour = 3600;
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kWeek = 7 * kDay;
+
+AddressRecord record_for(const char* ip, const Config& cfg = Config{}) {
+  AddressRecord rec;
+  rec.prefix = ban_key(parse_ip(ip), cfg);
+  return rec;
+}
+
+// Counts `n` fetches at start, start + step, ...; returns the 1-based index of
+// the fetch that banned, or 0 when none did.
+int count_until_ban(AddressRecord& rec, const Config& cfg, int n, UnixTime start,
+                    std::int64_t step) {
+  for (int i = 1; i <= n; ++i)
+    if (count_fetch(rec, cfg, start + (i - 1) * step)) return i;
+  return 0;
+}
+
+// Drives `rec` into its next automatic ban from `start` (21 fetches a second
+// apart with the defaults) and returns the length of that ban.
+std::int64_t provoke_ban(AddressRecord& rec, const Config& cfg, UnixTime start) {
+  int i = count_until_ban(rec, cfg, cfg.ban.max_attempts + 1, start, 1);
+  REQUIRE(i == cfg.ban.max_attempts + 1);
+  return *rec.banned_until - *rec.banned_since;
+}
+
+}  // namespace
+
+TEST_CASE("bans: the 21st counted fetch within find_time bans, the 20th does not") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  // 20 fetches, one every 2 minutes: none bans.
+  for (int i = 0; i < 20; ++i) {
+    CAPTURE(i);
+    CHECK_FALSE(count_fetch(rec, cfg, kNow + i * 2 * kMinute));
+    CHECK_FALSE(rec.banned_at(kNow + i * 2 * kMinute));
+  }
+  CHECK(rec.attempts.size() == 20);
+  CHECK(rec.times_banned == 0);
+  // The 21st, within an hour of the first, bans from the next request on.
+  const UnixTime t21 = kNow + 20 * 2 * kMinute;
+  CHECK(count_fetch(rec, cfg, t21));
+  CHECK(rec.banned_at(t21));
+  CHECK(rec.banned_since == t21);
+  CHECK(rec.banned_until == t21 + kHour);
+  CHECK(rec.reason == "auto");
+  CHECK(rec.times_banned == 1);
+  CHECK(rec.last_ban_length == kHour);
+  CHECK(rec.last_activity == t21);
+  // The ban lasts ban_time to the second.
+  CHECK(rec.banned_at(t21 + kHour - 1));
+  CHECK_FALSE(rec.banned_at(t21 + kHour));
+}
+
+TEST_CASE("bans: the window's edges") {
+  struct Row {
+    const char* name;
+    std::int64_t last_offset;  // when the 21st fetch comes, after the first
+    bool bans;
+  };
+  const Row rows[] = {
+      {"21st at find_time - 1s: the first still counts", kHour - 1, true},
+      {"21st at exactly find_time: the first no longer counts", kHour, false},
+      {"21st at find_time + 1s", kHour + 1, false},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.name);
+    Config cfg;
+    AddressRecord rec = record_for("198.51.100.7");
+    // The first at kNow, 19 more in the last minutes before the 21st.
+    CHECK_FALSE(count_fetch(rec, cfg, kNow));
+    for (int i = 19; i >= 1; --i) CHECK_FALSE(count_fetch(rec, cfg, kNow + r.last_offset - i));
+    CHECK(count_fetch(rec, cfg, kNow + r.last_offset) == r.bans);
+  }
+
+  SUBCASE("a fetch exactly find_time after another no longer sees it") {
+    Config cfg;
+    AddressRecord rec = record_for("198.51.100.7");
+    count_fetch(rec, cfg, kNow);
+    count_fetch(rec, cfg, kNow + kHour);
+    CHECK(rec.attempts == std::vector<UnixTime>{kNow + kHour});
+  }
+  SUBCASE("one second before find_time it still does") {
+    Config cfg;
+    AddressRecord rec = record_for("198.51.100.7");
+    count_fetch(rec, cfg, kNow);
+    count_fetch(rec, cfg, kNow + kHour - 1);
+    CHECK(rec.attempts == std::vector<UnixTime>{kNow, kNow + kHour - 1});
+  }
+}
+
+TEST_CASE("bans: custom max_attempts and find_time") {
+  Config cfg;
+  cfg.ban.max_attempts = 3;
+  cfg.ban.find_time = 10 * kMinute;
+  AddressRecord rec = record_for("198.51.100.7", cfg);
+  CHECK(count_until_ban(rec, cfg, 4, kNow, 3 * kMinute) == 4);  // 4th at +9m: within 10m
+
+  AddressRecord slow = record_for("198.51.100.8", cfg);
+  CHECK(count_until_ban(slow, cfg, 100, kNow, 200) == 0);  // at most 3 in any 10 minutes
+}
+
+TEST_CASE("bans: a banned address learns nothing more until its ban ends") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  const std::int64_t len = provoke_ban(rec, cfg, kNow);
+  CHECK(len == kHour);
+  const UnixTime until = *rec.banned_until;
+  CHECK(rec.attempts.empty());
+  for (int i = 0; i < 100; ++i) CHECK_FALSE(count_fetch(rec, cfg, kNow + 30 + i));
+  CHECK(rec.attempts.empty());
+  CHECK(rec.banned_until == until);  // not extended
+  CHECK(rec.times_banned == 1);
+  CHECK(rec.last_activity == kNow + 30 + 99);
+}
+
+TEST_CASE("bans: the attempts log stays bounded after 100,000 counted fetches") {
+  SUBCASE("a steady rate that never bans") {
+    Config cfg;
+    AddressRecord rec = record_for("198.51.100.7");
+    // One every 180s: exactly 20 in any hour, never 21.
+    for (int i = 0; i < 100000; ++i) {
+      REQUIRE_FALSE(count_fetch(rec, cfg, kNow + i * 180));
+      REQUIRE(rec.attempts.size() <= static_cast<std::size_t>(cfg.ban.max_attempts) + 1);
+    }
+    CHECK(rec.attempts.size() == 20);
+    CHECK(rec.times_banned == 0);
+  }
+  SUBCASE("a flood, banned and let go again and again") {
+    Config cfg;
+    cfg.ban.ban_time = kMinute;
+    cfg.ban.max_ban_time = kMinute;
+    AddressRecord rec = record_for("198.51.100.7");
+    int bans = 0;
+    for (int i = 0; i < 100000; ++i) {
+      if (count_fetch(rec, cfg, kNow + i)) ++bans;
+      REQUIRE(rec.attempts.size() <= static_cast<std::size_t>(cfg.ban.max_attempts) + 1);
+    }
+    CHECK(bans > 1000);
+    CHECK(rec.times_banned == static_cast<std::uint32_t>(bans));
+  }
+  SUBCASE("a huge log loaded from a record is cut down on the next count") {
+    Config cfg;
+    cfg.ban.max_attempts = 100000;
+    AddressRecord rec = record_for("198.51.100.7");
+    // A record that holds 99,999 recent attempts: one more does not ban...
+    rec.attempts.assign(99999, kNow - kMinute);
+    CHECK_FALSE(count_fetch(rec, cfg, kNow));
+    CHECK(rec.attempts.size() == 100000);
+    // ...but under the default of 20 the next count bans and empties the log.
+    cfg.ban.max_attempts = 20;
+    CHECK(count_fetch(rec, cfg, kNow + 1));
+    CHECK(rec.attempts.empty());
+  }
+}
+
+TEST_CASE("bans: escalation with the defaults, 1h doubling up to 1w") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  const std::vector<std::int64_t> expected = {
+      kHour,      2 * kHour,  4 * kHour,   8 * kHour, 16 * kHour,
+      32 * kHour, 64 * kHour, 128 * kHour, kWeek,     kWeek,
+  };
+  UnixTime t = kNow;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CAPTURE(i);
+    CHECK(next_ban_length(rec, cfg) == expected[i]);
+    CHECK(provoke_ban(rec, cfg, t) == expected[i]);
+    CHECK(rec.times_banned == i + 1);
+    CHECK(rec.last_ban_length == expected[i]);
+    t = *rec.banned_until;  // the next flood starts when this ban ends
+    CHECK_FALSE(rec.banned_at(t));
+  }
+}
+
+TEST_CASE("bans: escalation with custom settings") {
+  struct Row {
+    const char* name;
+    double factor;
+    std::int64_t ban_time;
+    std::int64_t max_ban_time;
+    std::vector<std::int64_t> expected;
+  };
+  const Row rows[] = {
+      {"factor 3", 3.0, kHour, kWeek,
+       {kHour, 3 * kHour, 9 * kHour, 27 * kHour, 81 * kHour, kWeek, kWeek}},
+      {"factor 1.5", 1.5, kHour, kWeek, {3600, 5400, 8100, 12150}},
+      {"factor 1: never longer", 1.0, kHour, kWeek, {kHour, kHour, kHour}},
+      {"10m doubling up to 1h", 2.0, 10 * kMinute, kHour, {600, 1200, 2400, 3600, 3600}},
+      {"ban_time equal to max_ban_time", 2.0, kDay, kDay, {kDay, kDay, kDay}},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.name);
+    Config cfg;
+    cfg.ban.factor = r.factor;
+    cfg.ban.ban_time = r.ban_time;
+    cfg.ban.max_ban_time = r.max_ban_time;
+    AddressRecord rec = record_for("198.51.100.7");
+    UnixTime t = kNow;
+    for (std::int64_t want : r.expected) {
+      CHECK(provoke_ban(rec, cfg, t) == want);
+      t = *rec.banned_until;
+    }
+  }
+}
+
+TEST_CASE("bans: times_banned is kept after a ban ends") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  provoke_ban(rec, cfg, kNow);
+  const UnixTime ended = *rec.banned_until;
+  // Long after the ban ended, the address is still a repeat offender.
+  const UnixTime later = ended + 30 * kDay;
+  CHECK_FALSE(count_fetch(rec, cfg, later));
+  CHECK_FALSE(rec.banned_at(later));
+  CHECK(rec.times_banned == 1);
+  CHECK(rec.last_ban_length == kHour);
+  CHECK(next_ban_length(rec, cfg) == 2 * kHour);
+  CHECK(provoke_ban(rec, cfg, later + 1) == 2 * kHour);
+  CHECK(rec.times_banned == 2);
+}
+
+TEST_CASE("bans: impose_ban with an explicit length and escalated") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  rec.attempts = {kNow - 10, kNow - 5};
+  impose_ban(rec, cfg, kNow, 2 * kDay, "manual");
+  CHECK(rec.banned_since == kNow);
+  CHECK(rec.banned_until == kNow + 2 * kDay);
+  CHECK(rec.reason == "manual");
+  CHECK(rec.times_banned == 1);
+  CHECK(rec.attempts.empty());
+  CHECK(rec.banned_at(kNow + 2 * kDay - 1));
+  CHECK_FALSE(rec.banned_at(kNow + 2 * kDay));
+
+  AddressRecord fresh = record_for("198.51.100.8");
+  impose_ban(fresh, cfg, kNow, std::nullopt, "auto");
+  CHECK(fresh.banned_until == kNow + kHour);
+}
+
+TEST_CASE("bans: which fetches count (ban.count, ban.ignore)") {
+  struct Row {
+    const char* name;
+    const char* ip;
+    bool denied;
+    bool count_all;
+    std::vector<const char*> ignore;
+    bool counts;
+  };
+  const Row rows[] = {
+      {"denied, count denied", "198.51.100.7", true, false, {}, true},
+      {"allowed, count denied", "198.51.100.7", false, false, {}, false},
+      {"denied, count all", "198.51.100.7", true, true, {}, true},
+      {"allowed, count all", "198.51.100.7", false, true, {}, true},
+      {"denied, ignored /8", "10.1.2.3", true, false, {"10.0.0.0/8"}, false},
+      {"allowed, count all, ignored /8", "10.1.2.3", false, true, {"10.0.0.0/8"}, false},
+      {"denied, outside the ignored ranges", "198.51.100.7", true, false,
+       {"10.0.0.0/8", "192.168.0.0/16"}, true},
+      {"denied, in the second ignored range", "192.168.7.7", true, false,
+       {"10.0.0.0/8", "192.168.0.0/16"}, false},
+      {"denied, ignored single address", "203.0.113.5", true, false, {"203.0.113.5"}, false},
+      {"denied, next to an ignored address", "203.0.113.6", true, false, {"203.0.113.5"}, true},
+      {"denied, ignored v6 range", "2001:db8:5::1", true, false, {"2001:db8::/32"}, false},
+      {"denied, v6 outside", "2001:db9::1", true, false, {"2001:db8::/32"}, true},
+      {"denied, mapped address in an ignored v4 range", "::ffff:10.1.2.3", true, false,
+       {"10.0.0.0/8"}, false},
+      {"a v4 range does not cover v6", "2001:db8::1", true, false, {"0.0.0.0/0"}, true},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.name);
+    Config cfg;
+    cfg.ban.count_all = r.count_all;
+    for (const char* p : r.ignore) cfg.ban.ignore.push_back(parse_prefix(p));
+    CHECK(fetch_counts(parse_ip(r.ip), r.denied, cfg) == r.counts);
+  }
+}
+
+TEST_CASE("bans: an address is counted by its IPv4 address or its IPv6 /64") {
+  Config cfg;
+  struct Row {
+    const char* name;
+    const char* a;
+    const char* b;
+    bool same;
+  };
+  const Row rows[] = {
+      {"v4: the address itself", "198.51.100.7", "198.51.100.7", true},
+      {"v4: the neighbour is another key", "198.51.100.7", "198.51.100.8", false},
+      {"v4 and its mapped form", "198.51.100.7", "::ffff:198.51.100.7", true},
+      {"v6: two addresses in one /64", "2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", true},
+      {"v6: a different /64", "2001:db8:1:2::1", "2001:db8:1:3::1", false},
+      {"v6: a different /48", "2001:db8:1:2::1", "2001:db8:2:2::1", false},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.name);
+    CHECK((ban_key(parse_ip(r.a), cfg) == ban_key(parse_ip(r.b), cfg)) == r.same);
+  }
+  CHECK(ban_key(parse_ip("198.51.100.7"), cfg).str() == "198.51.100.7/32");
+  CHECK(ban_key(parse_ip("2001:db8:1:2:3:4:5:6"), cfg).str() == "2001:db8:1:2::/64");
+  CHECK(ban_key(parse_ip("2001:db8:1:2:3:4:5:6"), cfg).length == 64);
+  // bind width does not change the ban key
+  cfg.lock.bind_prefix_v4 = 24;
+  CHECK(ban_key(parse_ip("198.51.100.7"), cfg).length == 32);
+}
+
+TEST_CASE("bans: a custom ban.ipv6_prefix") {
+  Config cfg;
+  cfg.ban.ipv6_prefix = 48;
+  CHECK(ban_key(parse_ip("2001:db8:1:2::1"), cfg) == ban_key(parse_ip("2001:db8:1:ffff::1"), cfg));
+  CHECK(ban_key(parse_ip("2001:db8:1:2::1"), cfg) != ban_key(parse_ip("2001:db8:2::1"), cfg));
+  CHECK(ban_key(parse_ip("2001:db8:1:2::1"), cfg).str() == "2001:db8:1::/48");
+  // IPv4 is still counted per address.
+  CHECK(ban_key(parse_ip("198.51.100.7"), cfg).length == 32);
+
+  cfg.ban.ipv6_prefix = 128;
+  CHECK(ban_key(parse_ip("2001:db8::1"), cfg) != ban_key(parse_ip("2001:db8::2"), cfg));
+  cfg.ban.ipv6_prefix = 56;
+  CHECK(ban_key(parse_ip("2001:db8:1:2ff::1"), cfg) == ban_key(parse_ip("2001:db8:1:200::1"), cfg));
+  CHECK(ban_key(parse_ip("2001:db8:1:300::1"), cfg) != ban_key(parse_ip("2001:db8:1:200::1"), cfg));
+}
+
+TEST_CASE("bans: fetches from one /64 share one count") {
+  Config cfg;
+  AddressRecord rec = record_for("2001:db8:1:2::1");
+  // 21 denied fetches, each from a different address of the same /64.
+  int banned_at = 0;
+  for (int i = 1; i <= 21 && !banned_at; ++i) {
+    Ip ip = parse_ip("2001:db8:1:2::" + std::to_string(i));
+    REQUIRE(ban_key(ip, cfg) == rec.prefix);
+    if (count_fetch(rec, cfg, kNow + i)) banned_at = i;
+  }
+  CHECK(banned_at == 21);
+}
