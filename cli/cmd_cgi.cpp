@@ -1,12 +1,269 @@
-// provlock cgi: the CGI/1.1 front (SPEC §7). Placeholder until it lands.
+// provlock cgi: the CGI/1.1 front (SPEC §7). One request in, one whole
+// response out, whatever happens: every failure becomes a status line and a
+// one-line text body, and the details go to stderr (the server's error log).
+#include <unistd.h>
+
 #include <iostream>
 
+#include "cli/ban_ops.hpp"
+#include "cli/cgi_files.hpp"
+#include "cli/cgi_request.hpp"
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/fetch.hpp"
+#include "lib/bans.hpp"
+#include "lib/vendor.hpp"
+#include "store/records_io.hpp"
 
 namespace provlock::cli {
+namespace {
+
+constexpr std::size_t kMaxDrainedBody = 64 * 1024;
+
+const char* status_text(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
+  }
+}
+
+// The response, written once. Nothing is sent before the status is known;
+// once headers are out no second response can follow.
+class Reply {
+ public:
+  void set_head(bool head) { head_ = head; }
+  bool started() const { return started_; }
+
+  // A status with a one-line plain-text body.
+  void line(int status, const std::string& text, const std::string& extra_headers = "") {
+    const std::string body = text + "\n";
+    headers(status, "text/plain; charset=utf-8", body.size(), extra_headers);
+    if (!head_) write_out(body);
+  }
+
+  void file(ServedFile& f, const std::string& type) {
+    headers(200, type, f.size, "");
+    if (!head_) send_body(f);
+  }
+
+ private:
+  void headers(int status, const std::string& type, std::uint64_t length,
+               const std::string& extra) {
+    started_ = true;
+    // Provisioning files carry credentials: no cache may keep them.
+    write_out("Status: " + std::to_string(status) + " " + status_text(status) +
+              "\r\nContent-Type: " + type + "\r\nContent-Length: " + std::to_string(length) +
+              "\r\nCache-Control: no-store\r\n" + extra + "\r\n");
+  }
+
+  bool head_ = false;
+  bool started_ = false;
+};
+
+void log_error(const std::string& message) {
+  std::cerr << "provlock: " << message << std::endl;
+}
+
+// Bodies are one line of ASCII whatever the client sent.
+std::string printable(const std::string& text) {
+  std::string out = text;
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  return out;
+}
+
+std::string banned_line(Context& ctx, const CgiRequest& req,
+                        const std::optional<AddressRecord>& record) {
+  const Ip& ip = req.remote_addr;
+  const Prefix key = ban_key(ip, ctx.config);
+  std::string who = ip.str();
+  if (key.length != ip.bits()) who += " (" + key.str() + ")";
+  if (!record || !record->banned_at(ctx.now)) return "banned: " + who + " is banned";
+  return "banned: " + who + " is banned until " + format_time(*record->banned_until) + "; POST " +
+         req.base + ctx.config.cgi.unban_path + " from that address to lift it";
+}
+
+std::optional<AddressRecord> load_address(Context& ctx, const Ip& ip) {
+  return store::load_record<AddressRecord>(*ctx.store, store::address_key(ban_key(ip, ctx.config)));
+}
+
+std::string deny_line(const std::string& reason) {
+  if (reason == "unknown-device") return reason + ": no device with this MAC address is registered";
+  if (reason == "blocked") return reason + ": this device is on a security hold; ask the operator";
+  if (reason == "stale-registration")
+    return reason + ": this device was registered too long ago to provision; ask the operator";
+  if (reason == "locked")
+    return reason + ": this device is locked to the address it was provisioned from";
+  if (reason == "mac-mismatch")
+    return reason + ": the file name and the User-Agent name different MAC addresses";
+  return reason;
+}
+
+// A request that names no device, or two different ones, is denied and
+// counted against its address like a denied fetch, and journaled. Returns
+// the address's record as it was before, which tells whether it was banned.
+std::optional<AddressRecord> count_refused(Context& ctx, const CgiRequest& req, store::Json entry) {
+  const Ip& ip = req.remote_addr;
+  const Prefix key = ban_key(ip, ctx.config);
+  std::optional<AddressRecord> before;
+  std::optional<UnixTime> ban_until;
+  if (fetch_counts(ip, true, ctx.config)) {
+    store::update_record<AddressRecord>(*ctx.store, store::address_key(key),
+                                        [&](std::optional<AddressRecord>& a) {
+                                          before = a;
+                                          if (!a) {
+                                            a = AddressRecord{};
+                                            a->prefix = key;
+                                          }
+                                          if (count_fetch(*a, ctx.config, ctx.now))
+                                            ban_until = a->banned_until;
+                                          return store::Write::durable;
+                                        });
+  } else {
+    before = load_address(ctx, ip);
+  }
+  entry["ip"] = ip.str();
+  entry["decision"] = "deny";
+  if (before && before->banned_at(ctx.now)) entry["reason"] = "banned";
+  journal(ctx, entry);
+  if (ban_until)
+    journal(ctx, {{"command", "ban"},
+                  {"ip", key.str()},
+                  {"reason", "auto"},
+                  {"until", format_time(*ban_until)}});
+  return before;
+}
+
+void serve_file(Context& ctx, const CgiRequest& req, Reply& reply) {
+  auto file = open_beneath(ctx.config.cgi.root, req.dirs, req.file_name);
+  if (!file) return reply.line(404, "not-found: no such file");
+  reply.file(*file, content_type(req.file_name));
+}
+
+// POST <cgi.unban_path>: `ban remove --self` for REMOTE_ADDR. The body
+// means nothing; it is drained (up to a bound) so the server can finish
+// sending it.
+void unban_self(Context& ctx, const CgiRequest& req, Reply& reply) {
+  if (req.method != "POST")
+    return reply.line(405, "method-not-allowed: use POST here", "Allow: POST\r\n");
+  char buf[4096];
+  for (std::uint64_t left = std::min<std::uint64_t>(req.content_length, kMaxDrainedBody);
+       left > 0;) {
+    const ssize_t n = ::read(STDIN_FILENO, buf, std::min<std::uint64_t>(left, sizeof buf));
+    if (n <= 0) break;
+    left -= static_cast<std::uint64_t>(n);
+  }
+  const std::string ip = req.remote_addr.str();
+  switch (self_unban(ctx, req.remote_addr)) {
+    case SelfUnban::removed:
+      return reply.line(200, "unbanned: " + ip + " may fetch again");
+    case SelfUnban::not_banned:
+      return reply.line(200, "not banned: " + ip + " is not banned");
+    case SelfUnban::over_limit:
+      return reply.line(403, "over limit: " + ip + " has lifted its own ban " +
+                                 std::to_string(ctx.config.ban.self_unban_max) +
+                                 " times within 24h; ask the operator");
+  }
+}
+
+void serve(Reply& reply) {
+  Context ctx = make_context(Globals{});
+  const CgiRequest req = read_cgi_request();
+  reply.set_head(req.method == "HEAD");
+  ctx.who = store::Json{{"remote_addr", req.remote_addr.str()}};
+  const Config::Cgi& cgi = ctx.config.cgi;
+
+  if (req.path == cgi.unban_path) return unban_self(ctx, req, reply);
+  if (req.method != "GET" && req.method != "HEAD")
+    return reply.line(405, "method-not-allowed: " + printable(req.method), "Allow: GET, HEAD\r\n");
+  if (is_public_file(req.file_name, cgi.public_files)) return serve_file(ctx, req, reply);
+
+  const auto by_name = mac_from_file_name(req.file_name, cgi.mac_patterns);
+  const auto by_agent = mac_from_user_agent(req.user_agent);
+  if (!by_name && !by_agent) {
+    auto before =
+        count_refused(ctx, req, {{"command", "check"}, {"reason", "no-mac"}, {"path", req.path}});
+    if (before && before->banned_at(ctx.now)) return reply.line(403, banned_line(ctx, req, before));
+    return reply.line(404, "not-found: no such file");
+  }
+  if (by_name && by_agent && *by_name != *by_agent) {
+    auto before = count_refused(ctx, req,
+                                {{"command", "check"},
+                                 {"mac", by_name->str()},
+                                 {"ua_mac", by_agent->str()},
+                                 {"reason", "mac-mismatch"}});
+    if (before && before->banned_at(ctx.now)) return reply.line(403, banned_line(ctx, req, before));
+    return reply.line(403, deny_line("mac-mismatch"));
+  }
+
+  const Fetch fetch{by_name ? *by_name : *by_agent, req.remote_addr, req.authenticated};
+  const FetchResult result = judge_fetch(ctx, fetch, false);
+  if (result.store_error) throw *result.store_error;
+  if (result.reason == "banned") {
+    std::optional<AddressRecord> record;
+    try {
+      record = load_address(ctx, req.remote_addr);
+    } catch (const Error&) {
+      // The ban stands; only its end cannot be told.
+    }
+    return reply.line(403, banned_line(ctx, req, record));
+  }
+  if (!result.allow) return reply.line(403, deny_line(result.reason));
+  serve_file(ctx, req, reply);
+}
+
+}  // namespace
 
 int run_cgi() {
-  std::cout << "Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\nnot yet\n";
+  Reply reply;
+  int status = 0;
+  std::string message;
+  try {
+    serve(reply);
+    return 0;
+  } catch (const Error& e) {
+    message = e.what();
+    switch (e.code()) {
+      case Exit::data:
+        status = 400;
+        break;
+      case Exit::io:
+      case Exit::cant_create:
+      case Exit::temp_fail:
+        status = 503;
+        break;
+      default:
+        status = 500;
+    }
+  } catch (const std::exception& e) {
+    message = std::string("internal error: ") + e.what();
+    status = 500;
+  }
+  log_error(message);
+  // Once headers are out (a file cut short) the response cannot change.
+  if (reply.started()) return 0;
+  try {
+    if (status == 400)
+      reply.line(400, "bad-request: " + printable(message));
+    else if (status == 503)
+      reply.line(503, "store-error: the device store is unavailable; try again later");
+    else
+      reply.line(500, "internal-error: see the web server's error log");
+  } catch (const std::exception&) {
+    // The server stopped reading; nobody is left to answer.
+  }
   return 0;
 }
 

@@ -37,8 +37,8 @@ void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::option
 bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now) {
   rec.last_activity = now;
   if (rec.banned_at(now)) return false;  // already banned: nothing more to learn
-  std::erase_if(rec.attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time || t > now; });
-  rec.attempts.push_back(now);
+  std::erase_if(rec.attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
+  rec.attempts.insert(std::upper_bound(rec.attempts.begin(), rec.attempts.end(), now), now);
   const std::size_t cap = static_cast<std::size_t>(cfg.ban.max_attempts) + 1;
   if (rec.attempts.size() > cap) rec.attempts.erase(rec.attempts.begin(), rec.attempts.end() - cap);
   if (rec.attempts.size() <= static_cast<std::size_t>(cfg.ban.max_attempts)) return false;

@@ -163,16 +163,27 @@ Config parse_config(std::string_view text, const std::string& source) {
       {"suspicious", table_of(r, {{"max_foreign", int_into(c.suspicious.max_foreign, 1, 10000)},
                                   {"within", duration_into(c.suspicious.within)}})},
       {"journal", table_of(r, {{"keep_days", int_into(c.journal.keep_days, 1, 36500)}})},
-      {"cgi", table_of(r, {{"root", [&](const toml::node& n,
-                                        const std::string& k) { c.cgi.root = r.string(n, k); }},
+      {"cgi", table_of(r, {{"root",
+                            [&](const toml::node& n, const std::string& k) {
+                              std::string v = r.string(n, k);
+                              if (v.empty() || v[0] != '/') r.fail(k, "must be an absolute path");
+                              c.cgi.root = v;
+                            }},
                            {"unban_path",
                             [&](const toml::node& n, const std::string& k) {
                               std::string v = r.string(n, k);
                               if (v.empty() || v[0] != '/') r.fail(k, "must start with '/'");
                               c.cgi.unban_path = v;
                             }},
-                           {"public", [&](const toml::node& n, const std::string& k) {
+                           {"public",
+                            [&](const toml::node& n, const std::string& k) {
                               c.cgi.public_files = r.strings(n, k);
+                            }},
+                           {"patterns", [&](const toml::node& n, const std::string& k) {
+                              c.cgi.mac_patterns = r.strings(n, k);
+                              for (const std::string& p : c.cgi.mac_patterns)
+                                if (auto why = mac_pattern_problem(p))
+                                  r.fail(k, quoted(p) + ": " + *why);
                             }}})},
   };
   apply_table(r, doc, "", top);

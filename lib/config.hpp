@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lib/ip.hpp"
+#include "lib/vendor.hpp"
 
 namespace provlock {
 
@@ -52,6 +53,9 @@ struct Config {
   struct Cgi {
     std::string root = "/srv/provisioning";
     std::string unban_path = "/unban-self";
+    // File-name patterns that name a device (cgi.patterns; "{mac}" stands
+    // for its 12 hex digits, see vendor.hpp), tried in order.
+    std::vector<std::string> mac_patterns = default_mac_patterns();
     // Shell-style patterns (fnmatch) of file names served without a check.
     std::vector<std::string> public_files = {"000000000000*", "y0000000000??.cfg", "*.rom",
                                              "*.bin",         "*.ld",             "*.img",

@@ -26,8 +26,10 @@ void bind(Device& d, const Ip& ip, const UnlockAllSet* unlock_alls, UnixTime now
 // A foreign-IP fetch of a locked device: remembered within suspicious.within,
 // and more than suspicious.max_foreign of them block the device.
 bool note_foreign(Device& d, const Config& cfg, UnixTime now) {
-  std::erase_if(d.foreign, [&](UnixTime t) { return t <= now - cfg.suspicious.within || t > now; });
-  d.foreign.push_back(now);
+  // Times may arrive out of order (replays with --now); keep them sorted so
+  // the newest survive the cap.
+  std::erase_if(d.foreign, [&](UnixTime t) { return t <= now - cfg.suspicious.within; });
+  d.foreign.insert(std::upper_bound(d.foreign.begin(), d.foreign.end(), now), now);
   const std::size_t cap = static_cast<std::size_t>(cfg.suspicious.max_foreign) + 1;
   if (d.foreign.size() > cap) d.foreign.erase(d.foreign.begin(), d.foreign.end() - cap);
   if (d.foreign.size() > static_cast<std::size_t>(cfg.suspicious.max_foreign) && !d.blocked) {

@@ -146,7 +146,12 @@ Fd open_root(const std::string& path, bool create) {
         break;
       }
       if (errno != ENOENT) fail(Exit::io, "cannot open store " + prefix, errno);
-      make_dir(current.get(), component, prefix);  // then open what we or a rival made
+      // Then open what we or a rival made. Something that exists yet opens
+      // as missing is a link to nowhere; creating its target is not ours to do.
+      if (!make_dir(current.get(), component, prefix) && is_symlink(current.get(), component)) {
+        throw Error(Exit::io,
+                    "cannot open store " + prefix + ": it is a link to a missing directory");
+      }
     }
   }
   return current;

@@ -132,6 +132,9 @@ TEST_CASE("bans: a banned address learns nothing more until its ban ends") {
   CHECK(rec.banned_until == until);  // not extended
   CHECK(rec.times_banned == 1);
   CHECK(rec.last_activity == kNow + 30 + 99);
+  // At the second the ban ends, counting starts afresh.
+  CHECK_FALSE(count_fetch(rec, cfg, until));
+  CHECK(rec.attempts == std::vector<UnixTime>{until});
 }
 
 TEST_CASE("bans: the attempts log stays bounded after 100,000 counted fetches") {
@@ -202,7 +205,10 @@ TEST_CASE("bans: escalation with custom settings") {
     std::vector<std::int64_t> expected;
   };
   const Row rows[] = {
-      {"factor 3", 3.0, kHour, kWeek,
+      {"factor 3",
+       3.0,
+       kHour,
+       kWeek,
        {kHour, 3 * kHour, 9 * kHour, 27 * kHour, 81 * kHour, kWeek, kWeek}},
       {"factor 1.5", 1.5, kHour, kWeek, {3600, 5400, 8100, 12150}},
       {"factor 1: never longer", 1.0, kHour, kWeek, {kHour, kHour, kHour}},
@@ -231,12 +237,12 @@ TEST_CASE("bans: times_banned is kept after a ban ends") {
   const UnixTime ended = *rec.banned_until;
   // Long after the ban ended, the address is still a repeat offender.
   const UnixTime later = ended + 30 * kDay;
-  CHECK_FALSE(count_fetch(rec, cfg, later));
+  CHECK_FALSE(rec.banned_at(ended));
   CHECK_FALSE(rec.banned_at(later));
   CHECK(rec.times_banned == 1);
   CHECK(rec.last_ban_length == kHour);
   CHECK(next_ban_length(rec, cfg) == 2 * kHour);
-  CHECK(provoke_ban(rec, cfg, later + 1) == 2 * kHour);
+  CHECK(provoke_ban(rec, cfg, later) == 2 * kHour);
   CHECK(rec.times_banned == 2);
 }
 
@@ -274,16 +280,28 @@ TEST_CASE("bans: which fetches count (ban.count, ban.ignore)") {
       {"allowed, count all", "198.51.100.7", false, true, {}, true},
       {"denied, ignored /8", "10.1.2.3", true, false, {"10.0.0.0/8"}, false},
       {"allowed, count all, ignored /8", "10.1.2.3", false, true, {"10.0.0.0/8"}, false},
-      {"denied, outside the ignored ranges", "198.51.100.7", true, false,
-       {"10.0.0.0/8", "192.168.0.0/16"}, true},
-      {"denied, in the second ignored range", "192.168.7.7", true, false,
-       {"10.0.0.0/8", "192.168.0.0/16"}, false},
+      {"denied, outside the ignored ranges",
+       "198.51.100.7",
+       true,
+       false,
+       {"10.0.0.0/8", "192.168.0.0/16"},
+       true},
+      {"denied, in the second ignored range",
+       "192.168.7.7",
+       true,
+       false,
+       {"10.0.0.0/8", "192.168.0.0/16"},
+       false},
       {"denied, ignored single address", "203.0.113.5", true, false, {"203.0.113.5"}, false},
       {"denied, next to an ignored address", "203.0.113.6", true, false, {"203.0.113.5"}, true},
       {"denied, ignored v6 range", "2001:db8:5::1", true, false, {"2001:db8::/32"}, false},
       {"denied, v6 outside", "2001:db9::1", true, false, {"2001:db8::/32"}, true},
-      {"denied, mapped address in an ignored v4 range", "::ffff:10.1.2.3", true, false,
-       {"10.0.0.0/8"}, false},
+      {"denied, mapped address in an ignored v4 range",
+       "::ffff:10.1.2.3",
+       true,
+       false,
+       {"10.0.0.0/8"},
+       false},
       {"a v4 range does not cover v6", "2001:db8::1", true, false, {"0.0.0.0/0"}, true},
   };
   for (const Row& r : rows) {

@@ -375,6 +375,10 @@ TEST_CASE("open_root follows the operator's link and creates missing directories
   CHECK(open_root(dir / "link/sub", true).valid());
   CHECK(std::filesystem::is_directory(dir / "a/b/c/sub"));
 
+  REQUIRE(::symlink((dir / "nowhere").c_str(), (dir / "dangling").c_str()) == 0);
+  CHECK(error_from([&] { open_root(dir / "dangling/store", true); }).code() == Exit::io);
+  CHECK_FALSE(std::filesystem::exists(dir / "nowhere"));
+
   write_plain(dir / "file", "x");
   CHECK(error_from([&] { open_root(dir / "file", true); }).code() == Exit::io);
   CHECK(error_from([&] { open_root(dir / "file/below", true); }).code() == Exit::io);

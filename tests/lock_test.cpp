@@ -16,6 +16,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/error.hpp"
@@ -75,33 +76,51 @@ struct Pipe {
   }
 };
 
-// Runs `body` in a forked child that ends with _exit(body's result), or 99 if
-// it threw.
-pid_t spawn(const std::function<int()>& body) {
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int code = 99;
-    try {
-      code = body();
-    } catch (...) {
+// A forked child running `body`, which ends with _exit(body's result), or 99
+// if it threw. A child not waited for (a failed REQUIRE left the test early)
+// is killed, so no failing test leaves a process behind holding a lock.
+class Child {
+ public:
+  explicit Child(const std::function<int()>& body) : pid_(::fork()) {
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      int code = 99;
+      try {
+        code = body();
+      } catch (...) {
+      }
+      ::_exit(code);
     }
-    ::_exit(code);
   }
-  return pid;
-}
+  Child(Child&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+  }
 
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
+  pid_t pid() const { return pid_; }
+
+  // Exit status, or 128 + signal like a shell.
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0) {
+      if (errno != EINTR) return -1;
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+
+ private:
+  pid_t pid_;
+};
 
 // Whether another process could take the lock on `key` right now.
 bool free_elsewhere(int dirfd, const std::string& key) {
-  pid_t child = spawn([&] {
+  Child child([&] {
     try {
       RecordLock lock(dirfd, key, 0ms, key);
       return 0;
@@ -109,7 +128,7 @@ bool free_elsewhere(int dirfd, const std::string& key) {
       return error.code() == Exit::temp_fail ? 1 : 2;
     }
   });
-  int status = wait_for(child);
+  int status = child.wait();
   REQUIRE((status == 0 || status == 1));
   return status == 0;
 }
@@ -128,11 +147,11 @@ int increment_counter(int dirfd, int times) {
 
 long run_counter_race(int processes, int times) {
   TempDir dir;
-  std::vector<pid_t> children;
+  std::vector<Child> children;
   for (int p = 0; p < processes; ++p) {
-    children.push_back(spawn([&] { return increment_counter(dir.fd.get(), times); }));
+    children.emplace_back([&] { return increment_counter(dir.fd.get(), times); });
   }
-  for (pid_t child : children) CHECK(wait_for(child) == 0);
+  for (Child& child : children) CHECK(child.wait() == 0);
   auto content = read_file(dir.fd.get(), "counter.json", "counter.json");
   REQUIRE(content.has_value());
   return std::stol(*content);
@@ -167,7 +186,7 @@ TEST_CASE("a lock held by another process times out with Exit::temp_fail") {
   TempDir dir;
   Pipe held;
   Pipe done;
-  pid_t holder = spawn([&] {
+  Child holder([&] {
     RecordLock lock(dir.fd.get(), "001122aabbcc", 1s, "holder");
     held.signal();
     done.wait();
@@ -198,14 +217,14 @@ TEST_CASE("a lock held by another process times out with Exit::temp_fail") {
   }
 
   done.signal();
-  CHECK(wait_for(holder) == 0);
+  CHECK(holder.wait() == 0);
   RecordLock lock(dir.fd.get(), "001122aabbcc", 1s, "r.json");
 }
 
 TEST_CASE("a waiter gets the lock once the holder lets go") {
   TempDir dir;
   Pipe held;
-  pid_t holder = spawn([&] {
+  Child holder([&] {
     RecordLock lock(dir.fd.get(), "k", 1s, "k");
     held.signal();
     ::usleep(200000);
@@ -215,13 +234,13 @@ TEST_CASE("a waiter gets the lock once the holder lets go") {
   auto start = Clock::now();
   RecordLock lock(dir.fd.get(), "k", 10s, "k");
   CHECK(Clock::now() - start < 10s);
-  CHECK(wait_for(holder) == 0);
+  CHECK(holder.wait() == 0);
 }
 
 TEST_CASE("the lock of a process killed with SIGKILL is released") {
   TempDir dir;
   Pipe held;
-  pid_t holder = spawn([&] {
+  Child holder([&] {
     RecordLock lock(dir.fd.get(), "001122aabbcc", 1s, "holder");
     held.signal();
     for (;;) ::pause();
@@ -229,8 +248,8 @@ TEST_CASE("the lock of a process killed with SIGKILL is released") {
   });
   REQUIRE(held.wait());
   CHECK_FALSE(free_elsewhere(dir.fd.get(), "001122aabbcc"));
-  REQUIRE(::kill(holder, SIGKILL) == 0);
-  CHECK(wait_for(holder) == 128 + SIGKILL);
+  REQUIRE(::kill(holder.pid(), SIGKILL) == 0);
+  CHECK(holder.wait() == 128 + SIGKILL);
   RecordLock lock(dir.fd.get(), "001122aabbcc", 2s, "001122aabbcc");
 }
 

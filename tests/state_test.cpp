@@ -102,28 +102,42 @@ TEST_CASE("state: state_of for every state and its edges") {
       {"registered 7d and 1s ago", device(kNow - kWeek - 1), {}, kWeek, State::stale},
       {"stale_after 1d, exactly 1d", device(kNow - kDay), {}, kDay, State::fresh},
       {"stale_after 1d, 1d and 1s", device(kNow - kDay - 1), {}, kDay, State::stale},
-      {"bound long ago is locked, never stale", bound(device(kNow - 365 * kDay)), {}, kWeek,
+      {"bound long ago is locked, never stale",
+       bound(device(kNow - 365 * kDay)),
+       {},
+       kWeek,
        State::locked},
       {"blocked", blocked(bound(device())), {}, kWeek, State::blocked},
       {"explicit unlock", with_unlock(bound(device()), kNow + 1), {}, kWeek, State::unlocked},
-      {"explicit unlock ending now", with_unlock(bound(device()), kNow), {}, kWeek,
-       State::locked},
-      {"explicit unlock of a stale device", with_unlock(device(kNow - 30 * kDay), kNow + 1), {},
-       kWeek, State::unlocked},
-      {"expired unlock of a stale device", with_unlock(device(kNow - 30 * kDay), kNow - 1), {},
-       kWeek, State::stale},
+      {"explicit unlock ending now", with_unlock(bound(device()), kNow), {}, kWeek, State::locked},
+      {"explicit unlock of a stale device",
+       with_unlock(device(kNow - 30 * kDay), kNow + 1),
+       {},
+       kWeek,
+       State::unlocked},
+      {"expired unlock of a stale device",
+       with_unlock(device(kNow - 30 * kDay), kNow - 1),
+       {},
+       kWeek,
+       State::stale},
       {"expired unlock of a new device", with_unlock(device(), kNow - 1), {}, kWeek, State::fresh},
-      {"forced unlock of a blocked device", with_unlock(blocked(bound(device())), kNow + 1), {},
-       kWeek, State::unlocked},
+      {"forced unlock of a blocked device",
+       with_unlock(blocked(bound(device())), kNow + 1),
+       {},
+       kWeek,
+       State::unlocked},
       {"expired forced unlock of a blocked device",
-       with_unlock(blocked(bound(device())), kNow), {}, kWeek, State::blocked},
+       with_unlock(blocked(bound(device())), kNow),
+       {},
+       kWeek,
+       State::blocked},
       {"unlock-all", bound(device()), unlock_alls({ua(1)}), kWeek, State::unlocked},
       {"unlock-all of a blocked device", blocked(bound(device())), unlock_alls({ua(1)}), kWeek,
        State::blocked},
-      {"unlock-all given before the device", seen(bound(device()), 1), unlock_alls({ua(1)}),
+      {"unlock-all given before the device", seen(bound(device()), 1), unlock_alls({ua(1)}), kWeek,
+       State::locked},
+      {"unlock-all of another account", in_account(bound(device()), "b"), unlock_alls({ua(1, "a")}),
        kWeek, State::locked},
-      {"unlock-all of another account", in_account(bound(device()), "b"),
-       unlock_alls({ua(1, "a")}), kWeek, State::locked},
       {"unlock-all of its account", in_account(bound(device()), "a"), unlock_alls({ua(1, "a")}),
        kWeek, State::unlocked},
       {"unlock-all until now", bound(device()), unlock_alls({ua(1, "", kNow)}), kWeek,
@@ -143,7 +157,9 @@ TEST_CASE("state: state_of for every state and its edges") {
 }
 
 TEST_CASE("state: active_unlock") {
-  SUBCASE("none") { CHECK_FALSE(active_unlock(bound(device()), {}, kNow).has_value()); }
+  SUBCASE("none") {
+    CHECK_FALSE(active_unlock(bound(device()), {}, kNow).has_value());
+  }
   SUBCASE("explicit, with its until") {
     auto a = active_unlock(with_unlock(bound(device()), kNow + kDay), {}, kNow);
     REQUIRE(a);
@@ -169,9 +185,8 @@ TEST_CASE("state: active_unlock") {
     CHECK_FALSE(a->until.has_value());
   }
   SUBCASE("the later of two timed unlock-alls") {
-    auto a = active_unlock(bound(device()),
-                           unlock_alls({ua(1, "", kNow + 2 * kHour), ua(2, "", kNow + kHour)}),
-                           kNow);
+    auto a = active_unlock(
+        bound(device()), unlock_alls({ua(1, "", kNow + 2 * kHour), ua(2, "", kNow + kHour)}), kNow);
     REQUIRE(a);
     CHECK(a->until == kNow + 2 * kHour);
   }

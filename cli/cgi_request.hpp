@@ -1,0 +1,51 @@
+// A CGI/1.1 request (RFC 3875) as provlock reads it: from the environment
+// the web server hands the program, never from argv, and checked before
+// anything is looked up.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/ip.hpp"
+
+namespace provlock::cli {
+
+inline constexpr std::size_t kMaxPathBytes = 1024;
+inline constexpr std::size_t kMaxUserAgentBytes = 1024;
+
+struct CgiRequest {
+  std::string method;  // REQUEST_METHOD, as sent (methods are case-sensitive)
+  // The requested path beneath cgi.root, "/" or "/dir/file.cfg"; a trailing
+  // '/' asks for a directory, which is never served.
+  std::string path;
+  // Its components: never empty, ".", ".." or containing '/'. `file_name`
+  // (the last one) is "" for a directory.
+  std::vector<std::string> dirs;
+  std::string file_name;
+  // The URL prefix the path sits under (SCRIPT_NAME, or "" when the path is
+  // the whole URL), so that a reply can name another URL of this program.
+  std::string base;
+  std::string user_agent;      // HTTP_USER_AGENT, "" when not sent
+  Ip remote_addr;              // REMOTE_ADDR
+  bool authenticated = false;  // REMOTE_USER set: the server checked credentials
+  std::uint64_t content_length = 0;
+};
+
+// Reads the request from the environment. The path is PATH_INFO, which the
+// server has already percent-decoded and which is therefore taken as it is;
+// when the server sets no PATH_INFO, it is REQUEST_URI without its query
+// string, percent-decoded here once, less a leading SCRIPT_NAME.
+//
+// Throws Error(Exit::data) naming the fault (the caller answers 400) for a
+// path longer than kMaxPathBytes, not valid UTF-8, holding a control byte,
+// an empty, "." or ".." component, a component over 255 bytes, an encoded
+// '/' or a bad percent escape in REQUEST_URI; and for a User-Agent longer
+// than kMaxUserAgentBytes, not valid UTF-8 or holding a control byte other
+// than tab. Throws Error(Exit::usage) (the caller answers 500: the server,
+// not the client, is at fault) when REQUEST_METHOD or REMOTE_ADDR is missing
+// or REMOTE_ADDR is not an address. A zone id on REMOTE_ADDR ("fe80::1%eth0")
+// is dropped.
+CgiRequest read_cgi_request();
+
+}  // namespace provlock::cli
