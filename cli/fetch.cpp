@@ -30,9 +30,7 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
   if (!banned) window = store::load_record<Window>(*ctx.store, store::window_key(fetch.ip));
   records.window = window ? &*window : nullptr;
 
-  if (banned) {
-    decision = decide(fetch, records, ctx.config, ctx.now);
-  } else if (dry_run) {
+  if (dry_run) {
     auto device = store::load_record<Device>(*ctx.store, fetch.mac.str());
     records.device = device ? &*device : nullptr;
     decision = decide(fetch, records, ctx.config, ctx.now);

@@ -1,5 +1,6 @@
 #include "lib/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -39,6 +40,8 @@ class Reader {
   std::int64_t duration(const toml::node& node, const std::string& key) const {
     if (auto n = node.value_exact<std::int64_t>()) {
       if (*n <= 0) fail(key, "a duration must be greater than zero");
+      // The same bound as the text form, so that now + duration never overflows.
+      if (*n >= (std::int64_t{1} << 53)) fail(key, std::to_string(*n) + " seconds is too long");
       return *n;
     }
     auto s = node.value_exact<std::string>();
@@ -61,6 +64,37 @@ class Reader {
  private:
   const std::string& source_;
 };
+
+// The dotted key being defined on line `line` (1-based) of a TOML text, from
+// the last [table] header above it and the "key =" at its start; empty when
+// the line does not define one. Lets a syntax error name its key.
+std::string key_on_line(std::string_view text, std::size_t line) {
+  std::string table, key;
+  std::size_t n = 1, start = 0;
+  while (start <= text.size() && n <= line) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view l = text.substr(start, end - start);
+    l.remove_prefix(std::min(l.find_first_not_of(" \t"), l.size()));
+    if (!l.empty() && l[0] == '[') {
+      std::size_t close = l.find(']');
+      if (close != std::string_view::npos) table = std::string(l.substr(1, close - 1));
+      std::erase(table, '[');
+      std::erase(table, ' ');
+    } else if (n == line) {
+      std::size_t eq = l.find('=');
+      if (eq != std::string_view::npos) {
+        std::string_view k = l.substr(0, eq);
+        while (!k.empty() && (k.back() == ' ' || k.back() == '\t')) k.remove_suffix(1);
+        if (!k.empty() && k.find_first_of(" \t\"'") == std::string_view::npos)
+          key = table.empty() ? std::string(k) : table + "." + std::string(k);
+      }
+    }
+    start = end + 1;
+    ++n;
+  }
+  return key;
+}
 
 using Setter = std::function<void(const toml::node&, const std::string& key)>;
 
@@ -92,8 +126,10 @@ Config parse_config(std::string_view text, const std::string& source) {
   try {
     doc = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    throw Error(Exit::config, source + ":" + std::to_string(e.source().begin.line) + ": " +
-                                  std::string(e.description()));
+    const auto line = static_cast<std::size_t>(e.source().begin.line);
+    std::string where = source + ":" + std::to_string(line);
+    if (std::string key = key_on_line(text, line); !key.empty()) where += ": " + key;
+    throw Error(Exit::config, where + ": " + std::string(e.description()));
   }
 
   auto duration_into = [&r](std::int64_t& out) {

@@ -54,12 +54,8 @@ bool window_admits(const Window& w, const Device& d, UnixTime now) {
 
 Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, UnixTime now) {
   Decision out;
-  if (rec.ip_banned) {
-    out.reason = "banned";
-    return out;
-  }
   if (!rec.device) {
-    out.reason = "unknown-device";
+    out.reason = rec.ip_banned ? "banned" : "unknown-device";
     return out;
   }
 
@@ -71,14 +67,17 @@ Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, 
     out.allow = true;
     out.reason = reason;
     if (binds) {
-      out.binding_changed = true;
+      out.binding_changed = !d.bound_ip || *d.bound_ip != fetch.ip || d.unlock_until ||
+                            d.blocked || d.unlock_all_seen < unlock_alls.last_id;
       bind(d, fetch.ip, &unlock_alls, now);
     }
   };
 
-  if (state == State::blocked) {
+  if (rec.ip_banned) {
+    out.reason = "banned";
+  } else if (state == State::blocked) {
     out.reason = "blocked";
-  } else if (rec.window && window_admits(*rec.window, d, now)) {
+  } else if (rec.window && rec.window->ip == fetch.ip && window_admits(*rec.window, d, now)) {
     allow("window", true);
   } else if (state == State::unlocked) {
     allow(active_unlock(d, unlock_alls, now)->explicit_unlock ? "unlocked" : "unlock-all", true);

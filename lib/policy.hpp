@@ -33,8 +33,8 @@ struct Decision {
   // stale-registration|locked (and store-error, which only the caller gives).
   std::string reason;
   // The device as the fetch leaves it (last seen, counters, binding, unlock
-  // used up, foreign attempts, block); nullopt when the fetch did not reach a
-  // device (banned, unknown).
+  // used up, foreign attempts, block); nullopt for an unknown MAC. A banned
+  // fetch of a known device updates its last seen, last IP and counters.
   std::optional<Device> device;
   // True when the change alters who may fetch (a binding, a used unlock, a
   // block): such a write must be durable.

@@ -43,6 +43,10 @@ class Decoder {
     if (!v.is_number_integer()) bad(key, "an integer");
     return v.get<std::int64_t>();
   }
+  std::uint64_t required_count(const char* key) const {
+    if (!maybe(key)) throw RecordError(std::string("field \"") + key + "\" is missing");
+    return count(key);
+  }
   std::uint64_t count(const char* key) const {
     const json* v = maybe(key);
     if (!v) return 0;
@@ -163,13 +167,13 @@ json to_json(const UnlockAllSet& s) {
 UnlockAllSet unlock_alls_from_json(const json& j) {
   Decoder in(j, "unlock-all record");
   UnlockAllSet s;
-  s.last_id = in.count("last_id");
+  s.last_id = in.required_count("last_id");
   const json& entries = in.need("entries");
   if (!entries.is_array()) in.bad("entries", "an array");
   for (const json& e : entries) {
     Decoder entry(e, "unlock-all entry", false);
     UnlockAll u;
-    u.id = entry.count("id");
+    u.id = entry.required_count("id");
     u.at = entry.time("at");
     u.account = entry.str("account", false);
     u.until = entry.opt_time("until");

@@ -1,6 +1,9 @@
 // The file primitives of the store. Everything is done relative to directory
 // file descriptors and never follows a symlink inside the store, so a link
-// planted in the store can neither redirect a read nor a write.
+// planted in the store can neither redirect a read nor a write. Every `name`
+// below must be a single path component (no '/', not "." or ".."); anything
+// else throws Error(Exit::io), since the kernel would follow links in the
+// intermediate directories.
 #pragma once
 
 #include <optional>
@@ -41,20 +44,25 @@ inline constexpr unsigned kDirMode = 02775;
 
 // Opens the store's top directory. The path itself may be or contain a
 // symlink (the operator chose it); with `create`, missing directories on the
-// path are created. Throws Error(Exit::cant_create) if it cannot be created,
-// Error(Exit::io) if it cannot be opened, naming the path.
+// path are created with kDirMode, as `mkdir -p` would (a link to a missing
+// directory is an error, its target is not created). Throws
+// Error(Exit::cant_create) if it cannot be created, Error(Exit::io) if it
+// cannot be opened, naming the path (or the part of it at fault).
 Fd open_root(const std::string& path, bool create);
 
 // Opens (and with `create`, creates) directory `name` (one component, no '/')
 // beneath `dirfd` with O_NOFOLLOW. Returns an invalid Fd if it does not exist
 // and `create` is false. Throws Error naming `display` (the path shown to the
 // user) if `name` is a symlink or not a directory (Exit::io) or cannot be
-// created (Exit::cant_create).
+// created (Exit::cant_create). Any number of processes may create the same
+// directory at once; a new directory gets kDirMode and its entry is fsynced
+// in `dirfd`, so records later written durably into it survive a crash.
 Fd open_dir(int dirfd, const std::string& name, bool create, const std::string& display);
 
 // Reads the whole regular file `name` beneath `dirfd`. Returns nullopt if it
 // does not exist. Throws Error(Exit::io) naming `display` if it is a symlink,
-// not a regular file, larger than `max_bytes`, or cannot be read.
+// not a regular file, larger than `max_bytes`, or cannot be read. A FIFO or
+// device planted under the name is refused without blocking.
 std::optional<std::string> read_file(int dirfd, const std::string& name, const std::string& display,
                                      std::size_t max_bytes = 1 << 20);
 
@@ -69,7 +77,10 @@ enum class Durability { durable, relaxed };
 // any failure the temporary file is removed, the old file is untouched, and
 // Error(Exit::io) (Exit::cant_create when the temporary file cannot be
 // created) names `display` and the system's reason (e.g. "No space left on
-// device").
+// device"). A symlink planted as `name` is replaced by the rename, never
+// written through. If only the final directory fsync fails, the new file is
+// already in place; the error is still thrown because it may not survive a
+// crash.
 void write_file_atomic(int dirfd, const std::string& name, std::string_view content,
                        Durability durability, const std::string& display);
 
@@ -81,13 +92,19 @@ void remove_file(int dirfd, const std::string& name, Durability durability,
 // Appends `line` (which must end in '\n') to `name` beneath `dirfd` with one
 // write(2) on an O_APPEND descriptor, creating the file with kFileMode if
 // needed; concurrent appenders never interleave within a line. Never follows
-// a symlink. fdatasync when durable. Throws Error(Exit::io) naming `display`.
+// a symlink. fdatasync when durable (and fsyncs the directory when the file
+// was just created). Throws Error(Exit::io) naming `display`, also for a
+// non-regular file or a line without its '\n', and Error(Exit::cant_create)
+// when the file is missing and cannot be created. Only the creator sets the
+// mode, so a mode an operator gave an existing file is left alone.
 void append_line(int dirfd, const std::string& name, std::string_view line, Durability durability,
                  const std::string& display);
 
 // Temporary files of write_file_atomic are named ".tmp.<name>.<pid>.<random>":
 // they start with a dot and end in neither ".json" nor ".jsonl", so no scan
-// ever mistakes one for a record. True for such names.
+// ever mistakes one for a record. True exactly for such names: a non-empty
+// <name>, decimal <pid> and lowercase-hex <random>. Only stale ones may be
+// removed (old, or of a dead pid): removing a live one fails its writer.
 bool is_temp_name(std::string_view name);
 
 // fsync a directory (or any descriptor). Throws Error(Exit::io) naming display.
