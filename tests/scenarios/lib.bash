@@ -9,6 +9,7 @@ export PROVLOCK_STORE=$tmp/store PROVLOCK_CONFIG=$tmp/provlock.toml
 unset PROVLOCK_NOW GATEWAY_INTERFACE REMOTE_ADDR REMOTE_USER
 : >"$PROVLOCK_CONFIG"
 passed=0
+out= err= rc=
 failed=0
 
 # at TIME: every following command runs at TIME (RFC 3339 or @unix).
