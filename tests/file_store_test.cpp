@@ -1,0 +1,188 @@
+// FileStore: the read-modify-write under lock, refusal of bad records, scans,
+// and the journal, against a real directory and real processes.
+#include "store/file_store.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/records_io.hpp"
+
+namespace {
+
+using namespace provlock;
+using namespace provlock::store;
+using namespace std::chrono_literals;
+
+struct TempStore {
+  std::string path;
+  TempStore() {
+    char templ[] = "/tmp/provlock-store-test-XXXXXX";
+    REQUIRE(::mkdtemp(templ) != nullptr);
+    path = std::string(templ) + "/store";
+  }
+  ~TempStore() {
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::path(path).parent_path(), ignored);
+  }
+  FileStore open() const { return FileStore(path, 5000ms); }
+};
+
+Device device(const char* mac) {
+  Device d;
+  d.mac = parse_mac(mac);
+  d.registered = parse_time("2026-11-26T12:00:00Z");
+  return d;
+}
+
+void put(Store& s, const Device& d) {
+  update_record<Device>(s, d.mac.str(), [&](std::optional<Device>& r) {
+    r = d;
+    return Write::durable;
+  });
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST_CASE("file store: a store that does not exist reads as empty and is created by a write") {
+  TempStore t;
+  FileStore s = t.open();
+  CHECK_FALSE(load_record<Device>(s, "001122aabbcc"));
+  int seen = 0;
+  scan_records<Device>(s, [&](const Device&) { ++seen; }, [](const Error&) { FAIL("error"); });
+  CHECK(seen == 0);
+  CHECK_FALSE(std::filesystem::exists(t.path));
+  put(s, device("001122aabbcc"));
+  CHECK(std::filesystem::exists(t.path + "/devices/cc/001122aabbcc.json"));
+  CHECK(load_record<Device>(s, "001122aabbcc")->mac.str() == "001122aabbcc");
+}
+
+TEST_CASE("file store: a record that does not parse is never overwritten or removed") {
+  TempStore t;
+  FileStore s = t.open();
+  put(s, device("001122aabbcc"));
+  const std::string file = s.where(Kind::device, "001122aabbcc");
+  { std::ofstream(file) << "{\"format\":1,\"mac\":"; }
+  bool called = false;
+  auto change = [&](std::optional<Device>& r) {
+    called = true;
+    r.reset();
+    return Write::durable;
+  };
+  try {
+    update_record<Device>(s, "001122aabbcc", change);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == Exit::io);
+    CHECK(std::string(e.what()).find(file) != std::string::npos);
+  }
+  CHECK_FALSE(called);
+  CHECK(slurp(file) == "{\"format\":1,\"mac\":");
+}
+
+TEST_CASE("file store: a change that throws writes nothing") {
+  TempStore t;
+  FileStore s = t.open();
+  Device d = device("001122aabbcc");
+  d.label = "before";
+  put(s, d);
+  CHECK_THROWS(update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) -> Write {
+    r->label = "after";
+    throw Error(Exit::data, "no");
+  }));
+  CHECK(load_record<Device>(s, "001122aabbcc")->label == "before");
+}
+
+TEST_CASE("file store: a record in another's file is refused") {
+  TempStore t;
+  FileStore s = t.open();
+  put(s, device("001122aabbcc"));
+  std::filesystem::copy_file(s.where(Kind::device, "001122aabbcc"),
+                             t.path + "/devices/cc/0011223344cc.json");
+  CHECK_THROWS_AS(load_record<Device>(s, "0011223344cc"), Error);
+}
+
+TEST_CASE("file store: scans report bad records and go on") {
+  TempStore t;
+  FileStore s = t.open();
+  for (const char* m : {"001122aabb01", "001122aabb02", "001122aabb03"}) put(s, device(m));
+  { std::ofstream(s.where(Kind::device, "001122aabb02")) << "garbage"; }
+  std::vector<std::string> seen, bad;
+  scan_records<Device>(
+      s, [&](const Device& d) { seen.push_back(d.mac.str()); },
+      [&](const Error& e) { bad.push_back(e.what()); });
+  CHECK(seen == std::vector<std::string>{"001122aabb01", "001122aabb03"});
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].find("001122aabb02.json") != std::string::npos);
+}
+
+TEST_CASE("file store: two processes racing on one record lose no update") {
+  TempStore t;
+  {
+    FileStore s = t.open();
+    Device d = device("001122aabbcc");
+    put(s, d);
+  }
+  constexpr int kProcesses = 4, kEach = 200;
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      FileStore s = t.open();
+      for (int i = 0; i < kEach; ++i)
+        update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+          ++r->allowed;
+          return Write::relaxed;
+        });
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  }
+  FileStore s = t.open();
+  CHECK(load_record<Device>(s, "001122aabbcc")->allowed == kProcesses * kEach);
+}
+
+TEST_CASE("file store: the journal is written by day and pruned by day") {
+  TempStore t;
+  FileStore s = t.open();
+  const UnixTime day = 86400, t0 = parse_time("2026-11-20T23:59:59Z");
+  for (int i = 0; i < 5; ++i)
+    s.append_journal(t0 + i * day, Json{{"n", i}}, Durability::durable);
+  CHECK(std::filesystem::exists(t.path + "/journal/2026-11-20.jsonl"));
+  CHECK(std::filesystem::exists(t.path + "/journal/2026-11-24.jsonl"));
+  std::vector<int> seen;
+  s.scan_journal(t0 + 2 * day, [&](const Json& e) { seen.push_back(e["n"].get<int>()); },
+                 [](const Error&) { FAIL("error"); });
+  CHECK(seen == std::vector<int>{2, 3, 4});
+  // Days wholly before 2026-11-23 go.
+  CHECK(s.prune_journal(parse_time("2026-11-23T12:00:00Z"), true) == 3);
+  CHECK(std::filesystem::exists(t.path + "/journal/2026-11-20.jsonl"));
+  CHECK(s.prune_journal(parse_time("2026-11-23T12:00:00Z"), false) == 3);
+  CHECK_FALSE(std::filesystem::exists(t.path + "/journal/2026-11-22.jsonl"));
+  CHECK(std::filesystem::exists(t.path + "/journal/2026-11-23.jsonl"));
+}
+
+TEST_CASE("file store: devices fan out by their last two hex digits, bans by a hash") {
+  CHECK(FileStore::bucket(Kind::device, "001122aabbcc") == "cc");
+  CHECK(FileStore::bucket(Kind::window, "192.0.2.1") == "");
+  const std::string b = FileStore::bucket(Kind::ban, "192.0.2.1-32");
+  CHECK(b.size() == 2);
+  CHECK(b == FileStore::bucket(Kind::ban, "192.0.2.1-32"));
+  CHECK_FALSE(valid_key("../etc"));
+  CHECK_FALSE(valid_key(".lock"));
+  CHECK(valid_key("2001_db8__-64"));
+}
