@@ -24,6 +24,7 @@ Runner setup_add(CLI::App& sub) {
     const std::vector<Mac> macs = read_macs(opt->macs);
     // Devices added now must not be caught by unlock-alls given before.
     const UnlockAllSet unlock_alls = load_unlock_alls(ctx);
+    const store::Write mode = write_mode(macs.size());
     for (const Mac& mac : macs) {
       bool added = false;
       store::update_record<Device>(*ctx.store, mac.str(), [&](std::optional<Device>& d) {
@@ -35,15 +36,17 @@ Runner setup_add(CLI::App& sub) {
         d->registered = ctx.now;
         d->unlock_all_seen = unlock_alls.last_id;
         added = true;
-        return store::Write::durable;
+        return mode;
       });
       if (added)
-        journal(ctx, {{"command", "add"}, {"mac", mac.str()}, {"account", opt->account}});
+        journal(ctx, {{"command", "add"}, {"mac", mac.str()}, {"account", opt->account}},
+                mode == store::Write::relaxed);
       if (ctx.json)
         print_json({{"mac", mac.str()}, {"result", added ? "added" : "exists"}});
       else
         std::cout << mac.str() << (added ? " added" : " exists (unchanged)") << '\n';
     }
+    if (mode == store::Write::relaxed) ctx.store->sync();
     return 0;
   };
 }

@@ -12,24 +12,27 @@ Runner setup_remove(CLI::App& sub) {
   sub.add_option("MAC", *macs_arg, "MAC addresses; - reads them from stdin, one a line")->required();
   return [macs_arg](Context& ctx) {
     std::vector<std::string> missing;
-    for (const Mac& mac : read_macs(*macs_arg)) {
+    const std::vector<Mac> macs = read_macs(*macs_arg);
+    const store::Write mode = write_mode(macs.size());
+    for (const Mac& mac : macs) {
       bool removed = false;
       store::update_record<Device>(*ctx.store, mac.str(), [&](std::optional<Device>& d) {
         if (!d) return store::Write::none;
         d.reset();
         removed = true;
-        return store::Write::durable;
+        return mode;
       });
       if (!removed) {
         missing.push_back(mac.str());
         continue;
       }
-      journal(ctx, {{"command", "remove"}, {"mac", mac.str()}});
+      journal(ctx, {{"command", "remove"}, {"mac", mac.str()}}, mode == store::Write::relaxed);
       if (ctx.json)
         print_json({{"mac", mac.str()}, {"result", "removed"}});
       else
         std::cout << mac.str() << " removed\n";
     }
+    if (mode == store::Write::relaxed) ctx.store->sync();
     if (!missing.empty()) {
       std::string list;
       for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;

@@ -27,6 +27,7 @@ Runner setup_unlock(CLI::App& sub) {
         opt->duration.empty() ? ctx.config.lock.unlock_for : parse_duration(opt->duration);
     const std::vector<Mac> macs = read_macs(opt->macs);
     const UnixTime until = ctx.now + length;
+    const store::Write mode = write_mode(macs.size());
     std::optional<Exit> first_failure;
     for (const Mac& mac : macs) {
       std::optional<Error> failure;
@@ -47,7 +48,7 @@ Runner setup_unlock(CLI::App& sub) {
         // unused it falls back to blocked; the fetch that uses it lifts the
         // block.
         d->unlock_until = until;
-        return store::Write::durable;
+        return mode;
       });
       if (failure) {
         std::cout.flush();
@@ -58,12 +59,14 @@ Runner setup_unlock(CLI::App& sub) {
       journal(ctx, {{"command", "unlock"},
                     {"mac", mac.str()},
                     {"until", format_time(until)},
-                    {"force", was_blocked}});
+                    {"force", was_blocked}},
+              mode == store::Write::relaxed);
       if (ctx.json)
         print_json({{"mac", mac.str()}, {"state", "unlocked"}, {"until", format_time(until)}});
       else
         std::cout << mac.str() << " unlocked until " << format_time(until) << '\n';
     }
+    if (mode == store::Write::relaxed) ctx.store->sync();
     return first_failure ? static_cast<int>(*first_failure) : 0;
   };
 }

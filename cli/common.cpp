@@ -75,11 +75,12 @@ View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context
               {"denied", d.denied}};
 }
 
-void journal(Context& ctx, store::Json entry) {
+void journal(Context& ctx, store::Json entry, bool batch) {
   store::Json line = {{"time", format_time(ctx.now)}};
   line.update(entry);
   line["who"] = ctx.who;
-  ctx.store->append_journal(ctx.now, line, store::Durability::durable);
+  ctx.store->append_journal(ctx.now, line,
+                            batch ? store::Durability::relaxed : store::Durability::durable);
 }
 
 void print_json(const View& j) { std::cout << j.dump() << '\n'; }

@@ -30,8 +30,17 @@ UnlockAllSet load_unlock_alls(Context& ctx);
 // allowed, denied, blocked_at.
 View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx);
 
-// Appends an entry to the journal with the time and who did it.
-void journal(Context& ctx, store::Json entry);
+// Appends an entry to the journal with the time and who did it. Durable
+// unless `batch` (the command then calls ctx.store->sync() before it ends).
+void journal(Context& ctx, store::Json entry, bool batch = false);
+
+// How a command that changes one record or many writes each: one record is
+// written durably at once; many are written relaxed and synced together at
+// the end (see Store::sync), which is as safe once the command has finished
+// and much cheaper than one flush each.
+inline store::Write write_mode(std::size_t records) {
+  return records > 1 ? store::Write::relaxed : store::Write::durable;
+}
 
 // Prints one JSON value on one line to stdout.
 void print_json(const View& j);

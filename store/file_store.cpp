@@ -241,6 +241,15 @@ void FileStore::scan_journal(UnixTime since, const std::function<void(const Json
   }
 }
 
+void FileStore::sync() {
+  int root = root_fd(false);
+  if (root < 0) return;
+  // syncfs flushes the whole file system the store lives on: one call for
+  // any number of relaxed writes.
+  if (syncfs(root) != 0)
+    throw Error(Exit::io, "cannot sync store " + root_ + ": " + std::strerror(errno));
+}
+
 int FileStore::prune_journal(UnixTime before, bool dry_run) {
   int root = root_fd(false);
   if (root < 0) return 0;

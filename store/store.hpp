@@ -64,6 +64,11 @@ class Store {
   virtual void scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,
                             const OnError& on_error) = 0;
 
+  // Makes every write made so far with Write::relaxed or Durability::relaxed
+  // durable. Commands that change many records write them relaxed and call
+  // this once before they report success.
+  virtual void sync() = 0;
+
   // Removes the journal of every UTC day wholly before `before`. Returns the
   // number of day files removed.
   virtual int prune_journal(UnixTime before, bool dry_run) = 0;
