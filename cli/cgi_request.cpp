@@ -1,5 +1,10 @@
 #include "cli/cgi_request.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
@@ -9,6 +14,7 @@ namespace provlock::cli {
 namespace {
 
 constexpr std::size_t kMaxNameBytes = 255;  // NAME_MAX: no longer name can exist
+constexpr std::uint64_t kMaxDrainedBody = 64 * 1024;
 // A raw REQUEST_URI may spell each byte of the path as "%XX".
 constexpr std::size_t kMaxRawUriBytes = 3 * kMaxPathBytes + 2048;
 
@@ -147,13 +153,22 @@ CgiRequest read_cgi_request() {
   if (!valid_utf8(r.user_agent)) bad("User-Agent is not UTF-8:", r.user_agent);
   if (has_control(r.user_agent, true)) bad("control character in User-Agent", r.user_agent);
 
-  // A length that does not parse is treated as no body: the body is never
-  // read for its content, only drained.
+  return r;
+}
+
+void drain_request_body() {
   const std::string length = env("CONTENT_LENGTH");
   char* end = nullptr;
-  const unsigned long long n = std::strtoull(length.c_str(), &end, 10);
-  if (!length.empty() && end && *end == '\0' && length[0] != '-') r.content_length = n;
-  return r;
+  std::uint64_t left = std::strtoull(length.c_str(), &end, 10);
+  if (length.empty() || length[0] == '-' || *end != '\0') return;  // no body worth reading
+  left = std::min<std::uint64_t>(left, kMaxDrainedBody);
+  char buf[4096];
+  while (left > 0) {
+    const ssize_t n = ::read(STDIN_FILENO, buf, std::min<std::uint64_t>(left, sizeof buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    left -= static_cast<std::uint64_t>(n);
+  }
 }
 
 }  // namespace provlock::cli

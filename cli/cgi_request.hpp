@@ -3,7 +3,6 @@
 // anything is looked up.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -47,5 +46,11 @@ struct CgiRequest {
 // or REMOTE_ADDR is not an address. A zone id on REMOTE_ADDR ("fe80::1%eth0")
 // is dropped.
 CgiRequest read_cgi_request();
+
+// Reads the request body (CONTENT_LENGTH bytes, at most 64 KiB) and throws
+// it away. No request provlock answers has a meaningful body, but a body left
+// unread makes the server's pipe to the program fail, and with it a response
+// already written.
+void drain_request_body();
 
 }  // namespace provlock::cli

@@ -23,7 +23,7 @@ Runner setup_add(CLI::App& sub) {
   return [opt](Context& ctx) {
     const std::vector<Mac> macs = read_macs(opt->macs);
     // Devices added now must not be caught by unlock-alls given before.
-    const UnlockAllSet unlock_alls = load_unlock_alls(ctx);
+    const UnlockAllSet unlock_alls = load_rules(ctx).unlock_alls;
     const store::Write mode = write_mode(macs.size());
     for (const Mac& mac : macs) {
       bool added = false;

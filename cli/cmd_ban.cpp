@@ -48,7 +48,8 @@ Runner setup_ban(CLI::App& sub) {
   CLI::App* list = sub.add_subcommand("list", "List the bans in force");
   CLI::App* add = sub.add_subcommand("add", "Ban an address or range");
   add->add_option("IP", opt->target, "An address (IPv6: its /64) or a CIDR range")->required();
-  add->add_option("--for", opt->duration, "How long (default ban.max_ban_time, 1w)")->type_name("DUR");
+  add->add_option("--for", opt->duration, "How long (default ban.max_ban_time, 1w)")
+      ->type_name("DUR");
   CLI::App* remove = sub.add_subcommand("remove", "Lift a ban");
   remove->add_option("IP", opt->target, "The address or range");
   remove->add_flag("--self", opt->self,
@@ -61,25 +62,25 @@ Runner setup_ban(CLI::App& sub) {
           opt->duration.empty() ? ctx.config.ban.max_ban_time : parse_duration(opt->duration);
       const UnixTime until = ctx.now + length;
       if (t.is_range) {
-        store::update_record<RangeBans>(*ctx.store, store::kRangeBansKey,
-                                        [&](std::optional<RangeBans>& r) {
-                                          if (!r) r = RangeBans{};
-                                          std::erase_if(r->entries, [&](const RangeBan& b) {
-                                            return b.prefix == t.prefix || b.until <= ctx.now;
-                                          });
-                                          r->entries.push_back({t.prefix, ctx.now, until});
-                                          return store::Write::durable;
-                                        });
-      } else {
-        store::update_record<AddressRecord>(
-            *ctx.store, store::address_key(t.prefix), [&](std::optional<AddressRecord>& a) {
-              if (!a) {
-                a = AddressRecord{};
-                a->prefix = t.prefix;
-              }
-              impose_ban(*a, ctx.config, ctx.now, length, "manual");
+        store::update_record<StoreRules>(
+            *ctx.store, store::kRulesKey, [&](std::optional<StoreRules>& r) {
+              if (!r) r = StoreRules{};
+              std::erase_if(r->range_bans.entries, [&](const RangeBan& b) {
+                return b.prefix == t.prefix || b.until <= ctx.now;
+              });
+              r->range_bans.entries.push_back({t.prefix, ctx.now, until});
               return store::Write::durable;
             });
+      } else {
+        store::update_record<AddressRecord>(*ctx.store, store::address_key(t.prefix),
+                                            [&](std::optional<AddressRecord>& a) {
+                                              if (!a) {
+                                                a = AddressRecord{};
+                                                a->prefix = t.prefix;
+                                              }
+                                              impose_ban(*a, ctx.config, ctx.now, length, "manual");
+                                              return store::Write::durable;
+                                            });
       }
       journal(ctx, {{"command", "ban"},
                     {"ip", t.prefix.str()},
@@ -105,8 +106,12 @@ Runner setup_ban(CLI::App& sub) {
         const Ip ip = parse_ip(remote);
         ctx.who = {{"remote_addr", ip.str()}};
         switch (self_unban(ctx, ip)) {
-          case SelfUnban::removed: std::cout << ip.str() << " unbanned\n"; return 0;
-          case SelfUnban::not_banned: std::cout << ip.str() << " is not banned\n"; return 0;
+          case SelfUnban::removed:
+            std::cout << ip.str() << " unbanned\n";
+            return 0;
+          case SelfUnban::not_banned:
+            std::cout << ip.str() << " is not banned\n";
+            return 0;
           case SelfUnban::over_limit:
             throw Error(Exit::no_perm, ip.str() + " has used its " +
                                            std::to_string(ctx.config.ban.self_unban_max) +
@@ -117,27 +122,29 @@ Runner setup_ban(CLI::App& sub) {
       const BanTarget t = resolve(opt->target, ctx.config);
       bool lifted = false;
       if (t.is_range) {
-        store::update_record<RangeBans>(*ctx.store, store::kRangeBansKey,
-                                        [&](std::optional<RangeBans>& r) {
-                                          if (!r) return store::Write::none;
-                                          lifted = std::erase_if(r->entries, [&](const RangeBan& b) {
-                                                     return b.prefix == t.prefix;
-                                                   }) > 0;
-                                          return lifted ? store::Write::durable : store::Write::none;
-                                        });
-      } else {
-        store::update_record<AddressRecord>(
-            *ctx.store, store::address_key(t.prefix), [&](std::optional<AddressRecord>& a) {
-              if (!a || !a->banned_at(ctx.now)) return store::Write::none;
-              // How often it was banned stays: the next ban escalates.
-              a->banned_since.reset();
-              a->banned_until.reset();
-              a->attempts.clear();
-              lifted = true;
-              return store::Write::durable;
+        store::update_record<StoreRules>(
+            *ctx.store, store::kRulesKey, [&](std::optional<StoreRules>& r) {
+              if (!r) return store::Write::none;
+              lifted = std::erase_if(r->range_bans.entries,
+                                     [&](const RangeBan& b) { return b.prefix == t.prefix; }) > 0;
+              return lifted ? store::Write::durable : store::Write::none;
             });
+      } else {
+        store::update_record<AddressRecord>(*ctx.store, store::address_key(t.prefix),
+                                            [&](std::optional<AddressRecord>& a) {
+                                              if (!a || !a->banned_at(ctx.now))
+                                                return store::Write::none;
+                                              // How often it was banned stays: the next ban
+                                              // escalates.
+                                              a->banned_since.reset();
+                                              a->banned_until.reset();
+                                              a->attempts.clear();
+                                              lifted = true;
+                                              return store::Write::durable;
+                                            });
       }
-      if (lifted) journal(ctx, {{"command", "unban"}, {"ip", t.prefix.str()}, {"reason", "manual"}});
+      if (lifted)
+        journal(ctx, {{"command", "unban"}, {"ip", t.prefix.str()}, {"reason", "manual"}});
       if (ctx.json)
         print_json({{"ip", t.prefix.str()}, {"result", lifted ? "unbanned" : "not-banned"}});
       else
@@ -161,9 +168,8 @@ Runner setup_ban(CLI::App& sub) {
         },
         report);
     try {
-      if (auto ranges = store::load_record<RangeBans>(*ctx.store, store::kRangeBansKey))
-        for (const RangeBan& r : ranges->entries)
-          if (ctx.now < r.until) rows.push_back(ban_view(r.prefix, r.since, r.until, "manual", 1));
+      for (const RangeBan& r : load_rules(ctx).range_bans.entries)
+        if (ctx.now < r.until) rows.push_back(ban_view(r.prefix, r.since, r.until, "manual", 1));
     } catch (const Error& e) {
       report(e);
     }

@@ -1,8 +1,6 @@
 // provlock cgi: the CGI/1.1 front (SPEC §7). One request in, one whole
 // response out, whatever happens: every failure becomes a status line and a
 // one-line text body, and the details go to stderr (the server's error log).
-#include <unistd.h>
-
 #include <iostream>
 
 #include "cli/ban_ops.hpp"
@@ -18,7 +16,8 @@
 namespace provlock::cli {
 namespace {
 
-constexpr std::size_t kMaxDrainedBody = 64 * 1024;
+// What a client learns of store trouble; the details go to the error log.
+const char* const kStoreErrorLine = "store-error: the device store is unavailable; try again later";
 
 const char* status_text(int status) {
   switch (status) {
@@ -119,21 +118,19 @@ std::optional<AddressRecord> count_refused(Context& ctx, const CgiRequest& req, 
   const Prefix key = ban_key(ip, ctx.config);
   std::optional<AddressRecord> before;
   std::optional<UnixTime> ban_until;
-  if (fetch_counts(ip, true, ctx.config)) {
-    store::update_record<AddressRecord>(*ctx.store, store::address_key(key),
-                                        [&](std::optional<AddressRecord>& a) {
-                                          before = a;
-                                          if (!a) {
-                                            a = AddressRecord{};
-                                            a->prefix = key;
-                                          }
-                                          if (count_fetch(*a, ctx.config, ctx.now))
-                                            ban_until = a->banned_until;
-                                          return store::Write::durable;
-                                        });
-  } else {
+  auto count = [&](std::optional<AddressRecord>& a) {
+    before = a;
+    if (!a) {
+      a = AddressRecord{};
+      a->prefix = key;
+    }
+    if (count_fetch(*a, ctx.config, ctx.now)) ban_until = a->banned_until;
+    return store::Write::durable;
+  };
+  if (fetch_counts(ip, true, ctx.config))
+    store::update_record<AddressRecord>(*ctx.store, store::address_key(key), count);
+  else
     before = load_address(ctx, ip);
-  }
   entry["ip"] = ip.str();
   entry["decision"] = "deny";
   if (before && before->banned_at(ctx.now)) entry["reason"] = "banned";
@@ -152,19 +149,10 @@ void serve_file(Context& ctx, const CgiRequest& req, Reply& reply) {
   reply.file(*file, content_type(req.file_name));
 }
 
-// POST <cgi.unban_path>: `ban remove --self` for REMOTE_ADDR. The body
-// means nothing; it is drained (up to a bound) so the server can finish
-// sending it.
+// POST <cgi.unban_path>: `ban remove --self` for REMOTE_ADDR.
 void unban_self(Context& ctx, const CgiRequest& req, Reply& reply) {
   if (req.method != "POST")
     return reply.line(405, "method-not-allowed: use POST here", "Allow: POST\r\n");
-  char buf[4096];
-  for (std::uint64_t left = std::min<std::uint64_t>(req.content_length, kMaxDrainedBody);
-       left > 0;) {
-    const ssize_t n = ::read(STDIN_FILENO, buf, std::min<std::uint64_t>(left, sizeof buf));
-    if (n <= 0) break;
-    left -= static_cast<std::uint64_t>(n);
-  }
   const std::string ip = req.remote_addr.str();
   switch (self_unban(ctx, req.remote_addr)) {
     case SelfUnban::removed:
@@ -210,7 +198,10 @@ void serve(Reply& reply) {
 
   const Fetch fetch{by_name ? *by_name : *by_agent, req.remote_addr, req.authenticated};
   const FetchResult result = judge_fetch(ctx, fetch, false);
-  if (result.store_error) throw *result.store_error;
+  if (result.store_error) {
+    log_error(result.store_error->what());
+    return reply.line(503, kStoreErrorLine);
+  }
   if (result.reason == "banned") {
     std::optional<AddressRecord> record;
     try {
@@ -231,6 +222,7 @@ int run_cgi() {
   int status = 0;
   std::string message;
   try {
+    drain_request_body();
     serve(reply);
     return 0;
   } catch (const Error& e) {
@@ -258,7 +250,7 @@ int run_cgi() {
     if (status == 400)
       reply.line(400, "bad-request: " + printable(message));
     else if (status == 503)
-      reply.line(503, "store-error: the device store is unavailable; try again later");
+      reply.line(503, kStoreErrorLine);
     else
       reply.line(500, "internal-error: see the web server's error log");
   } catch (const std::exception&) {

@@ -37,7 +37,7 @@ Runner setup_expire(CLI::App& sub) {
 
     // Devices: explicit unlocks that ran out unused; which unlock-alls any
     // device can still use.
-    const UnlockAllSet unlock_alls = load_unlock_alls(ctx);
+    const UnlockAllSet unlock_alls = load_rules(ctx).unlock_alls;
     std::set<std::uint64_t> still_used;
     std::vector<Mac> ran_out;
     store::scan_records<Device>(
@@ -63,22 +63,25 @@ Runner setup_expire(CLI::App& sub) {
     // device in scope has fetched since; devices added later never can).
     // Not when a device could not be read: it might still use one.
     const bool devices_complete = bad == 0;
-    store::update_record<UnlockAllSet>(*ctx.store, store::kUnlockAllKey,
-                                       [&](std::optional<UnlockAllSet>& set) {
-                                         if (!set) return store::Write::none;
-                                         auto gone = std::erase_if(set->entries, [&](const UnlockAll& u) {
-                                           return (u.until && *u.until <= now) ||
-                                                  (devices_complete && u.id <= unlock_alls.last_id &&
-                                                   !still_used.count(u.id));
-                                         });
-                                         n.unlock_alls += static_cast<int>(gone);
-                                         return write(gone > 0);
-                                       });
+    // Range bans that ran out go in the same write.
+    store::update_record<StoreRules>(
+        *ctx.store, store::kRulesKey, [&](std::optional<StoreRules>& rules) {
+          if (!rules) return store::Write::none;
+          auto ranges = std::erase_if(rules->range_bans.entries,
+                                      [&](const RangeBan& b) { return b.until <= now; });
+          n.range_bans += static_cast<int>(ranges);
+          auto gone = std::erase_if(rules->unlock_alls.entries, [&](const UnlockAll& u) {
+            return (u.until && *u.until <= now) ||
+                   (devices_complete && u.id <= unlock_alls.last_id && !still_used.count(u.id));
+          });
+          n.unlock_alls += static_cast<int>(gone);
+          return write(gone + ranges > 0);
+        });
 
     // Addresses: bans that ran out, and addresses quiet for max_ban_time.
     std::vector<AddressRecord> addresses;
-    store::scan_records<AddressRecord>(*ctx.store, [&](const AddressRecord& a) { addresses.push_back(a); },
-                                       report);
+    store::scan_records<AddressRecord>(
+        *ctx.store, [&](const AddressRecord& a) { addresses.push_back(a); }, report);
     for (const AddressRecord& seen : addresses) {
       store::update_record<AddressRecord>(
           *ctx.store, store::address_key(seen.prefix), [&](std::optional<AddressRecord>& a) {
@@ -94,33 +97,29 @@ Runner setup_expire(CLI::App& sub) {
               ++n.forgotten;
               return write(true);
             }
-            auto old = std::erase_if(a->attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
+            auto old = std::erase_if(a->attempts,
+                                     [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
             return write(old > 0);
           });
     }
-    store::update_record<RangeBans>(*ctx.store, store::kRangeBansKey,
-                                    [&](std::optional<RangeBans>& r) {
-                                      if (!r) return store::Write::none;
-                                      auto gone = std::erase_if(
-                                          r->entries, [&](const RangeBan& b) { return b.until <= now; });
-                                      n.range_bans += static_cast<int>(gone);
-                                      return write(gone > 0);
-                                    });
 
     std::vector<Window> windows;
-    store::scan_records<Window>(*ctx.store, [&](const Window& w) { windows.push_back(w); }, report);
+    store::scan_records<Window>(
+        *ctx.store, [&](const Window& w) { windows.push_back(w); }, report);
     for (const Window& seen : windows) {
-      store::update_record<Window>(*ctx.store, store::window_key(seen.ip), [&](std::optional<Window>& w) {
-        bool over = w && w->until <= now;
-        if (over) {
-          w.reset();
-          ++n.windows;
-        }
-        return write(over);
-      });
+      store::update_record<Window>(*ctx.store, store::window_key(seen.ip),
+                                   [&](std::optional<Window>& w) {
+                                     bool over = w && w->until <= now;
+                                     if (over) {
+                                       w.reset();
+                                       ++n.windows;
+                                     }
+                                     return write(over);
+                                   });
     }
 
-    n.journal_days = ctx.store->prune_journal(now - std::int64_t{86400} * cfg.journal.keep_days, dry);
+    n.journal_days =
+        ctx.store->prune_journal(now - std::int64_t{86400} * cfg.journal.keep_days, dry);
 
     const int bans = n.bans + n.range_bans;
     if (!dry && (n.unlocks || n.unlock_alls || bans || n.windows || n.forgotten || n.journal_days))

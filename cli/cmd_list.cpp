@@ -28,7 +28,7 @@ Runner setup_list(CLI::App& sub) {
   sub.add_option("--account", opt->account, "Only devices of this account");
   return [opt, &sub](Context& ctx) {
     opt->account_given = sub.count("--account") > 0;
-    const UnlockAllSet unlock_alls = load_unlock_alls(ctx);
+    const UnlockAllSet unlock_alls = load_rules(ctx).unlock_alls;
     std::vector<Device> devices;
     int bad = 0;
     store::scan_records<Device>(

@@ -14,7 +14,7 @@ Runner setup_show(CLI::App& sub) {
     const Mac mac = parse_mac(*mac_arg);
     auto d = store::load_record<Device>(*ctx.store, mac.str());
     if (!d) throw Error(Exit::no_device, "no such device: " + mac.str());
-    View view = device_view(*d, load_unlock_alls(ctx), ctx);
+    View view = device_view(*d, load_rules(ctx).unlock_alls, ctx);
     if (ctx.json) {
       print_json(view);
       return 0;

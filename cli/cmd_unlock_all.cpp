@@ -18,7 +18,8 @@ struct UnlockAllOptions {
 Runner setup_unlock_all(CLI::App& sub) {
   auto opt = std::make_shared<UnlockAllOptions>();
   sub.add_option("--account", opt->account, "Only devices of this account (default: all)");
-  sub.add_option("--hours", opt->hours, "Only for N hours, 1 to 40 (default: until each device's next fetch)")
+  sub.add_option("--hours", opt->hours,
+                 "Only for N hours, 1 to 40 (default: until each device's next fetch)")
       ->type_name("N");
   return [opt](Context& ctx) {
     std::optional<UnixTime> until;
@@ -26,14 +27,15 @@ Runner setup_unlock_all(CLI::App& sub) {
     // One small record, whatever the number of devices: each device learns
     // of the unlock when it is next judged (see state.hpp).
     UnlockAll entry;
-    store::update_record<UnlockAllSet>(*ctx.store, store::kUnlockAllKey,
-                                       [&](std::optional<UnlockAllSet>& set) {
-                                         if (!set) set = UnlockAllSet{};
-                                         entry = UnlockAll{set->last_id + 1, ctx.now, opt->account, until};
-                                         set->last_id = entry.id;
-                                         set->entries.push_back(entry);
-                                         return store::Write::durable;
-                                       });
+    store::update_record<StoreRules>(
+        *ctx.store, store::kRulesKey, [&](std::optional<StoreRules>& r) {
+          if (!r) r = StoreRules{};
+          UnlockAllSet& set = r->unlock_alls;
+          entry = UnlockAll{set.last_id + 1, ctx.now, opt->account, until};
+          set.last_id = entry.id;
+          set.entries.push_back(entry);
+          return store::Write::durable;
+        });
     const std::string scope = opt->account.empty() ? "all accounts" : "account " + opt->account;
     const std::string until_text = until ? format_time(*until) : "";
     journal(ctx, {{"command", "unlock-all"},

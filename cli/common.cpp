@@ -46,9 +46,9 @@ std::vector<Mac> read_macs(const std::vector<std::string>& args) {
   return out;
 }
 
-UnlockAllSet load_unlock_alls(Context& ctx) {
-  auto set = store::load_record<UnlockAllSet>(*ctx.store, store::kUnlockAllKey);
-  return set ? *set : UnlockAllSet{};
+StoreRules load_rules(Context& ctx) {
+  auto rules = store::load_record<StoreRules>(*ctx.store, store::kRulesKey);
+  return rules ? *rules : StoreRules{};
 }
 
 View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx) {
@@ -59,20 +59,21 @@ View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context
   auto unlock = active_unlock(d, unlock_alls, ctx.now);
   Json until = nullptr;
   if (unlock && unlock->until) until = format_time(*unlock->until);
-  return Json{{"mac", d.mac.str()},
-              {"state", state_name(state_of(d, unlock_alls, ctx.config, ctx.now))},
-              {"account", d.account},
-              {"label", d.label},
-              {"bound_ip", d.bound_ip ? Json(d.bound_ip->str()) : Json(nullptr)},
-              {"last_seen", time_or_null(d.last_seen)},
-              {"last_ip", d.last_ip ? Json(d.last_ip->str()) : Json(nullptr)},
-              {"until", until},
-              {"unlock", unlock ? Json(unlock->explicit_unlock ? "unlock" : "unlock-all") : Json(nullptr)},
-              {"registered", format_time(d.registered)},
-              {"first_provisioned", time_or_null(d.first_provisioned)},
-              {"blocked_at", time_or_null(d.blocked_at)},
-              {"allowed", d.allowed},
-              {"denied", d.denied}};
+  return Json{
+      {"mac", d.mac.str()},
+      {"state", state_name(state_of(d, unlock_alls, ctx.config, ctx.now))},
+      {"account", d.account},
+      {"label", d.label},
+      {"bound_ip", d.bound_ip ? Json(d.bound_ip->str()) : Json(nullptr)},
+      {"last_seen", time_or_null(d.last_seen)},
+      {"last_ip", d.last_ip ? Json(d.last_ip->str()) : Json(nullptr)},
+      {"until", until},
+      {"unlock", unlock ? Json(unlock->explicit_unlock ? "unlock" : "unlock-all") : Json(nullptr)},
+      {"registered", format_time(d.registered)},
+      {"first_provisioned", time_or_null(d.first_provisioned)},
+      {"blocked_at", time_or_null(d.blocked_at)},
+      {"allowed", d.allowed},
+      {"denied", d.denied}};
 }
 
 void journal(Context& ctx, store::Json entry, bool batch) {
@@ -83,6 +84,8 @@ void journal(Context& ctx, store::Json entry, bool batch) {
                             batch ? store::Durability::relaxed : store::Durability::durable);
 }
 
-void print_json(const View& j) { std::cout << j.dump() << '\n'; }
+void print_json(const View& j) {
+  std::cout << j.dump() << '\n';
+}
 
 }  // namespace provlock::cli

@@ -22,8 +22,8 @@ using View = nlohmann::ordered_json;
 // the store untouched. Duplicates are kept once, in first-seen order.
 std::vector<Mac> read_macs(const std::vector<std::string>& args);
 
-// The unlock-alls in force (empty when there are none).
-UnlockAllSet load_unlock_alls(Context& ctx);
+// The store-wide rules: unlock-alls and range bans (empty when none).
+StoreRules load_rules(Context& ctx);
 
 // How `list`, `show` and `check --json` show a device: mac, state, account,
 // label, bound_ip, last_seen, last_ip, until, registered, first_provisioned,

@@ -12,15 +12,17 @@ using store::Write;
 // Steps that change who may fetch are written durably. Bookkeeping (last
 // seen, counters) is written durably as well for now; see provlock(1),
 // DURABILITY.
-Write how_to_write(const Decision&) { return Write::durable; }
+Write how_to_write(const Decision&) {
+  return Write::durable;
+}
 
 void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResult& out) {
   const Prefix key = ban_key(fetch.ip, ctx.config);
   auto address = store::load_record<AddressRecord>(*ctx.store, store::address_key(key));
-  auto ranges = store::load_record<RangeBans>(*ctx.store, store::kRangeBansKey);
+  StoreRules rules = load_rules(ctx);
   const bool banned =
-      (address && address->banned_at(ctx.now)) || (ranges && ranges->find(fetch.ip, ctx.now));
-  out.unlock_alls = load_unlock_alls(ctx);
+      (address && address->banned_at(ctx.now)) || rules.range_bans.find(fetch.ip, ctx.now);
+  out.unlock_alls = std::move(rules.unlock_alls);
 
   FetchRecords records;
   records.ip_banned = banned;
@@ -56,16 +58,16 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
 
   if (!fetch_counts(fetch.ip, !decision.allow, ctx.config)) return;
   UnixTime ban_until = 0;
-  store::update_record<AddressRecord>(
-      *ctx.store, store::address_key(key), [&](std::optional<AddressRecord>& a) {
-        if (!a) {
-          a = AddressRecord{};
-          a->prefix = key;
-        }
-        out.newly_banned = count_fetch(*a, ctx.config, ctx.now);
-        if (out.newly_banned) ban_until = *a->banned_until;
-        return Write::durable;
-      });
+  store::update_record<AddressRecord>(*ctx.store, store::address_key(key),
+                                      [&](std::optional<AddressRecord>& a) {
+                                        if (!a) {
+                                          a = AddressRecord{};
+                                          a->prefix = key;
+                                        }
+                                        out.newly_banned = count_fetch(*a, ctx.config, ctx.now);
+                                        if (out.newly_banned) ban_until = *a->banned_until;
+                                        return Write::durable;
+                                      });
   if (out.newly_banned)
     journal(ctx, {{"command", "ban"},
                   {"ip", key.str()},

@@ -11,7 +11,8 @@ class Decoder {
  public:
   // Top-level records carry a format version; their nested objects do not.
   Decoder(const json& j, const char* what, bool versioned = true) : j_(j) {
-    if (!j.is_object()) throw RecordError(std::string("not a JSON object (expected a ") + what + ")");
+    if (!j.is_object())
+      throw RecordError(std::string("not a JSON object (expected a ") + what + ")");
     if (!versioned) return;
     auto f = j.find("format");
     if (f == j.end() || !f->is_number_integer()) throw RecordError("no \"format\" field");
@@ -24,7 +25,8 @@ class Decoder {
 
   const json& need(const char* key) const {
     auto it = j_.find(key);
-    if (it == j_.end() || it->is_null()) throw RecordError(std::string("field \"") + key + "\" is missing");
+    if (it == j_.end() || it->is_null())
+      throw RecordError(std::string("field \"") + key + "\" is missing");
     return *it;
   }
   const json* maybe(const char* key) const {
@@ -100,8 +102,12 @@ class Decoder {
   const json& j_;
 };
 
-json opt(const std::optional<UnixTime>& t) { return t ? json(format_time(*t)) : json(nullptr); }
-json opt(const std::optional<Ip>& ip) { return ip ? json(ip->str()) : json(nullptr); }
+json opt(const std::optional<UnixTime>& t) {
+  return t ? json(format_time(*t)) : json(nullptr);
+}
+json opt(const std::optional<Ip>& ip) {
+  return ip ? json(ip->str()) : json(nullptr);
+}
 json time_list(const std::vector<UnixTime>& ts) {
   json a = json::array();
   for (UnixTime t : ts) a.push_back(format_time(t));
@@ -157,10 +163,8 @@ Device device_from_json(const json& j) {
 json to_json(const UnlockAllSet& s) {
   json entries = json::array();
   for (const UnlockAll& u : s.entries)
-    entries.push_back(json{{"id", u.id},
-                           {"at", format_time(u.at)},
-                           {"account", u.account},
-                           {"until", opt(u.until)}});
+    entries.push_back(json{
+        {"id", u.id}, {"at", format_time(u.at)}, {"account", u.account}, {"until", opt(u.until)}});
   return json{{"format", kRecordFormat}, {"last_id", s.last_id}, {"entries", entries}};
 }
 
@@ -264,6 +268,20 @@ RangeBans range_bans_from_json(const nlohmann::json& j) {
     b.until = entry.time("until");
     r.entries.push_back(b);
   }
+  return r;
+}
+
+nlohmann::json to_json(const StoreRules& r) {
+  return {{"format", kRecordFormat},
+          {"unlock_all", to_json(r.unlock_alls)},
+          {"range_bans", to_json(r.range_bans)}};
+}
+
+StoreRules store_rules_from_json(const nlohmann::json& j) {
+  Decoder in(j, "store rules record");
+  StoreRules r;
+  if (const nlohmann::json* u = in.maybe("unlock_all")) r.unlock_alls = unlock_alls_from_json(*u);
+  if (const nlohmann::json* b = in.maybe("range_bans")) r.range_bans = range_bans_from_json(*b);
   return r;
 }
 

@@ -122,8 +122,17 @@ struct RangeBans {
   }
 };
 
+// The store-wide rules every check consults: the unlock-alls and the range
+// bans. One small record, so that a check reads them in one read whatever the
+// number of devices, and ban state adds only the address record to a check.
+struct StoreRules {
+  UnlockAllSet unlock_alls;
+  RangeBans range_bans;
+};
+
 nlohmann::json to_json(const Device& d);
 nlohmann::json to_json(const RangeBans& r);
+nlohmann::json to_json(const StoreRules& r);
 nlohmann::json to_json(const UnlockAllSet& s);
 nlohmann::json to_json(const Window& w);
 nlohmann::json to_json(const AddressRecord& a);
@@ -134,5 +143,6 @@ UnlockAllSet unlock_alls_from_json(const nlohmann::json& j);
 Window window_from_json(const nlohmann::json& j);
 AddressRecord address_from_json(const nlohmann::json& j);
 RangeBans range_bans_from_json(const nlohmann::json& j);
+StoreRules store_rules_from_json(const nlohmann::json& j);
 
 }  // namespace provlock

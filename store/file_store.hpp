@@ -3,8 +3,7 @@
 //   <root>/devices/<cc>/<mac>.json    cc = the MAC's last two hex digits
 //   <root>/bans/<hh>/<prefix>.json     hh = two hex digits of a hash of the key
 //   <root>/windows/<ip>.json
-//   <root>/meta/unlock-all.json
-//   <root>/meta/ban-ranges.json
+//   <root>/meta/rules.json             unlock-alls and range bans
 //   <root>/journal/<YYYY-MM-DD>.jsonl
 //   <root>/quarantine/                 where fsck --repair moves bad files
 //

@@ -181,10 +181,8 @@ class Checker {
         case Kind::ban: decode_record<AddressRecord>(j, key, path(rel)); break;
         case Kind::window: decode_record<Window>(j, key, path(rel)); break;
         case Kind::meta:
-          if (key == kUnlockAllKey)
-            decode_record<UnlockAllSet>(j, key, path(rel));
-          else if (key == kRangeBansKey)
-            decode_record<RangeBans>(j, key, path(rel));
+          if (key == kRulesKey)
+            decode_record<StoreRules>(j, key, path(rel));
           else
             throw Error(Exit::io, "is not a record provlock knows");
           break;

@@ -17,8 +17,7 @@ namespace provlock::store {
 // File-safe keys: "203.0.113.5-32", "2001_db8__-64" (':' as '_', '/' as '-').
 std::string address_key(const Prefix& prefix);
 std::string window_key(const Ip& ip);
-inline const std::string kUnlockAllKey = "unlock-all";
-inline const std::string kRangeBansKey = "ban-ranges";
+inline const std::string kRulesKey = "rules";
 
 template <class R>
 struct Codec;
@@ -42,17 +41,10 @@ struct Codec<Window> {
   static std::string key(const Window& w) { return window_key(w.ip); }
 };
 template <>
-struct Codec<UnlockAllSet> {
+struct Codec<StoreRules> {
   static constexpr Kind kind = Kind::meta;
-  static UnlockAllSet decode(const Json& j) { return unlock_alls_from_json(j); }
-  static std::string key(const UnlockAllSet&) { return kUnlockAllKey; }
-};
-
-template <>
-struct Codec<RangeBans> {
-  static constexpr Kind kind = Kind::meta;
-  static RangeBans decode(const Json& j) { return range_bans_from_json(j); }
-  static std::string key(const RangeBans&) { return kRangeBansKey; }
+  static StoreRules decode(const Json& j) { return store_rules_from_json(j); }
+  static std::string key(const StoreRules&) { return kRulesKey; }
 };
 
 // Decodes a record found under `key`; throws Error(Exit::io) naming `where`.
@@ -65,7 +57,8 @@ R decode_record(const Json& j, const std::string& key, const std::string& where)
     throw Error(Exit::io, "unreadable record " + where + ": " + e.what());
   }
   if (Codec<R>::key(r) != key)
-    throw Error(Exit::io, "record " + where + " names '" + Codec<R>::key(r) + "', not '" + key + "'");
+    throw Error(Exit::io,
+                "record " + where + " names '" + Codec<R>::key(r) + "', not '" + key + "'");
   return r;
 }
 

@@ -387,3 +387,23 @@ TEST_CASE("records: an unlock-all record without its ids is refused") {
   check_refused(decode, no_entry_id, "id");
   check_refused(decode, without(unlock_alls_json(), "last_id"), "last_id");
 }
+
+TEST_CASE("records: store rules carry unlock-alls and range bans together") {
+  StoreRules r;
+  r.unlock_alls.last_id = 7;
+  r.unlock_alls.entries.push_back({7, parse_time("2026-11-26T12:00:00Z"), "acme", std::nullopt});
+  r.range_bans.entries.push_back({parse_prefix("192.0.2.0/24"), parse_time("2026-11-26T12:00:00Z"),
+                                  parse_time("2026-11-27T12:00:00Z")});
+  const StoreRules back = store_rules_from_json(to_json(r));
+  CHECK(back.unlock_alls.last_id == 7);
+  REQUIRE(back.unlock_alls.entries.size() == 1);
+  CHECK(back.unlock_alls.entries[0].account == "acme");
+  REQUIRE(back.range_bans.entries.size() == 1);
+  CHECK(back.range_bans.find(parse_ip("192.0.2.9"), parse_time("2026-11-27T11:59:59Z")));
+  CHECK_FALSE(back.range_bans.find(parse_ip("192.0.2.9"), parse_time("2026-11-27T12:00:00Z")));
+  CHECK_FALSE(back.range_bans.find(parse_ip("192.0.3.9"), parse_time("2026-11-26T12:00:00Z")));
+  // An empty record reads as no rules.
+  const StoreRules none = store_rules_from_json(nlohmann::json{{"format", kRecordFormat}});
+  CHECK(none.unlock_alls.entries.empty());
+  CHECK(none.range_bans.entries.empty());
+}

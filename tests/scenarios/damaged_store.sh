@@ -66,9 +66,9 @@ expect 0 '*' add 805ec0000002
 allow first-provision 805ec0000002 192.0.2.1
 
 # A corrupt address or unlock-all record fails checks closed.
-mkdir -p "$PROVLOCK_STORE/meta" && echo "{" >"$PROVLOCK_STORE/meta/unlock-all.json"
+mkdir -p "$PROVLOCK_STORE/meta" && echo "{" >"$PROVLOCK_STORE/meta/rules.json"
 expect 74 "deny store-error" check 805ec0000001 192.0.2.1
 expect 74 '' unlock-all
-rm "$PROVLOCK_STORE/meta/unlock-all.json"
+rm "$PROVLOCK_STORE/meta/rules.json"
 allow same-ip 805ec0000001 192.0.2.1
 finish
