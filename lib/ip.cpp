@@ -75,7 +75,7 @@ std::string parse_groups(std::string_view text, bool v4_may_end,
     unsigned value = 0;
     for (char c : group) {
       const int digit = hex_value(c);
-      if (digit < 0) return "'" + std::string(1, c) + "' is not a hex digit";
+      if (digit < 0) return std::string(quoted(std::string_view(&c, 1))) + " is not a hex digit";
       value = value << 4 | static_cast<unsigned>(digit);
     }
     if (group.size() > 4) return "group '" + std::string(group) + "' has more than 4 hex digits";
