@@ -83,19 +83,27 @@ std::string printable(const std::string& text) {
   return out;
 }
 
-std::string banned_line(Context& ctx, const CgiRequest& req,
-                        const std::optional<AddressRecord>& record) {
-  const Ip& ip = req.remote_addr;
-  const Prefix key = ban_key(ip, ctx.config);
-  std::string who = ip.str();
-  if (key.length != ip.bits()) who += " (" + key.str() + ")";
-  if (!record || !record->banned_at(ctx.now)) return "banned: " + who + " is banned";
-  return "banned: " + who + " is banned until " + format_time(*record->banned_until) + "; POST " +
-         req.base + ctx.config.cgi.unban_path + " from that address to lift it";
-}
-
 std::optional<AddressRecord> load_address(Context& ctx, const Ip& ip) {
   return store::load_record<AddressRecord>(*ctx.store, store::address_key(ban_key(ip, ctx.config)));
+}
+
+// The 403 line for a banned address, or nullopt when it is not banned. An
+// address's own ban names the self-unban URL; a range ban (`ban add CIDR`)
+// cannot be lifted that way and says so.
+std::optional<std::string> ban_line(Context& ctx, const CgiRequest& req,
+                                    const std::optional<AddressRecord>& address) {
+  const Ip& ip = req.remote_addr;
+  if (address && address->banned_at(ctx.now)) {
+    std::string who = ip.str();
+    if (address->prefix.length != ip.bits()) who += " (" + address->prefix.str() + ")";
+    return "banned: " + who + " is banned until " + format_time(*address->banned_until) +
+           "; POST " + req.base + ctx.config.cgi.unban_path + " from that address to lift it";
+  }
+  const StoreRules rules = load_rules(ctx);
+  if (const RangeBan* range = rules.range_bans.find(ip, ctx.now))
+    return "banned: " + ip.str() + " is in the banned range " + range->prefix.str() + " until " +
+           format_time(range->until) + "; only the operator can lift it";
+  return std::nullopt;
 }
 
 std::string deny_line(const std::string& reason) {
@@ -110,10 +118,10 @@ std::string deny_line(const std::string& reason) {
   return reason;
 }
 
-// A request that names no device, or two different ones, is denied and
-// counted against its address like a denied fetch, and journaled. Returns
-// the address's record as it was before, which tells whether it was banned.
-std::optional<AddressRecord> count_refused(Context& ctx, const CgiRequest& req, store::Json entry) {
+// A request that names no device, or two different ones, is denied,
+// journaled, and counted against its address like a denied fetch. Returns
+// the 403 line when the address was banned before it.
+std::optional<std::string> refuse(Context& ctx, const CgiRequest& req, store::Json entry) {
   const Ip& ip = req.remote_addr;
   const Prefix key = ban_key(ip, ctx.config);
   std::optional<AddressRecord> before;
@@ -131,16 +139,17 @@ std::optional<AddressRecord> count_refused(Context& ctx, const CgiRequest& req, 
     store::update_record<AddressRecord>(*ctx.store, store::address_key(key), count);
   else
     before = load_address(ctx, ip);
+  std::optional<std::string> banned = ban_line(ctx, req, before);
   entry["ip"] = ip.str();
   entry["decision"] = "deny";
-  if (before && before->banned_at(ctx.now)) entry["reason"] = "banned";
+  if (banned) entry["reason"] = "banned";
   journal(ctx, entry);
   if (ban_until)
     journal(ctx, {{"command", "ban"},
                   {"ip", key.str()},
                   {"reason", "auto"},
                   {"until", format_time(*ban_until)}});
-  return before;
+  return banned;
 }
 
 void serve_file(Context& ctx, const CgiRequest& req, Reply& reply) {
@@ -181,19 +190,17 @@ void serve(Reply& reply) {
   const auto by_name = mac_from_file_name(req.file_name, cgi.mac_patterns);
   const auto by_agent = mac_from_user_agent(req.user_agent);
   if (!by_name && !by_agent) {
-    auto before =
-        count_refused(ctx, req, {{"command", "check"}, {"reason", "no-mac"}, {"path", req.path}});
-    if (before && before->banned_at(ctx.now)) return reply.line(403, banned_line(ctx, req, before));
-    return reply.line(404, "not-found: no such file");
+    auto banned =
+        refuse(ctx, req, {{"command", "check"}, {"reason", "no-mac"}, {"path", req.path}});
+    return banned ? reply.line(403, *banned) : reply.line(404, "not-found: no such file");
   }
   if (by_name && by_agent && *by_name != *by_agent) {
-    auto before = count_refused(ctx, req,
-                                {{"command", "check"},
-                                 {"mac", by_name->str()},
-                                 {"ua_mac", by_agent->str()},
-                                 {"reason", "mac-mismatch"}});
-    if (before && before->banned_at(ctx.now)) return reply.line(403, banned_line(ctx, req, before));
-    return reply.line(403, deny_line("mac-mismatch"));
+    auto banned = refuse(ctx, req,
+                         {{"command", "check"},
+                          {"mac", by_name->str()},
+                          {"ua_mac", by_agent->str()},
+                          {"reason", "mac-mismatch"}});
+    return reply.line(403, banned ? *banned : deny_line("mac-mismatch"));
   }
 
   const Fetch fetch{by_name ? *by_name : *by_agent, req.remote_addr, req.authenticated};
@@ -203,13 +210,13 @@ void serve(Reply& reply) {
     return reply.line(503, kStoreErrorLine);
   }
   if (result.reason == "banned") {
-    std::optional<AddressRecord> record;
+    std::optional<std::string> banned;
     try {
-      record = load_address(ctx, req.remote_addr);
+      banned = ban_line(ctx, req, load_address(ctx, req.remote_addr));
     } catch (const Error&) {
-      // The ban stands; only its end cannot be told.
+      // The ban stands; only its details cannot be told.
     }
-    return reply.line(403, banned_line(ctx, req, record));
+    return reply.line(403, banned ? *banned : "banned: " + req.remote_addr.str() + " is banned");
   }
   if (!result.allow) return reply.line(403, deny_line(result.reason));
   serve_file(ctx, req, reply);

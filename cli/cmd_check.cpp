@@ -1,5 +1,7 @@
 // provlock check MAC IP [--authenticated] [--dry-run] [--json]
+// provlock check --batch: "MAC IP [authenticated]" lines in, one answer a line
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/fetch.hpp"
@@ -12,30 +14,85 @@ struct CheckOptions {
   std::string ip;
   bool authenticated = false;
   bool dry_run = false;
+  bool batch = false;
 };
+
+void answer(const FetchResult& r, const Fetch& fetch, const Context& ctx) {
+  if (ctx.json)
+    print_json(decision_view(r, fetch, ctx));
+  else
+    std::cout << decision_line(r) << '\n';
+}
+
+int exit_code(const FetchResult& r) {
+  if (!r.store_error) return r.allow ? 0 : 1;
+  return static_cast<int>(r.store_error->code() == Exit::temp_fail ? Exit::temp_fail : Exit::io);
+}
+
+// One request line of --batch: "MAC IP" or "MAC IP authenticated".
+std::optional<Fetch> parse_request(const std::string& line) {
+  std::istringstream in(line);
+  std::string mac, ip, flag, extra;
+  if (!(in >> mac >> ip)) return std::nullopt;
+  in >> flag >> extra;
+  if (!extra.empty() || (!flag.empty() && flag != "authenticated")) return std::nullopt;
+  auto m = try_parse_mac(mac);
+  auto a = try_parse_ip(ip);
+  if (!m || !a) return std::nullopt;
+  return Fetch{*m, *a, !flag.empty()};
+}
+
+// Answers requests until end of input, in order, flushing after each, so that
+// it can serve as an Apache "RewriteMap prg:" program. A line that does not
+// parse is answered "deny bad-input"; a store failure "deny store-error".
+int run_batch(Context& ctx, bool dry_run) {
+  std::string line;
+  int status = 0;
+  while (std::getline(std::cin, line)) {
+    if (!ctx.now_fixed) ctx.now = clock_now();
+    std::optional<Fetch> fetch = line.size() <= 512 ? parse_request(line) : std::nullopt;
+    if (!fetch) {
+      std::cout << "deny bad-input" << std::endl;
+      continue;
+    }
+    FetchResult r = judge_fetch(ctx, *fetch, dry_run);
+    if (r.store_error) {
+      std::cerr << "provlock: " << r.store_error->what() << '\n';
+      status = exit_code(r);
+    }
+    answer(r, *fetch, ctx);
+    std::cout.flush();
+  }
+  return status;
+}
 }  // namespace
 
 Runner setup_check(CLI::App& sub) {
   auto opt = std::make_shared<CheckOptions>();
-  sub.add_option("MAC", opt->mac, "The device asking for its configuration")->required();
-  sub.add_option("IP", opt->ip, "The address it asks from")->required();
+  sub.add_option("MAC", opt->mac, "The device asking for its configuration");
+  sub.add_option("IP", opt->ip, "The address it asks from");
   sub.add_flag("--authenticated", opt->authenticated,
                "The web server verified the device's own HTTP credentials");
   sub.add_flag("--dry-run", opt->dry_run, "Decide, but write nothing");
+  sub.add_flag("--batch", opt->batch,
+               "Read 'MAC IP [authenticated]' lines from stdin, answer each on its own line");
   return [opt](Context& ctx) {
+    if (opt->batch) {
+      if (!opt->mac.empty() || opt->authenticated)
+        throw Error(Exit::usage, "check --batch reads its requests from stdin, not from arguments");
+      return run_batch(ctx, opt->dry_run);
+    }
+    if (opt->mac.empty() || opt->ip.empty())
+      throw Error(Exit::usage, "check needs a MAC and an IP (or --batch)");
     // Bad input is refused before the store is touched; it is never an allow.
     Fetch fetch{parse_mac(opt->mac), parse_ip(opt->ip), opt->authenticated};
     FetchResult r = judge_fetch(ctx, fetch, opt->dry_run);
-    if (ctx.json)
-      print_json(decision_view(r, fetch, ctx));
-    else
-      std::cout << decision_line(r) << '\n';
+    answer(r, fetch, ctx);
     if (r.store_error) {
       std::cout.flush();
       std::cerr << "provlock: " << r.store_error->what() << '\n';
-      return static_cast<int>(r.store_error->code() == Exit::temp_fail ? Exit::temp_fail : Exit::io);
     }
-    return r.allow ? 0 : 1;
+    return exit_code(r);
   };
 }
 

@@ -76,12 +76,12 @@ View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context
       {"denied", d.denied}};
 }
 
-void journal(Context& ctx, store::Json entry, bool batch) {
+void journal(Context& ctx, store::Json entry, bool relaxed) {
   store::Json line = {{"time", format_time(ctx.now)}};
   line.update(entry);
   line["who"] = ctx.who;
   ctx.store->append_journal(ctx.now, line,
-                            batch ? store::Durability::relaxed : store::Durability::durable);
+                            relaxed ? store::Durability::relaxed : store::Durability::durable);
 }
 
 void print_json(const View& j) {

@@ -30,9 +30,10 @@ StoreRules load_rules(Context& ctx);
 // allowed, denied, blocked_at.
 View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx);
 
-// Appends an entry to the journal with the time and who did it. Durable
-// unless `batch` (the command then calls ctx.store->sync() before it ends).
-void journal(Context& ctx, store::Json entry, bool batch = false);
+// Appends an entry to the journal with the time and who did it. Flushed to
+// stable storage unless `relaxed` (bookkeeping, or a batch command that calls
+// ctx.store->sync() before it ends).
+void journal(Context& ctx, store::Json entry, bool relaxed = false);
 
 // How a command that changes one record or many writes each: one record is
 // written durably at once; many are written relaxed and synced together at

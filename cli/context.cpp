@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <optional>
 #include <cstring>
+#include <optional>
 
 #include "lib/error.hpp"
 #include "store/file_store.hpp"
@@ -21,7 +21,9 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-std::string first_of(const std::string& a, const std::string& b) { return a.empty() ? b : a; }
+std::string first_of(const std::string& a, const std::string& b) {
+  return a.empty() ? b : a;
+}
 
 // Reads a config file; nullopt if it does not exist.
 std::optional<std::string> read_config_file(const std::string& path) {
@@ -60,6 +62,12 @@ store::Json who_am_i() {
 
 }  // namespace
 
+UnixTime clock_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 Config load_config(const Globals& globals) {
   std::string named = first_of(globals.config, env("PROVLOCK_CONFIG"));
   std::string path = first_of(named, kDefaultConfigPath);
@@ -76,11 +84,10 @@ Context make_context(const Globals& globals) {
   ctx.config = load_config(globals);
   ctx.json = globals.json;
   std::string now = first_of(globals.now, env("PROVLOCK_NOW"));
-  ctx.now = now.empty() ? std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()
-                        : parse_time(now);
-  std::string root = first_of(first_of(globals.store, env("PROVLOCK_STORE")), ctx.config.store.path);
+  ctx.now_fixed = !now.empty();
+  ctx.now = ctx.now_fixed ? parse_time(now) : clock_now();
+  std::string root =
+      first_of(first_of(globals.store, env("PROVLOCK_STORE")), ctx.config.store.path);
   ctx.store = std::make_unique<store::FileStore>(
       root, std::chrono::milliseconds(ctx.config.store.lock_timeout_ms));
   ctx.who = who_am_i();

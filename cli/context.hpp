@@ -23,6 +23,7 @@ struct Globals {
 struct Context {
   Config config;
   UnixTime now = 0;
+  bool now_fixed = false;  // --now or PROVLOCK_NOW gave the time
   bool json = false;
   std::unique_ptr<store::Store> store;
   // Who is acting, for the journal: {"user","uid"}, or {"remote_addr"} in a
@@ -36,6 +37,10 @@ struct Context {
 // the clock unless --now/PROVLOCK_NOW gives the time, and opens the store
 // (lazily: nothing on disk is touched yet).
 Context make_context(const Globals& globals);
+
+// The wall clock, in whole seconds. Read only at the top of a command (or of
+// each request of a batch), and handed down from there.
+UnixTime clock_now();
 
 // The configuration alone (for commands that need no store).
 Config load_config(const Globals& globals);

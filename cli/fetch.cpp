@@ -9,11 +9,11 @@ namespace {
 
 using store::Write;
 
-// Steps that change who may fetch are written durably. Bookkeeping (last
-// seen, counters) is written durably as well for now; see provlock(1),
-// DURABILITY.
-Write how_to_write(const Decision&) {
-  return Write::durable;
+// A write that changes who may fetch is flushed to stable storage before the
+// answer is given; bookkeeping is not, unless store.durability = "full"
+// (provlock(1), DURABILITY).
+Write how_to_write(bool changes_who_may_fetch, const Config& cfg) {
+  return changes_who_may_fetch || cfg.store.sync_bookkeeping ? Write::durable : Write::relaxed;
 }
 
 void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResult& out) {
@@ -42,7 +42,7 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
       decision = decide(fetch, records, ctx.config, ctx.now);
       if (!decision.device) return Write::none;
       d = decision.device;
-      return how_to_write(decision);
+      return how_to_write(decision.binding_changed, ctx.config);
     });
   }
   out.allow = decision.allow;
@@ -50,11 +50,13 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
   out.device = decision.device;
   if (dry_run) return;
 
-  journal(ctx, {{"command", "check"},
-                {"mac", fetch.mac.str()},
-                {"ip", fetch.ip.str()},
-                {"decision", decision.allow ? "allow" : "deny"},
-                {"reason", decision.reason}});
+  journal(ctx,
+          {{"command", "check"},
+           {"mac", fetch.mac.str()},
+           {"ip", fetch.ip.str()},
+           {"decision", decision.allow ? "allow" : "deny"},
+           {"reason", decision.reason}},
+          how_to_write(decision.binding_changed, ctx.config) == Write::relaxed);
 
   if (!fetch_counts(fetch.ip, !decision.allow, ctx.config)) return;
   UnixTime ban_until = 0;
@@ -66,7 +68,7 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
                                         }
                                         out.newly_banned = count_fetch(*a, ctx.config, ctx.now);
                                         if (out.newly_banned) ban_until = *a->banned_until;
-                                        return Write::durable;
+                                        return how_to_write(out.newly_banned, ctx.config);
                                       });
   if (out.newly_banned)
     journal(ctx, {{"command", "ban"},

@@ -147,6 +147,12 @@ Config parse_config(std::string_view text, const std::string& source) {
              std::int64_t s = r.duration(n, k);
              if (s > 3600) r.fail(k, "must be at most 1h");
              c.store.lock_timeout_ms = s * 1000;
+           }},
+          {"durability", [&](const toml::node& n, const std::string& k) {
+             std::string v = r.string(n, k);
+             if (v != "bindings" && v != "full")
+               r.fail(k, "'" + v + "' is not one of \"bindings\", \"full\"");
+             c.store.sync_bookkeeping = v == "full";
            }}});
 
   std::map<std::string, Setter> top = {

@@ -20,6 +20,12 @@ struct Config {
   struct Store {
     std::string path = kDefaultStorePath;
     std::int64_t lock_timeout_ms = 5000;
+    // store.durability = "bindings" (false, the default): only writes that
+    // change who may fetch (a binding, a used unlock, a block, a ban) are
+    // flushed to stable storage before a command returns; bookkeeping (last
+    // seen, counters, counted attempts) is written atomically but not
+    // flushed. "full" (true): every write is flushed.
+    bool sync_bookkeeping = false;
   } store;
 
   struct Lock {

@@ -66,10 +66,10 @@ std::vector<Token> compile(std::string_view pattern) {
 }
 
 // Matches the whole of `name` against `tokens`; on success `mac_at` is where
-// the {mac} capture starts. This is the usual one-star-backtrack glob match,
-// which stays linear in practice and is exact because every other token has
-// a fixed width: only the run after the last '*' is ever retried, and a
-// {mac} within it is captured again on each retry.
+// the {mac} capture starts. This is the usual glob match that backtracks to
+// the last '*' only (at most name length x pattern length steps, whatever
+// the input); it is exact because every other token has a fixed width, and
+// a {mac} after that '*' is captured again on each retry.
 bool match(const std::vector<Token>& tokens, std::string_view name, std::size_t& mac_at) {
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::size_t t = 0, n = 0, star_t = kNone, star_n = 0;

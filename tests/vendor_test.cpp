@@ -74,7 +74,7 @@ TEST_CASE("vendor: file names that name no MAC") {
 }
 
 TEST_CASE("vendor: configured patterns, '*', '?' and case") {
-  const std::vector<std::string> patterns = {"phones/{mac}.cfg", "{mac}", "t??-{mac}.boot",
+  const std::vector<std::string> patterns = {"phones/{mac}.cfg", "{mac}", "t?\?-{mac}.boot",
                                              "*x*{mac}*.cnf"};
   auto mac_of = [&](const char* name) {
     auto m = mac_from_file_name(name, patterns);

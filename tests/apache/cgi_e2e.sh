@@ -1,0 +1,410 @@
+#!/usr/bin/env bash
+# End-to-end: provlock as a CGI program under a real Apache 2.4, configured by
+# contrib/apache/provlock.conf exactly as shipped, fetched by curl from several
+# loopback addresses as phones would. Needs root: it installs apache2 and curl
+# when missing, and Apache must start as root to run the CGI as www-data.
+#
+# Usage: cgi_e2e.sh PROVLOCK_BINARY
+# Prints one line per check and exits non-zero if any failed.
+set -u -o pipefail
+
+bin=${1:?usage: cgi_e2e.sh PROVLOCK_BINARY}
+bin=$(realpath "$bin")
+here=$(cd "$(dirname "$0")" && pwd)
+snippet=$(realpath "$here/../../contrib/apache/provlock.conf") || exit 1
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "FAIL: the Apache test needs root (apt-get, and Apache's User www-data)" >&2
+  exit 1
+fi
+
+# --- Apache and curl, from Debian ---------------------------------------------
+if ! command -v apache2 >/dev/null || ! command -v curl >/dev/null ||
+  ! command -v htpasswd >/dev/null; then
+  echo "installing apache2 and curl"
+  # Keep the package from starting the system's own Apache on port 80.
+  made_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends apache2 apache2-utils curl >/dev/null
+  rc=$?
+  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+  [ $rc -eq 0 ] || { echo "FAIL: apt-get install apache2 curl failed" >&2; exit 1; }
+fi
+modules=/usr/lib/apache2/modules
+
+# --- A private Apache in a temporary directory ---------------------------------
+t=$(mktemp -d /tmp/provlock-apache.XXXXXX)
+chmod 755 "$t"
+pidfile=$t/apache/httpd.pid
+
+stop_apache() {
+  [ -s "$pidfile" ] || return 0
+  local pid
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  rm -f "$pidfile"
+}
+cleanup() {
+  stop_apache
+  if [ "${failed:-1}" -ne 0 ] && [ -f "$t/apache/error.log" ]; then
+    echo "--- Apache error log (last 30 lines) ---"
+    tail -n 30 "$t/apache/error.log"
+  fi
+  rm -rf "$t"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+mkdir -p "$t/bin" "$t/root/gs" "$t/htdocs" "$t/apache/run"
+# A copy the www-data user can surely run, named so that it acts as `provlock cgi`.
+install -m 755 "$bin" "$t/bin/provlock.cgi"
+install -d -m 2775 -g www-data "$t/store"
+chown www-data "$t/apache/run"
+
+cat >"$t/provlock.toml" <<EOF
+store = "$t/store"
+[cgi]
+root = "$t/root"
+[ban]
+max_attempts = 3
+EOF
+export PROVLOCK_CONFIG=$t/provlock.toml
+unset PROVLOCK_STORE PROVLOCK_NOW
+
+# Phones and their files. The secret lies outside cgi.root, under names that
+# pass the check (a public name, a device's name) so that a traversal that
+# got through would reach it; no response may ever carry it.
+yealink=0015654aa937 gs=000b828aa872 polycom=0004f2000001 spa=0002fdff2103 linked=0015650000aa
+broken=0015650000bb
+secret="secret-$RANDOM$RANDOM-never-served"
+for f in secret.txt outside.bin "$yealink.cfg" root/.hidden.bin; do echo "$secret" >"$t/$f"; done
+echo "yealink config of $yealink" >"$t/root/$yealink.cfg"
+echo "<gs>grandstream settings</gs>" >"$t/root/gs/settings.xml"
+echo "polycom config of $polycom" >"$t/root/$polycom.cfg"
+echo "<spa>$spa</spa>" >"$t/root/spa$spa.xml"
+echo "yealink common config" >"$t/root/y000000000028.cfg"
+echo "broken device" >"$t/root/$broken.cfg"
+ln -s "$t/secret.txt" "$t/root/$linked.cfg"        # a device file that is a link
+ln -s ../outside.bin "$t/root/firmware.bin"          # a public file that is a link
+ln -s "$t" "$t/root/up"                              # a directory link out of the root
+chmod -R a+rX "$t"
+"$bin" add "$yealink" "$gs" "$polycom" "$spa" "$linked" "$broken" >/dev/null ||
+  { echo "FAIL: provlock add" >&2; exit 1; }
+
+htpasswd -bc "$t/apache/htpasswd" phone1 secret1 2>/dev/null
+
+write_config() {
+  cat >"$t/apache/httpd.conf" <<EOF
+ServerRoot "$t/apache"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$pidfile"
+DefaultRuntimeDir "$t/apache/run"
+ErrorLog "$t/apache/error.log"
+LogLevel warn
+User www-data
+Group www-data
+DocumentRoot "$t/htdocs"
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule authz_user_module $modules/mod_authz_user.so
+LoadModule authn_core_module $modules/mod_authn_core.so
+LoadModule authn_file_module $modules/mod_authn_file.so
+LoadModule auth_basic_module $modules/mod_auth_basic.so
+LoadModule alias_module $modules/mod_alias.so
+LoadModule env_module $modules/mod_env.so
+LoadModule cgid_module $modules/mod_cgid.so
+ScriptSock "$t/apache/run/cgid.sock"
+LogFormat "%a %r %>s" short
+CustomLog "$t/apache/access.log" short
+<Directory />
+    Require all denied
+</Directory>
+# Apache looks PATH_INFO up here for the CGI's PATH_TRANSLATED; nothing is served.
+<Directory "$t/htdocs">
+    Require all granted
+</Directory>
+
+# The shipped snippet, as it is; only its two documented names are set.
+Define PROVLOCK_CGI "$t/bin/provlock.cgi"
+Define PROVLOCK_CONFIG "$t/provlock.toml"
+Include "$snippet"
+
+# Test only: the same program behind HTTP Basic credentials (REMOTE_USER).
+ScriptAlias /authprov "$t/bin/provlock.cgi"
+<Location /authprov>
+    SetEnv PROVLOCK_CONFIG "$t/provlock.toml"
+    AuthType Basic
+    AuthName "provlock test"
+    AuthBasicProvider file
+    AuthUserFile "$t/apache/htpasswd"
+    Require valid-user
+</Location>
+EOF
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+started=
+for _ in 1 2 3 4 5; do
+  port=$((20000 + RANDOM % 20000))
+  port_in_use "$port" && continue
+  write_config
+  if apache2 -f "$t/apache/httpd.conf" -k start; then
+    for _ in $(seq 1 50); do
+      curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && { started=1; break; }
+      sleep 0.1
+    done
+  fi
+  [ -n "$started" ] && break
+  stop_apache
+done
+if [ -z "$started" ]; then
+  echo "FAIL: Apache did not start" >&2
+  failed=1
+  exit 1
+fi
+echo "Apache listening on 127.0.0.1:$port (ServerRoot $t/apache)"
+
+# --- Checks ----------------------------------------------------------------
+passed=0
+failed=0
+: >"$t/all-responses"
+
+# fetch ADDR METHOD URL-PATH [curl args...]: one request from source address
+# ADDR; sets $status, $body, $headers.
+fetch() {
+  local addr=$1 method=$2 path=$3
+  shift 3
+  local how=(-X "$method")
+  [ "$method" = HEAD ] && how=(-I)
+  status=$(curl -s --max-time 5 --path-as-is --interface "$addr" "${how[@]}" \
+    -o "$t/body" -D "$t/headers" -w '%{http_code}' "$@" "http://127.0.0.1:$port$path") ||
+    status="curl-failed($?)"
+  body=$(cat "$t/body" 2>/dev/null)
+  [ "$method" = HEAD ] && body=  # curl -I puts the headers there; a HEAD has no body
+  headers=$(tr -d '\r' <"$t/headers" 2>/dev/null)
+  cat "$t/headers" "$t/body" >>"$t/all-responses" 2>/dev/null
+  rm -f "$t/body" "$t/headers"
+}
+
+pass() {
+  passed=$((passed + 1))
+  echo "ok   $1"
+}
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL $1"
+  echo "     status: $status"
+  echo "     body:   ${body:0:300}"
+}
+
+# expect STATUS TEXT WHAT: the last response had STATUS and its body holds
+# TEXT ("" for any body).
+expect() {
+  if [ "$status" = "$1" ] && [[ $body == *"$2"* ]]; then pass "$3"; else fail "$3 (wanted $1, '$2')"; fi
+}
+# header NAME VALUE WHAT: the last response carried that header.
+header() {
+  if grep -qix "$1: $2" <<<"$headers"; then pass "$3"; else fail "$3 (no '$1: $2' in: $(tr '\n' '|' <<<"$headers"))"; fi
+}
+
+ua_yealink="Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37"
+ua_gs="Grandstream Model HW GXP2170 SW 1.0.9.135 DevId 000b828aa872"
+
+echo "# first fetch binds, another address is refused"
+fetch 127.0.0.2 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
+expect 200 "yealink config of $yealink" "first fetch from 127.0.0.2 is served the file"
+header Content-Type text/plain "a .cfg file is text/plain"
+cmp -s "$t/root/$yealink.cfg" <(printf '%s\n' "$body") && pass "the body is the file, byte for byte" ||
+  fail "the body is the file, byte for byte"
+fetch 127.0.0.2 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
+expect 200 "yealink config" "the bound address fetches again"
+fetch 127.0.0.3 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
+expect 403 "locked" "another address (127.0.0.3) gets 403 locked"
+header Content-Type "text/plain; charset=utf-8" "a refusal is one line of plain text"
+[ "$(printf '%s\n' "$body" | wc -l)" -eq 1 ] && pass "the refusal is one line" || fail "the refusal is one line"
+
+echo "# query-string words are never arguments (RFC 3875 4.4)"
+fetch 127.0.0.3 GET "/provisioning/$yealink.cfg?unlock+$yealink" -A "$ua_yealink"
+expect 403 "locked" "'?unlock+MAC' from the foreign address is still refused"
+
+echo "# the operator unlocks: the phone re-binds where it is now"
+if "$bin" unlock "$yealink" >/dev/null; then pass "provlock unlock as root on the shared store"; else fail "provlock unlock"; fi
+fetch 127.0.0.3 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
+expect 200 "yealink config" "after unlock, 127.0.0.3 is served"
+fetch 127.0.0.2 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
+expect 403 "locked" "after unlock, the old address 127.0.0.2 is refused"
+fetch 127.0.0.3 HEAD "/provisioning/$yealink.cfg" -A "$ua_yealink"
+expect 200 "" "HEAD from the bound address: 200"
+header Content-Type text/plain "HEAD carries the Content-Type"
+
+echo "# the MAC from the User-Agent, and names that disagree"
+fetch 127.0.0.4 GET /provisioning/gs/settings.xml -A "$ua_gs"
+expect 200 "grandstream settings" "a file without a MAC is served by the Grandstream User-Agent's DevId"
+header Content-Type application/xml "an .xml file is application/xml"
+fetch 127.0.0.5 GET /provisioning/gs/settings.xml -A "$ua_gs"
+expect 403 "locked" "the same User-Agent from another address is refused"
+fetch 127.0.0.6 GET "/provisioning/$yealink.cfg" -A "$ua_gs"
+expect 403 "mac-mismatch" "file name and User-Agent naming different MACs: 403 mac-mismatch"
+fetch 127.0.0.6 GET "/provisioning/spa$spa.xml" -A "Cisco/SPA508G-7.4.4 (0002FDFF2103)(CBT141400UK)"
+expect 200 "<spa>" "Cisco SPA file name and User-Agent agreeing: served"
+
+echo "# public vendor files need no check"
+fetch 127.0.0.7 GET /provisioning/y000000000028.cfg
+expect 200 "yealink common config" "public y000000000028.cfg is served to anyone"
+
+echo "# REMOTE_USER (credentials checked by Apache) means authenticated"
+fetch 127.0.0.2 GET "/provisioning/$polycom.cfg"
+expect 200 "polycom config" "Polycom binds to 127.0.0.2"
+fetch 127.0.0.8 GET "/provisioning/$polycom.cfg"
+expect 403 "locked" "from 127.0.0.8 without credentials: refused"
+fetch 127.0.0.8 GET "/authprov/$polycom.cfg" -u phone1:wrong
+expect 401 "" "wrong credentials are Apache's 401"
+fetch 127.0.0.8 GET "/authprov/$polycom.cfg" -u phone1:secret1
+expect 200 "polycom config" "with credentials from 127.0.0.8: served"
+fetch 127.0.0.2 GET "/provisioning/$polycom.cfg"
+expect 403 "locked" "the authenticated fetch re-bound it: 127.0.0.2 is now refused"
+
+echo "# a scanner is banned, sees its address, and lifts the ban itself"
+for probe in admin.php wp-login.php .env; do
+  fetch 127.0.0.9 GET "/provisioning/$probe"
+  expect 404 "" "scanner probe /provisioning/$probe: 404"
+done
+fetch 127.0.0.9 GET /provisioning/phpinfo.php
+expect 404 "" "the 4th probe crosses ban.max_attempts = 3: still 404"
+fetch 127.0.0.9 GET /provisioning/config.php
+expect 403 "banned: 127.0.0.9 is banned until" "the next request: 403 naming the address"
+expect 403 "POST /provisioning/unban-self from that address" "the 403 names the self-unban path"
+fetch 127.0.0.9 GET "/provisioning/$spa.cfg"
+expect 403 "banned" "a banned address is refused a real device's file too"
+if "$bin" log 127.0.0.9 | grep -q 'ban  127.0.0.9/32  auto'; then pass "the ban is in the journal"; else fail "the ban is in the journal"; fi
+fetch 127.0.0.9 GET /provisioning/unban-self
+expect 405 "" "GET of the self-unban path: 405"
+header Allow POST "it allows POST"
+fetch 127.0.0.10 POST /provisioning/unban-self -d x
+expect 200 "not banned" "self-unban from an address that is not banned: 200 not banned"
+fetch 127.0.0.9 POST /provisioning/unban-self -d please
+expect 200 "unbanned: 127.0.0.9" "self-unban from the banned address: 200 unbanned"
+fetch 127.0.0.9 GET /provisioning/config.php
+expect 404 "" "unbanned: back to 404"
+for i in 1 2 3 4; do
+  "$bin" ban add 127.0.0.15 >/dev/null
+  fetch 127.0.0.15 POST /provisioning/unban-self
+done
+expect 403 "over limit" "a 4th self-unban within 24h (ban.self_unban_max = 3): 403"
+fetch 127.0.0.15 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
+expect 403 "banned: 127.0.0.15" "and the address stays banned"
+"$bin" ban add 127.0.0.16/30 >/dev/null
+fetch 127.0.0.17 GET /provisioning/index.php
+expect 403 "banned: 127.0.0.17 is in the banned range 127.0.0.16/30" "an operator's range ban: 403 naming the range"
+fetch 127.0.0.17 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
+expect 403 "only the operator can lift it" "a range ban refuses device files too, and cannot be self-unbanned"
+
+echo "# methods"
+fetch 127.0.0.3 PUT "/provisioning/$yealink.cfg" -d overwrite
+expect 405 "" "PUT: 405"
+header Allow "GET, HEAD" "405 names the allowed methods"
+fetch 127.0.0.3 DELETE "/provisioning/$yealink.cfg"
+expect 405 "" "DELETE: 405"
+fetch 127.0.0.3 POST "/provisioning/$yealink.cfg" -d x
+expect 405 "" "POST to a config file: 405"
+[ "$(cat "$t/root/$yealink.cfg")" = "yealink config of $yealink" ] && pass "the file is unchanged" ||
+  fail "the file is unchanged"
+
+echo "# bad input: 400"
+fetch 127.0.0.11 GET "/provisioning/$(head -c 1100 /dev/zero | tr '\0' a).cfg"
+expect 400 "" "a path over 1024 bytes: 400"
+fetch 127.0.0.11 GET /provisioning/%ff%fe.cfg
+expect 400 "not UTF-8" "a non-UTF-8 path: 400"
+fetch 127.0.0.11 GET /provisioning/a%01b.cfg
+expect 400 "control character" "a control byte in the path: 400"
+fetch 127.0.0.11 GET "/provisioning/$yealink.cfg" -A "Yealink $(head -c 1100 /dev/zero | tr '\0' x)"
+expect 400 "User-Agent" "a User-Agent over 1024 bytes: 400"
+
+echo "# store trouble: 503"
+record=$(find "$t/store" -name "$broken.json")
+if [ -n "$record" ]; then
+  printf '{ not json' >"$record"
+  fetch 127.0.0.12 GET "/provisioning/$broken.cfg"
+  expect 503 "store-error" "an unreadable device record: 503 store-error"
+else
+  fail "the record of $broken is in the store"
+fi
+
+echo "# the CGI output itself, before Apache re-frames it (it sends chunked, drops Content-Length)"
+# cgi METHOD PATH_INFO: runs the program as www-data the way Apache does,
+# from 127.0.0.3; sets $out to its whole output.
+cgi() {
+  out=$(runuser -u www-data -- env -i REQUEST_METHOD="$1" REMOTE_ADDR=127.0.0.3 \
+    SCRIPT_NAME=/provisioning PATH_INFO="$2" PROVLOCK_CONFIG="$t/provlock.toml" \
+    "$t/bin/provlock.cgi" 2>/dev/null | tr -d '\r')
+  status=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1)
+  body=$(sed '1,/^$/d' <<<"$out")
+  printf '%s\n' "$out" >>"$t/all-responses"
+}
+size=$(stat -c %s "$t/root/$yealink.cfg")
+cgi GET "/$yealink.cfg"
+expect 200 "yealink config" "GET: Status 200 and the file"
+grep -qx "Content-Length: $size" <<<"$out" && pass "GET: Content-Length: $size" || fail "GET: Content-Length: $size"
+cgi HEAD "/$yealink.cfg"
+grep -qx "Content-Length: $size" <<<"$out" && pass "HEAD: Content-Length: $size" || fail "HEAD: Content-Length: $size"
+[ "$status" = 200 ] && [ -z "$body" ] && pass "HEAD: Status 200, headers only" || fail "HEAD: Status 200, headers only"
+out=$(runuser -u www-data -- env -i REQUEST_METHOD=GET REMOTE_ADDR=127.0.0.3 PATH_INFO="/$yealink.cfg" \
+  PROVLOCK_CONFIG="$t/provlock.toml" "$t/bin/provlock.cgi" --store /nonexistent unlock "$yealink" 2>/dev/null)
+[[ $out == "Status: 200 OK"*"yealink config"* ]] && pass "argv words are ignored: the request is served as usual" ||
+  fail "argv words are ignored"
+cgi GET /../secret.txt
+expect 400 "'.' or '..'" "PATH_INFO /../secret.txt (Apache never passes it): 400"
+out=$(runuser -u www-data -- env -i REQUEST_METHOD=GET REMOTE_ADDR=127.0.0.3 SCRIPT_NAME=/provisioning \
+  REQUEST_URI="/provisioning/up%2fsecret.txt" PROVLOCK_CONFIG="$t/provlock.toml" "$t/bin/provlock.cgi" 2>/dev/null)
+[[ $out == "Status: 400 "* ]] && pass "no PATH_INFO: an encoded '/' in REQUEST_URI is 400" ||
+  fail "no PATH_INFO: an encoded '/' in REQUEST_URI is 400"
+
+echo "# nothing outside cgi.root, ever"
+fetch 127.0.0.13 GET "/provisioning/$linked.cfg"
+expect 404 "" "a device file that is a symlink to outside: 404"
+fetch 127.0.0.13 GET /provisioning/firmware.bin
+expect 404 "" "a public file that is a symlink to outside: 404"
+fetch 127.0.0.13 GET /provisioning/up/outside.bin
+expect 404 "" "a public name through a directory symlink to outside: 404"
+fetch 127.0.0.3 GET "/provisioning/up/$yealink.cfg" -A "$ua_yealink"
+expect 404 "" "an allowed device's name through a directory symlink to outside: 404"
+fetch 127.0.0.13 GET /provisioning/.hidden.bin
+expect 404 "" "a dot file in the root, under a public name: 404"
+# Public names are never counted, so this address is never banned and every
+# one of these reaches provlock's file lookup if Apache lets it through.
+for path in /provisioning/../outside.bin /provisioning/%2e%2e/outside.bin \
+  "/provisioning/%2E%2E/%2E%2E$t/outside.bin" /provisioning/..%2foutside.bin \
+  /provisioning/%2e%2e%2foutside.bin /provisioning/%252e%252e/outside.bin \
+  /provisioning/gs/..%2f..%2foutside.bin /provisioning/gs/../../outside.bin \
+  /provisioning/..%5coutside.bin /provisioning/%2e%2e%5coutside.bin \
+  /provisioning/up%2foutside.bin "/provisioning//$t/outside.bin" /provisioning/.%2e/outside.bin \
+  /provisioning/up/./outside.bin /provisioning/up/outside.bin%00.bin \
+  "/provisioning/outside.bin?../../outside.bin"; do
+  fetch 127.0.0.14 GET "$path"
+  if [ "$status" != 200 ] && [[ $body != *"$secret"* ]]; then pass "$path: $status, no secret"; else fail "$path"; fi
+done
+for path in "/provisioning/../$yealink.cfg" "/provisioning/%2e%2e/$yealink.cfg" \
+  "/provisioning/..%2f$yealink.cfg" "/provisioning/up%2f$yealink.cfg"; do
+  fetch 127.0.0.3 GET "$path" -A "$ua_yealink"
+  if [ "$status" != 200 ] && [[ $body != *"$secret"* ]]; then pass "$path (bound address): $status, no secret"; else fail "$path"; fi
+done
+if grep -qF "$secret" "$t/all-responses"; then
+  fail "no response ever carried the secret"
+else
+  pass "no response ever carried the secret ($(grep -c '^HTTP/' "$t/all-responses") responses)"
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
