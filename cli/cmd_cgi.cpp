@@ -123,32 +123,13 @@ std::string deny_line(const std::string& reason) {
 // the 403 line when the address was banned before it.
 std::optional<std::string> refuse(Context& ctx, const CgiRequest& req, store::Json entry) {
   const Ip& ip = req.remote_addr;
-  const Prefix key = ban_key(ip, ctx.config);
-  std::optional<AddressRecord> before;
-  std::optional<UnixTime> ban_until;
-  auto count = [&](std::optional<AddressRecord>& a) {
-    before = a;
-    if (!a) {
-      a = AddressRecord{};
-      a->prefix = key;
-    }
-    if (count_fetch(*a, ctx.config, ctx.now)) ban_until = a->banned_until;
-    return store::Write::durable;
-  };
-  if (fetch_counts(ip, true, ctx.config))
-    store::update_record<AddressRecord>(*ctx.store, store::address_key(key), count);
-  else
-    before = load_address(ctx, ip);
-  std::optional<std::string> banned = ban_line(ctx, req, before);
+  // Whether the address was banned before this request decides the answer.
+  std::optional<std::string> banned = ban_line(ctx, req, load_address(ctx, ip));
   entry["ip"] = ip.str();
   entry["decision"] = "deny";
   if (banned) entry["reason"] = "banned";
   journal(ctx, entry);
-  if (ban_until)
-    journal(ctx, {{"command", "ban"},
-                  {"ip", key.str()},
-                  {"reason", "auto"},
-                  {"until", format_time(*ban_until)}});
+  count_against_address(ctx, ip, true);
   return banned;
 }
 

@@ -58,26 +58,31 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
            {"reason", decision.reason}},
           how_to_write(decision.binding_changed, ctx.config) == Write::relaxed);
 
-  if (!fetch_counts(fetch.ip, !decision.allow, ctx.config)) return;
-  UnixTime ban_until = 0;
-  store::update_record<AddressRecord>(*ctx.store, store::address_key(key),
-                                      [&](std::optional<AddressRecord>& a) {
-                                        if (!a) {
-                                          a = AddressRecord{};
-                                          a->prefix = key;
-                                        }
-                                        out.newly_banned = count_fetch(*a, ctx.config, ctx.now);
-                                        if (out.newly_banned) ban_until = *a->banned_until;
-                                        return how_to_write(out.newly_banned, ctx.config);
-                                      });
-  if (out.newly_banned)
-    journal(ctx, {{"command", "ban"},
-                  {"ip", key.str()},
-                  {"reason", "auto"},
-                  {"until", format_time(ban_until)}});
+  out.newly_banned = count_against_address(ctx, fetch.ip, !decision.allow);
 }
 
 }  // namespace
+
+bool count_against_address(Context& ctx, const Ip& ip, bool denied) {
+  if (!fetch_counts(ip, denied, ctx.config)) return false;
+  const Prefix key = ban_key(ip, ctx.config);
+  std::optional<UnixTime> ban_until;
+  store::update_record<AddressRecord>(
+      *ctx.store, store::address_key(key), [&](std::optional<AddressRecord>& a) {
+        if (!a) {
+          a = AddressRecord{};
+          a->prefix = key;
+        }
+        if (count_fetch(*a, ctx.config, ctx.now)) ban_until = a->banned_until;
+        return how_to_write(ban_until.has_value(), ctx.config);
+      });
+  if (ban_until)
+    journal(ctx, {{"command", "ban"},
+                  {"ip", key.str()},
+                  {"reason", "auto"},
+                  {"until", format_time(*ban_until)}});
+  return ban_until.has_value();
+}
 
 FetchResult judge_fetch(Context& ctx, const Fetch& fetch, bool dry_run) {
   FetchResult out;

@@ -25,6 +25,12 @@ struct FetchResult {
 // the caller can exit with its code (74, 73 or 75).
 FetchResult judge_fetch(Context& ctx, const Fetch& fetch, bool dry_run);
 
+// Counts one fetch from `ip` against its address, after its decision (SPEC
+// §4): every fetch with ban.count = "all", denied ones otherwise, none from
+// ban.ignore. Journals the ban when this fetch crosses the limit, and returns
+// whether it did. Throws Error on store failure.
+bool count_against_address(Context& ctx, const Ip& ip, bool denied);
+
 // The line `check` prints ("allow same-ip") and the --json object.
 std::string decision_line(const FetchResult& r);
 View decision_view(const FetchResult& r, const Fetch& fetch, const Context& ctx);
