@@ -79,6 +79,7 @@ View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context
 void journal(Context& ctx, store::Json entry, bool relaxed) {
   store::Json line = {{"time", format_time(ctx.now)}};
   line.update(entry);
+  if (ctx.who.is_null()) ctx.who = who_am_i();
   line["who"] = ctx.who;
   ctx.store->append_journal(ctx.now, line,
                             relaxed ? store::Durability::relaxed : store::Durability::durable);

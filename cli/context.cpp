@@ -53,14 +53,14 @@ std::optional<std::string> read_config_file(const std::string& path) {
   return text;
 }
 
+}  // namespace
+
 store::Json who_am_i() {
   uid_t uid = getuid();
   std::string user = std::to_string(uid);
   if (passwd* pw = getpwuid(uid)) user = pw->pw_name;
   return store::Json{{"user", user}, {"uid", uid}};
 }
-
-}  // namespace
 
 UnixTime clock_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -90,7 +90,6 @@ Context make_context(const Globals& globals) {
       first_of(first_of(globals.store, env("PROVLOCK_STORE")), ctx.config.store.path);
   ctx.store = std::make_unique<store::FileStore>(
       root, std::chrono::milliseconds(ctx.config.store.lock_timeout_ms));
-  ctx.who = who_am_i();
   return ctx;
 }
 

@@ -27,7 +27,7 @@ struct Context {
   bool json = false;
   std::unique_ptr<store::Store> store;
   // Who is acting, for the journal: {"user","uid"}, or {"remote_addr"} in a
-  // CGI request.
+  // CGI request. Null until the first journal entry needs it (see who_am_i).
   store::Json who;
 };
 
@@ -37,6 +37,10 @@ struct Context {
 // the clock unless --now/PROVLOCK_NOW gives the time, and opens the store
 // (lazily: nothing on disk is touched yet).
 Context make_context(const Globals& globals);
+
+// {"user": name, "uid": uid} of the calling user. Looked up only when a
+// journal entry is written, since a user database lookup is slow to start.
+store::Json who_am_i();
 
 // The wall clock, in whole seconds. Read only at the top of a command (or of
 // each request of a batch), and handed down from there.

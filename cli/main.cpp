@@ -9,6 +9,9 @@
 #include "lib/error.hpp"
 
 namespace provlock::cli {
+
+Runner setup_completions(CLI::App& sub);  // cmd_completions.cpp: hidden, run by the build
+
 namespace {
 
 const Command kCommands[] = {
@@ -25,12 +28,27 @@ const Command kCommands[] = {
     {"expire", "End what has expired and prune the journal (for cron)", setup_expire},
     {"log", "Show the journal", setup_log},
     {"fsck", "Check the store, and repair it with --repair", setup_fsck},
+    {"completions", "Print a shell completion script", setup_completions},
 };
 
 int fail(const std::string& message, Exit code) {
   std::cout.flush();
   std::cerr << "provlock: " << message << '\n';
   return static_cast<int>(code);
+}
+
+// The command word of argv: the first argument that is neither a global
+// option nor its value. Empty if there is none.
+std::string_view command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--store" || arg == "--config" || arg == "--now") {
+      ++i;
+      continue;
+    }
+    if (!arg.starts_with("-")) return arg;
+  }
+  return {};
 }
 
 bool invoked_as_cgi(int argc, char** argv) {
@@ -56,8 +74,11 @@ int run(int argc, char** argv) {
       ->type_name("TIME");
   app.add_flag("--json", globals.json, "Print JSON (JSON Lines for lists)");
 
+  // `check` runs on every config fetch: it sets up its own flags only.
+  const bool lean = command_word(argc, argv) == "check";
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const Command& c : kCommands) {
+    if (lean && std::string_view(c.name) != "check") continue;
     CLI::App* sub = app.add_subcommand(c.name, c.summary);
     runners.emplace_back(sub, c.setup(*sub));
   }
