@@ -122,23 +122,20 @@ Runner setup_expire(CLI::App& sub) {
         ctx.store->prune_journal(now - std::int64_t{86400} * cfg.journal.keep_days, dry);
 
     const int bans = n.bans + n.range_bans;
-    if (!dry && (n.unlocks || n.unlock_alls || bans || n.windows || n.forgotten || n.journal_days))
-      journal(ctx, {{"command", "expire"},
-                    {"unlocks", n.unlocks},
-                    {"unlock_alls", n.unlock_alls},
-                    {"bans", bans},
-                    {"windows", n.windows},
-                    {"forgotten", n.forgotten},
-                    {"journal_days", n.journal_days}});
-    if (ctx.json)
-      print_json({{"dry_run", dry},
-                  {"unlocks", n.unlocks},
-                  {"unlock_alls", n.unlock_alls},
-                  {"bans", bans},
-                  {"windows", n.windows},
-                  {"forgotten", n.forgotten},
-                  {"journal_days", n.journal_days}});
-    else
+    const View counts = {
+        {"unlocks", n.unlocks}, {"unlock_alls", n.unlock_alls}, {"bans", bans},
+        {"windows", n.windows}, {"forgotten", n.forgotten},     {"journal_days", n.journal_days}};
+    if (!dry &&
+        (n.unlocks || n.unlock_alls || bans || n.windows || n.forgotten || n.journal_days)) {
+      store::Json entry = store::Json::parse(counts.dump());
+      entry["command"] = "expire";
+      journal(ctx, entry);
+    }
+    if (ctx.json) {
+      View out = {{"dry_run", dry}};
+      out.update(counts);
+      print_json(out);
+    } else
       std::cout << (dry ? "would expire: " : "expired: ") << n.unlocks << " unlocks, "
                 << n.unlock_alls << " unlock-alls, " << bans << " bans, " << n.windows
                 << " windows; forgot " << n.forgotten << " addresses; pruned " << n.journal_days
