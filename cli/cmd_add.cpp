@@ -3,7 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "store/records_io.hpp"
+#include "store/store.hpp"
 
 namespace provlock::cli {
 
@@ -17,36 +17,37 @@ struct AddOptions {
 
 Runner setup_add(CLI::App& sub) {
   auto opt = std::make_shared<AddOptions>();
-  sub.add_option("MAC", opt->macs, "MAC addresses; - reads them from stdin, one a line")->required();
+  sub.add_option("MAC", opt->macs, "MAC addresses; - reads them from stdin, one a line")
+      ->required();
   sub.add_option("--account", opt->account, "Account the devices belong to");
   sub.add_option("--label", opt->label, "A note for the operator (e.g. the desk)");
   return [opt](Context& ctx) {
     const std::vector<Mac> macs = read_macs(opt->macs);
     // Devices added now must not be caught by unlock-alls given before.
     const UnlockAllSet unlock_alls = load_rules(ctx).unlock_alls;
-    const store::Write mode = write_mode(macs.size());
+    std::vector<std::pair<std::string, store::Json>> records;
+    records.reserve(macs.size());
     for (const Mac& mac : macs) {
-      bool added = false;
-      store::update_record<Device>(*ctx.store, mac.str(), [&](std::optional<Device>& d) {
-        if (d) return store::Write::none;
-        d = Device{};
-        d->mac = mac;
-        d->account = opt->account;
-        d->label = opt->label;
-        d->registered = ctx.now;
-        d->unlock_all_seen = unlock_alls.last_id;
-        added = true;
-        return mode;
-      });
-      if (added)
-        journal(ctx, {{"command", "add"}, {"mac", mac.str()}, {"account", opt->account}},
-                mode == store::Write::relaxed);
-      if (ctx.json)
-        print_json({{"mac", mac.str()}, {"result", added ? "added" : "exists"}});
-      else
-        std::cout << mac.str() << (added ? " added" : " exists (unchanged)") << '\n';
+      Device d;
+      d.mac = mac;
+      d.account = opt->account;
+      d.label = opt->label;
+      d.registered = ctx.now;
+      d.unlock_all_seen = unlock_alls.last_id;
+      records.emplace_back(mac.str(), to_json(d));
     }
-    if (mode == store::Write::relaxed) ctx.store->sync();
+    // Re-adding a device changes nothing, so office-move scripts can re-run.
+    const std::vector<bool> created = ctx.store->create_all(store::Kind::device, records);
+    for (std::size_t i = 0; i < macs.size(); ++i) {
+      const std::string mac = macs[i].str();
+      if (created[i])
+        journal(ctx, {{"command", "add"}, {"mac", mac}, {"account", opt->account}}, true);
+      if (ctx.json)
+        print_json({{"mac", mac}, {"result", created[i] ? "added" : "exists"}});
+      else
+        std::cout << mac << (created[i] ? " added" : " exists (unchanged)") << '\n';
+    }
+    ctx.store->sync();
     return 0;
   };
 }

@@ -2,11 +2,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "store/lock.hpp"
@@ -18,7 +20,8 @@ constexpr const char* kRecordSuffix = ".json";
 constexpr const char* kJournalSuffix = ".jsonl";
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The names in a directory, from a descriptor we keep (readdir works on a dup).
@@ -52,7 +55,9 @@ std::uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-std::string day_of(UnixTime t) { return format_time(t).substr(0, 10); }
+std::string day_of(UnixTime t) {
+  return format_time(t).substr(0, 10);
+}
 
 }  // namespace
 
@@ -83,10 +88,14 @@ FileStore::FileStore(std::string root, std::chrono::milliseconds lock_timeout)
 
 const char* FileStore::folder(Kind kind) {
   switch (kind) {
-    case Kind::device: return "devices";
-    case Kind::ban: return "bans";
-    case Kind::window: return "windows";
-    case Kind::meta: return "meta";
+    case Kind::device:
+      return "devices";
+    case Kind::ban:
+      return "bans";
+    case Kind::window:
+      return "windows";
+    case Kind::meta:
+      return "meta";
   }
   return "?";
 }
@@ -94,20 +103,25 @@ const char* FileStore::folder(Kind kind) {
 std::string FileStore::bucket(Kind kind, const std::string& key) {
   static const char* hex = "0123456789abcdef";
   switch (kind) {
-    case Kind::device: return key.size() >= 2 ? key.substr(key.size() - 2) : "00";
+    case Kind::device:
+      return key.size() >= 2 ? key.substr(key.size() - 2) : "00";
     case Kind::ban: {
       std::uint64_t h = fnv1a(key);
       return {hex[(h >> 4) & 15], hex[h & 15]};
     }
-    default: return "";
+    default:
+      return "";
   }
 }
 
-std::string FileStore::path_of(const std::string& relative) const { return root_ + "/" + relative; }
+std::string FileStore::path_of(const std::string& relative) const {
+  return root_ + "/" + relative;
+}
 
 std::string FileStore::where(Kind kind, const std::string& key) const {
   std::string b = bucket(kind, key);
-  return path_of(std::string(folder(kind)) + "/" + (b.empty() ? "" : b + "/") + key + kRecordSuffix);
+  return path_of(std::string(folder(kind)) + "/" + (b.empty() ? "" : b + "/") + key +
+                 kRecordSuffix);
 }
 
 int FileStore::root_fd(bool create) {
@@ -156,6 +170,62 @@ void FileStore::update(Kind kind, const std::string& key, const Change& change) 
     return;
   }
   write_file_atomic(dir.get(), name, record->dump() + "\n", durability, display);
+}
+
+std::vector<bool> FileStore::create_all(Kind kind,
+                                        const std::vector<std::pair<std::string, Json>>& records) {
+  // One descriptor per folder, not per record: a batch can be large.
+  std::map<std::string, Fd> dirs;
+  std::vector<std::pair<int, std::string>> pending;  // folder, temporary file
+  pending.reserve(records.size());
+  std::vector<bool> created(records.size(), false);
+  // Whatever happens, no temporary file outlives this call.
+  auto discard = [&] {
+    for (const auto& [dirfd, temp] : pending)
+      if (!temp.empty()) unlinkat(dirfd, temp.c_str(), 0);
+  };
+  try {
+    // 1. Every new file written, none flushed yet.
+    for (const auto& [key, record] : records) {
+      Fd& dir = dirs[bucket(kind, key)];
+      if (!dir.valid()) dir = record_dir(kind, key, true);
+      // Records that exist already need no file (the check under the lock
+      // below is the one that counts).
+      struct stat st;
+      if (fstatat(dir.get(), (key + kRecordSuffix).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        pending.emplace_back(dir.get(), "");
+        continue;
+      }
+      std::string temp = write_unflushed_temp(dir.get(), key + kRecordSuffix, record.dump() + "\n",
+                                              where(kind, key));
+      pending.emplace_back(dir.get(), std::move(temp));
+    }
+    // 2. One flush for all of their contents.
+    sync();
+    // 3. Each one renamed into place under its lock, unless the record exists.
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const std::string& key = records[i].first;
+      auto& [dirfd, temp] = pending[i];
+      if (temp.empty()) continue;
+      RecordLock lock(dirfd, key, lock_timeout_, where(kind, key));
+      const std::string name = key + kRecordSuffix;
+      struct stat st;
+      if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) continue;
+      if (errno != ENOENT)
+        throw Error(Exit::io, "cannot create " + where(kind, key) + ": " + std::strerror(errno));
+      if (renameat(dirfd, temp.c_str(), dirfd, name.c_str()) != 0)
+        throw Error(Exit::io, "cannot create " + where(kind, key) + ": " + std::strerror(errno));
+      temp.clear();
+      created[i] = true;
+    }
+    // 4. One flush for all the new names.
+    sync();
+  } catch (...) {
+    discard();
+    throw;
+  }
+  discard();
+  return created;
 }
 
 void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
@@ -234,7 +304,8 @@ void FileStore::scan_journal(UnixTime since, const std::function<void(const Json
       if (line.empty()) continue;
       Json entry = Json::parse(line, nullptr, false);
       if (entry.is_discarded() || !entry.is_object())
-        on_error(Error(Exit::io, "unreadable journal line " + display + ":" + std::to_string(line_no)));
+        on_error(
+            Error(Exit::io, "unreadable journal line " + display + ":" + std::to_string(line_no)));
       else
         visit(entry);
     }
@@ -258,7 +329,8 @@ int FileStore::prune_journal(UnixTime before, bool dry_run) {
   const std::string keep_from = day_of(before) + kJournalSuffix;
   int removed = 0;
   for (const std::string& name : list_dir(dir.get(), path_of("journal"))) {
-    if (name[0] == '.' || !ends_with(name, kJournalSuffix) || name.size() != 16 || name >= keep_from)
+    if (name[0] == '.' || !ends_with(name, kJournalSuffix) || name.size() != 16 ||
+        name >= keep_from)
       continue;
     if (!dry_run) remove_file(dir.get(), name, Durability::durable, path_of("journal/" + name));
     ++removed;

@@ -28,6 +28,8 @@ class FileStore final : public Store {
   std::string where(Kind kind, const std::string& key) const override;
   std::optional<Json> load(Kind kind, const std::string& key) override;
   void update(Kind kind, const std::string& key, const Change& change) override;
+  std::vector<bool> create_all(Kind kind,
+                               const std::vector<std::pair<std::string, Json>>& records) override;
   void scan(Kind kind, const Visit& visit, const OnError& on_error) override;
   void append_journal(UnixTime time, const Json& entry, Durability durability) override;
   void scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,

@@ -214,11 +214,14 @@ std::optional<std::string> read_file(int dirfd, const std::string& name, const s
   return content;
 }
 
-void write_file_atomic(int dirfd, const std::string& name, std::string_view content,
-                       Durability durability, const std::string& display) {
+namespace {
+
+// Writes `content` to a new temporary file beside `name`, flushed or not, and
+// returns the temporary file's name. On failure nothing is left behind.
+std::string write_temp_file(int dirfd, const std::string& name, std::string_view content,
+                            bool flush, const std::string& display) {
   check_name(name, display);
   const std::string what = "cannot write " + display;
-
   std::string temp;
   Fd file;
   for (int attempt = 0; !file.valid(); ++attempt) {
@@ -229,23 +232,41 @@ void write_file_atomic(int dirfd, const std::string& name, std::string_view cont
       fail(Exit::cant_create, "cannot create " + display, errno);
     }
   }
-
-  // From here on every failure removes the temporary file, so the directory
-  // holds the old record and nothing else.
   try {
     write_all(file.get(), content, what);
     if (::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
-    if (durability == Durability::durable && ::fsync(file.get()) != 0) fail(Exit::io, what, errno);
+    if (flush && ::fdatasync(file.get()) != 0) fail(Exit::io, what, errno);
     close_checked(file, what);
-    if (::renameat(dirfd, temp.c_str(), dirfd, name.c_str()) != 0) fail(Exit::io, what, errno);
   } catch (...) {
     ::unlinkat(dirfd, temp.c_str(), 0);
     throw;
+  }
+  return temp;
+}
+
+}  // namespace
+
+void write_file_atomic(int dirfd, const std::string& name, std::string_view content,
+                       Durability durability, const std::string& display) {
+  // Always flushed before the rename, even when relaxed: renaming unflushed
+  // data over a record lets a power cut leave an empty file where the record
+  // was (XFS and others do not order the two). Relaxed only skips the
+  // directory flush, whose loss brings back the old record.
+  const std::string temp = write_temp_file(dirfd, name, content, true, display);
+  if (::renameat(dirfd, temp.c_str(), dirfd, name.c_str()) != 0) {
+    const int err = errno;
+    ::unlinkat(dirfd, temp.c_str(), 0);
+    fail(Exit::io, "cannot write " + display, err);
   }
   // The rename is done; a failure to sync the directory can no longer bring
   // the old file back, but it must still be reported: the new one may not
   // survive a crash.
   if (durability == Durability::durable) sync_fd(dirfd, display);
+}
+
+std::string write_unflushed_temp(int dirfd, const std::string& name, std::string_view content,
+                                 const std::string& display) {
+  return write_temp_file(dirfd, name, content, false, display);
 }
 
 void remove_file(int dirfd, const std::string& name, Durability durability,

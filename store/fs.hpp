@@ -66,7 +66,10 @@ Fd open_dir(int dirfd, const std::string& name, bool create, const std::string& 
 std::optional<std::string> read_file(int dirfd, const std::string& name, const std::string& display,
                                      std::size_t max_bytes = 1 << 20);
 
-// Whether a write must reach stable storage before it returns.
+// Whether a write must reach stable storage before it returns. A relaxed
+// record write is still flushed before its rename, so a power cut leaves the
+// old record or the new one, never an empty file; it may lose the new one.
+// A relaxed journal line may be lost, or cut short, by a power cut.
 enum class Durability { durable, relaxed };
 
 // Replaces `name` beneath `dirfd` with `content` atomically: readers see the
@@ -83,6 +86,14 @@ enum class Durability { durable, relaxed };
 // crash.
 void write_file_atomic(int dirfd, const std::string& name, std::string_view content,
                        Durability durability, const std::string& display);
+
+// For group commits of many new files: writes `content` to a temporary file
+// beside `name` (see is_temp_name) WITHOUT flushing it, and returns the
+// temporary file's name. The caller flushes the file system once (syncfs)
+// before renaming any of them into place, and removes the ones it does not
+// use. Throws like write_file_atomic, leaving nothing behind.
+std::string write_unflushed_temp(int dirfd, const std::string& name, std::string_view content,
+                                 const std::string& display);
 
 // Removes `name` beneath `dirfd` (no error if it is already gone), then
 // fsyncs the directory when durable. Throws Error(Exit::io) naming `display`.

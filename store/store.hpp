@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lib/error.hpp"
 #include "lib/timefmt.hpp"
@@ -49,6 +51,13 @@ class Store {
   // cannot be read or parsed is never overwritten: Error(Exit::io) before
   // `change` is called. If `change` throws, nothing is written.
   virtual void update(Kind kind, const std::string& key, const Change& change) = 0;
+
+  // Creates each record that does not exist yet, never replacing one, and
+  // returns which it created. Each record is created under its lock, whole or
+  // not at all; every created record is durable when it returns. One flush
+  // for the lot, so that `add -` of a hundred thousand MACs is quick.
+  virtual std::vector<bool> create_all(Kind kind,
+                                       const std::vector<std::pair<std::string, Json>>& records) = 0;
 
   // Calls `visit` for every record of `kind` (in no particular order), and
   // `on_error` for each one that cannot be read or parsed; the scan goes on.
