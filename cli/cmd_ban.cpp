@@ -105,13 +105,18 @@ Runner setup_ban(CLI::App& sub) {
                       "and REMOTE_ADDR); operators use 'ban remove IP'");
         const Ip ip = parse_ip(remote);
         ctx.who = {{"remote_addr", ip.str()}};
+        auto say = [&](const char* result, const char* text) {
+          if (ctx.json)
+            print_json({{"ip", ip.str()}, {"result", result}});
+          else
+            std::cout << ip.str() << text << '\n';
+          return 0;
+        };
         switch (self_unban(ctx, ip)) {
           case SelfUnban::removed:
-            std::cout << ip.str() << " unbanned\n";
-            return 0;
+            return say("unbanned", " unbanned");
           case SelfUnban::not_banned:
-            std::cout << ip.str() << " is not banned\n";
-            return 0;
+            return say("not-banned", " is not banned");
           case SelfUnban::over_limit:
             throw Error(Exit::no_perm, ip.str() + " has used its " +
                                            std::to_string(ctx.config.ban.self_unban_max) +

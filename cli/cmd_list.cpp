@@ -16,7 +16,8 @@ struct ListOptions {
 };
 
 std::string cell(const View& v) {
-  if (v.is_null()) return "-";
+  // Every cell holds something, so the columns split on white space.
+  if (v.is_null() || (v.is_string() && v.get<std::string>().empty())) return "-";
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 }  // namespace
@@ -50,7 +51,7 @@ Runner setup_list(CLI::App& sub) {
     if (ctx.json) {
       for (const Device& d : devices) print_json(device_view(d, unlock_alls, ctx));
     } else {
-      const std::vector<std::string> columns = {"mac",     "state",     "account", "bound_ip",
+      const std::vector<std::string> columns = {"mac",       "state", "account", "bound_ip",
                                                 "last_seen", "until", "label"};
       std::vector<std::vector<std::string>> rows;
       for (const Device& d : devices) {

@@ -61,7 +61,8 @@ bool is_bucket(const std::string& name) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 class Checker {
@@ -172,14 +173,21 @@ class Checker {
     const std::string key = name.substr(0, name.size() - 5);
     try {
       if (!bucket.empty() && FileStore::bucket(kind, key) != bucket)
-        throw Error(Exit::io, "belongs in bucket " + FileStore::bucket(kind, key) + ", not " + bucket);
+        throw Error(Exit::io,
+                    "belongs in bucket " + FileStore::bucket(kind, key) + ", not " + bucket);
       auto text = read_file(dirfd, name, path(rel));
       if (!text) return;  // removed meanwhile
       Json j = parse_record(*text, path(rel));
       switch (kind) {
-        case Kind::device: decode_record<Device>(j, key, path(rel)); break;
-        case Kind::ban: decode_record<AddressRecord>(j, key, path(rel)); break;
-        case Kind::window: decode_record<Window>(j, key, path(rel)); break;
+        case Kind::device:
+          decode_record<Device>(j, key, path(rel));
+          break;
+        case Kind::ban:
+          decode_record<AddressRecord>(j, key, path(rel));
+          break;
+        case Kind::window:
+          decode_record<Window>(j, key, path(rel));
+          break;
         case Kind::meta:
           if (key == kRulesKey)
             decode_record<StoreRules>(j, key, path(rel));
@@ -218,8 +226,9 @@ class Checker {
         std::size_t end = text->find('\n', start);
         if (end == std::string::npos) end = text->size();
         ++line;
-        Json j = Json::parse(std::string_view(text->data() + start, end - start), nullptr, false);
-        if (j.is_discarded() || !j.is_object())
+        const std::string_view l(text->data() + start, end - start);
+        Json j = Json::parse(l, nullptr, false);
+        if (!l.empty() && (j.is_discarded() || !j.is_object()))
           found(dir.get(), e.name, rel + ":" + std::to_string(line), Kind_::bad_journal,
                 "line does not parse");
         start = end + 1;
@@ -238,11 +247,16 @@ class Checker {
 
 const char* finding_name(FsckFinding::Kind kind) {
   switch (kind) {
-    case Kind_::bad_record: return "bad-record";
-    case Kind_::symlink: return "symlink";
-    case Kind_::debris: return "debris";
-    case Kind_::stray: return "stray";
-    case Kind_::bad_journal: return "bad-journal-line";
+    case Kind_::bad_record:
+      return "bad-record";
+    case Kind_::symlink:
+      return "symlink";
+    case Kind_::debris:
+      return "debris";
+    case Kind_::stray:
+      return "stray";
+    case Kind_::bad_journal:
+      return "bad-journal-line";
   }
   return "?";
 }
