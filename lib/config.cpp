@@ -4,6 +4,11 @@
 #include <cmath>
 #include <functional>
 #include <map>
+// toml++ 3.3.0 (Debian 12) asserts on some malformed input (a table header
+// broken by a newline) where it should report a syntax error: make its
+// assertions throw, so a bad config file is a config error in every build.
+#define TOML_ASSERT(expr) \
+  ((expr) ? static_cast<void>(0) : throw std::runtime_error("malformed TOML"))
 #include <toml++/toml.h>
 
 #include "lib/duration.hpp"
@@ -18,7 +23,7 @@ class Reader {
   explicit Reader(const std::string& source) : source_(source) {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& why) const {
-    throw Error(Exit::config, source_ + ": " + key + ": " + why);
+    throw Error(Exit::config, printable(source_ + ": " + key + ": " + why));
   }
 
   std::int64_t integer(const toml::node& node, const std::string& key, std::int64_t lo,
@@ -119,9 +124,41 @@ Setter table_of(const Reader& r, std::map<std::string, Setter> setters) {
 
 }  // namespace
 
+// toml++ 3.3.0 reaches __builtin_unreachable (undefined behaviour) on some
+// non-ASCII characters where it expects white space. So a byte >= 0x80 is
+// allowed only inside a quoted string or a comment. Quotes are followed
+// roughly (an escaped quote ends the string early), which can only refuse
+// more. Returns the first line that breaks the rule, or 0.
+std::size_t first_non_ascii_line(std::string_view text) {
+  std::size_t line = 1;
+  bool comment = false;
+  char open_quote = 0;
+  for (const char ch : text) {
+    if (ch == '\n') {
+      ++line;
+      comment = false;
+      open_quote = 0;
+    } else if (comment) {
+      continue;
+    } else if (open_quote) {
+      if (ch == open_quote) open_quote = 0;
+    } else if (ch == '"' || ch == '\'') {
+      open_quote = ch;
+    } else if (ch == '#') {
+      comment = true;
+    } else if (static_cast<unsigned char>(ch) >= 0x80) {
+      return line;
+    }
+  }
+  return 0;
+}
+
 Config parse_config(std::string_view text, const std::string& source) {
   Config c;
   Reader r(source);
+  if (std::size_t line = first_non_ascii_line(text))
+    throw Error(Exit::config, printable(source + ":" + std::to_string(line) +
+                                        ": non-ASCII text outside a string or comment"));
   toml::table doc;
   try {
     doc = toml::parse(text, source);
@@ -129,7 +166,9 @@ Config parse_config(std::string_view text, const std::string& source) {
     const auto line = static_cast<std::size_t>(e.source().begin.line);
     std::string where = source + ":" + std::to_string(line);
     if (std::string key = key_on_line(text, line); !key.empty()) where += ": " + key;
-    throw Error(Exit::config, where + ": " + std::string(e.description()));
+    throw Error(Exit::config, printable(where + ": " + std::string(e.description())));
+  } catch (const std::runtime_error& e) {
+    throw Error(Exit::config, printable(source + ": " + e.what()));
   }
 
   auto duration_into = [&r](std::int64_t& out) {

@@ -2,20 +2,25 @@
 
 namespace provlock {
 
-std::string quoted(std::string_view text) {
-  constexpr std::size_t kMax = 64;
+std::string printable(std::string_view text) {
   constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c == 0x7f) {
       out += "\\x";
       out += kHex[c >> 4];
       out += kHex[c & 0xf];
     } else {
-      out += static_cast<char>(c);
+      out += ch;
     }
   }
+  return out;
+}
+
+std::string quoted(std::string_view text) {
+  constexpr std::size_t kMax = 64;
+  std::string out = "'" + printable(text.substr(0, kMax));
   if (text.size() > kMax) out += "...";
   return out + "'";
 }

@@ -34,6 +34,10 @@ class Error : public std::runtime_error {
   Exit code_;
 };
 
+// `text` with control bytes escaped ("\x0a"), so that a message made of
+// outside input stays one line (SPEC §10).
+std::string printable(std::string_view text);
+
 // The value as it appears between quotes in a message: control bytes are
 // escaped and long values cut, so the message stays one readable line whatever
 // was typed or sent. quoted("ab\n") is "'ab\x0a'".

@@ -350,3 +350,20 @@ TEST_CASE("config: the message carries the file name it was given") {
     CHECK(message.find('\n') == std::string::npos);
   }
 }
+
+TEST_CASE("config: non-ASCII text is allowed in strings and comments only") {
+  CHECK(parse_config("# Grüße\n[lock]\nstale_after = \"7d\" # schön\n", "t.toml").lock.stale_after ==
+        7 * 86400);
+  CHECK(parse_config("[cgi]\nroot = \"/srv/prövisioning\"\n", "t.toml").cgi.root ==
+        "/srv/prövisioning");
+  for (const char* text : {"store = \xc2\xa7\n", "[lock]\nstale_after = 7d\xc2\xa0\n"}) {
+    CAPTURE(text);
+    try {
+      parse_config(text, "t.toml");
+      FAIL("no error");
+    } catch (const Error& e) {
+      CHECK(e.code() == Exit::config);
+      CHECK(std::string(e.what()).find("t.toml:") == 0);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// Inputs the fuzzers of fuzz/ found (scripts/fuzz replays the raw files in
+// fuzz/regressions/ as well): each case states the property it broke.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <string>
+
+#include "lib/config.hpp"
+#include "lib/error.hpp"
+
+using namespace provlock;
+
+namespace {
+
+// The message of the Error(Exit::config) that parse_config throws for `text`
+// ("" if it throws none).
+std::string config_error(const std::string& text) {
+  try {
+    parse_config(text, "fuzz.toml");
+  } catch (const Error& e) {
+    CHECK(e.code() == Exit::config);
+    return e.what();
+  }
+  return "";
+}
+
+// Runs `body` in a child process: true if the child exits 0. An abort, a
+// sanitizer report or a crash inside `body` fails this one check instead
+// of ending the whole test run.
+bool survives(const std::function<void()>& body) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    // The child dies of what it meets; doctest's handlers stay the parent's.
+    for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE}) signal(sig, SIG_DFL);
+    body();
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+}  // namespace
+
+// BUG (reported, lib/config.cpp): keys, values and syntax errors from the
+// file go into the message as they are, so a config error can span lines
+// (SPEC §10: "Errors go to stderr as one line"); fuzz/regressions/config/
+// error-message-*. quoted() is what the other parsers use.
+TEST_CASE("fuzz regression: a config error is one line whatever the file holds") {
+  for (const std::string& text : {std::string("\"a\\nb\" = 1\n"),                // quoted key
+                                  std::string("[ban]\ncount = \"x\\ny\"\n"),      // string value
+                                  std::string("bog\x01\r\0 = 1\n", 12)}) {          // control bytes
+    CAPTURE(text);
+    const std::string message = config_error(text);
+    CHECK(message.rfind("fuzz.toml", 0) == 0);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.find('\r') == std::string::npos);
+  }
+}
+
+// BUG (toml++ 3.3.0 as Debian 12 ships it, reported): a character in
+// U+00A1..U+0499 (and others) where toml++ looks for whitespace reaches
+// TOML_UNREACHABLE (__builtin_unreachable) in
+// is_non_ascii_horizontal_whitespace: undefined behaviour inside provlock,
+// which compiles toml++ in. Fixed upstream (marzer/tomlplusplus#190, #295,
+// PR #305). Seen here only under UBSan (scripts/test's sanitizer build).
+TEST_CASE("fuzz regression: a non-ASCII character after '=' is a syntax error") {
+  CHECK(survives([] {
+    if (config_error("store = \xc2\xa7\n").find("fuzz.toml:1") == std::string::npos) _exit(1);
+    if (config_error("boguq = \xcf\x9b" "ffff\x9a").find("fuzz.toml:1") == std::string::npos) _exit(1);
+  }));
+}
+
+// toml++ 3.3.0 asserts (TOML_ASSERT_ASSUME in parse_key) on a table header
+// broken by a newline; a build without NDEBUG (the sanitizer build) aborts,
+// a release build reports the syntax error. Upstream: PR #301.
+TEST_CASE("fuzz regression: a table header broken by a newline is a syntax error") {
+  CHECK(survives([] {
+    if (config_error("[\nbna]max_attempts =\n").find("fuzz.toml:1") == std::string::npos) _exit(1);
+  }));
+}
