@@ -317,7 +317,25 @@ void append_line(int dirfd, const std::string& name, std::string_view line, Dura
   // O_APPEND makes each write(2) land at the end as one piece; a regular
   // file takes the whole line at once unless the disk fills or a signal
   // arrives mid-write, and only then does write_all continue the line.
-  write_all(file.get(), line, what);
+  // A full disk can take part of a line and refuse the rest. The part is cut
+  // back off (unless someone appended behind it meanwhile), so the journal
+  // never holds a line cut short that the next line runs into.
+  std::size_t written = 0;
+  while (written < line.size()) {
+    const ssize_t n = ::write(file.get(), line.data() + written, line.size() - written);
+    if (n > 0) {
+      written += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    const int err = n < 0 ? errno : EIO;
+    struct stat now {};
+    // With O_APPEND the offset is the end of our last write.
+    const off_t end = ::lseek(file.get(), 0, SEEK_CUR);
+    if (written > 0 && end >= 0 && ::fstat(file.get(), &now) == 0 && now.st_size == end)
+      (void)!::ftruncate(file.get(), end - static_cast<off_t>(written));
+    fail(Exit::io, what, err);
+  }
   if (durability == Durability::durable) {
     if (::fdatasync(file.get()) != 0) fail(Exit::io, what, errno);
     if (created) sync_fd(dirfd, display);

@@ -160,6 +160,9 @@ class Checker {
       } else if (is_temp_name(n)) {
         if (writer_gone(n, e.st, now_))
           found(dirfd, n, rel, Kind_::debris, "is a temporary file of an unfinished write");
+      } else if (!S_ISREG(e.st.st_mode) && n[0] != '.' && ends_with(n, ".json")) {
+        // A FIFO, socket or folder where a record should be: move it away.
+        found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
       } else if (!S_ISREG(e.st.st_mode) || n[0] == '.' || !ends_with(n, ".json")) {
         found(dirfd, n, rel, Kind_::stray, "has no place in the store");
       } else {
