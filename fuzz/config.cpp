@@ -1,0 +1,29 @@
+// Config loading (SPEC §8): any text either gives a Config or throws
+// Error(Exit::config) with a one-line message naming the file; never
+// anything else, and never a value outside its documented range.
+#include "fuzz/fuzz.hpp"
+#include "lib/config.hpp"
+
+using namespace provlock;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = fuzz::text_of(data, size);
+  try {
+    const Config c = parse_config(text, "fuzz.toml");
+    fuzz::require(c.store.lock_timeout_ms > 0, "store.lock_timeout > 0");
+    fuzz::require(c.lock.stale_after > 0 && c.lock.unlock_for > 0, "lock durations > 0");
+    fuzz::require(c.lock.bind_prefix_v4 >= 0 && c.lock.bind_prefix_v4 <= 32, "bind_prefix_v4");
+    fuzz::require(c.lock.bind_prefix_v6 >= 0 && c.lock.bind_prefix_v6 <= 128, "bind_prefix_v6");
+    fuzz::require(c.ban.max_attempts >= 1 && c.ban.find_time > 0 && c.ban.ban_time > 0 &&
+                      c.ban.max_ban_time > 0,
+                  "ban limits > 0");
+    fuzz::require(c.ban.ipv6_prefix >= 0 && c.ban.ipv6_prefix <= 128, "ban.ipv6_prefix");
+    for (const std::string& p : c.cgi.mac_patterns)
+      fuzz::require(!mac_pattern_problem(p), "a configured pattern is valid:", p);
+  } catch (const Error& e) {
+    fuzz::code_is(e, Exit::config);
+    fuzz::require(std::string_view(e.what()).starts_with("fuzz.toml"),
+                  "a config error names the file:", e.what());
+  }
+  return 0;
+}
