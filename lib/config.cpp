@@ -5,10 +5,9 @@
 #include <functional>
 #include <map>
 // toml++ 3.3.0 (Debian 12) asserts on some malformed input (a table header
-// broken by a newline) where it should report a syntax error: make its
-// assertions throw, so a bad config file is a config error in every build.
-#define TOML_ASSERT(expr) \
-  ((expr) ? static_cast<void>(0) : throw std::runtime_error("malformed TOML"))
+// broken by a newline) where its release build reports a syntax error: keep
+// the release behaviour in every build.
+#define TOML_ASSERT(expr) static_cast<void>(0)
 #include <toml++/toml.h>
 
 #include "lib/duration.hpp"
@@ -133,22 +132,29 @@ std::size_t first_non_ascii_line(std::string_view text) {
   std::size_t line = 1;
   bool comment = false;
   char open_quote = 0;
+  char prev = 0;  // the last character on this line that is not white space
   for (const char ch : text) {
     if (ch == '\n') {
       ++line;
       comment = false;
       open_quote = 0;
-    } else if (comment) {
+      prev = 0;
       continue;
-    } else if (open_quote) {
+    }
+    if (comment) continue;
+    if (open_quote) {
       if (ch == open_quote) open_quote = 0;
-    } else if (ch == '"' || ch == '\'') {
+    } else if ((ch == '"' || ch == '\'') &&
+               (prev == 0 || prev == '=' || prev == '[' || prev == ',' || prev == '{' ||
+                prev == '.')) {
+      // Only where TOML lets a string (or quoted key) begin.
       open_quote = ch;
     } else if (ch == '#') {
       comment = true;
     } else if (static_cast<unsigned char>(ch) >= 0x80) {
       return line;
     }
+    if (ch != ' ' && ch != '\t') prev = ch;
   }
   return 0;
 }

@@ -73,10 +73,10 @@ TEST_CASE("fuzz regression: a non-ASCII character after '=' is a syntax error") 
   }));
 }
 
-// BUG (reported, lib/config.cpp first_non_ascii_line): a quote that is not
-// the start of a string (inside a bare value) makes the rest of the line
-// pass as "inside a string", but toml++ still reads it as the value and
-// reaches the same TOML_UNREACHABLE; fuzz/regressions/config/
+// A quote that is not the start of a string (inside a bare value) once made
+// the rest of the line pass as "inside a string", while toml++ still read it
+// as the value and reached TOML_UNREACHABLE; now a quote opens a string only
+// where TOML lets one begin. fuzz/regressions/config/
 // toml-unreachable-quote-in-bare-value*.
 TEST_CASE("fuzz regression: a non-ASCII character after a stray quote is a syntax error") {
   CHECK(survives([] {

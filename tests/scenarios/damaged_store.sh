@@ -157,11 +157,9 @@ contains "$fifo"
 run fsck --repair
 contains "symlink: $PROVLOCK_STORE/devices/a3: is a symlink (moved to"
 assert '[[ -d "$tmp/elsewhere" && -f "$tmp/elsewhere/805ec00000a3.json" ]]' "repair moved the link, not what it points to"
-# BUG (reported, store/fsck.cpp walk_records): a FIFO (or any non-regular
-# file) at a record's name is reported as a "stray" and left in place, so
-# that device keeps failing with store-error after fsck --repair; SPEC §8
-# says a record that cannot be read is moved to quarantine.
-assert '[[ $rc == 0 && ! -e $fifo ]]' "BUG: fsck --repair quarantines the FIFO planted as a record (exit $rc)"
+# A non-regular file in a record's place is a record that cannot be read
+# (SPEC §8): quarantined, not left as a "stray" (it was, before b88e379).
+assert '[[ $rc == 0 && ! -e $fifo ]]' "fsck --repair quarantines the FIFO planted as a record (exit $rc)"
 rm -f "$fifo"
 expect 0 '*' fsck
 contains " 0 findings"
