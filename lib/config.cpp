@@ -132,20 +132,20 @@ std::size_t first_non_ascii_line(std::string_view text) {
   std::size_t line = 1;
   bool comment = false;
   char open_quote = 0;
-  char prev = 0;  // the last character on this line that is not white space
+  char prev = '\n';  // the last character on this line that is not white space
   for (const char ch : text) {
     if (ch == '\n') {
       ++line;
       comment = false;
       open_quote = 0;
-      prev = 0;
+      prev = '\n';
       continue;
     }
     if (comment) continue;
     if (open_quote) {
       if (ch == open_quote) open_quote = 0;
     } else if ((ch == '"' || ch == '\'') &&
-               (prev == 0 || prev == '=' || prev == '[' || prev == ',' || prev == '{' ||
+               (prev == '\n' || prev == '=' || prev == '[' || prev == ',' || prev == '{' ||
                 prev == '.')) {
       // Only where TOML lets a string (or quoted key) begin.
       open_quote = ch;
