@@ -17,17 +17,6 @@ committed=$(realpath "${3:?committed completions directory}")
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../package/debian_packages.bash"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-}
 
 need_commands zsh=zsh fish=fish || {
   bad "zsh and fish are needed"

@@ -15,17 +15,6 @@ build=$(realpath "${1:?usage: deb_test.sh BUILD_DIR}")
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/debian_packages.bash"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-}
 # check DESCRIPTION COMMAND...: the command succeeds.
 check() {
   local what=$1

@@ -27,3 +27,16 @@ need_commands() {
   echo "apt-get install ${missing[*]} failed" >&2
   return 1
 }
+
+# The pass/fail counters these tests share; each ends with `finish`.
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() {
+  failed=$((failed + 1))
+  echo "FAIL: $*" >&2
+}
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}

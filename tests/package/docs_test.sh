@@ -15,17 +15,6 @@ src=$(realpath "${2:?source directory}")
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/debian_packages.bash"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-}
 
 need_commands man=man-db groff=groff-base col=bsdextrautils || {
   bad "man-db is needed"
