@@ -10,10 +10,11 @@ namespace {
 using store::Write;
 
 // A write that changes who may fetch is flushed to stable storage before the
-// answer is given; bookkeeping is not, unless store.durability = "full"
-// (provlock(1), DURABILITY).
+// answer is given; bookkeeping is written without any flush (Write::
+// bookkeeping), unless store.durability = "full" (provlock(1), DURABILITY).
 Write how_to_write(bool changes_who_may_fetch, const Config& cfg) {
-  return changes_who_may_fetch || cfg.store.sync_bookkeeping ? Write::durable : Write::relaxed;
+  return changes_who_may_fetch || cfg.store.sync_bookkeeping ? Write::durable
+                                                             : Write::bookkeeping;
 }
 
 void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResult& out) {
@@ -32,6 +33,19 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
   if (!banned) window = store::load_record<Window>(*ctx.store, store::window_key(fetch.ip));
   records.window = window ? &*window : nullptr;
 
+  // The journal line goes first, under the device's lock: if it cannot be
+  // written, neither is the record, so a fetch answered "store-error"
+  // changes nothing (the line of a fetch whose record write then fails
+  // stays; provlock(1), JOURNAL).
+  auto write_journal = [&] {
+    journal(ctx,
+            {{"command", "check"},
+             {"mac", fetch.mac.str()},
+             {"ip", fetch.ip.str()},
+             {"decision", decision.allow ? "allow" : "deny"},
+             {"reason", decision.reason}},
+            how_to_write(decision.binding_changed, ctx.config) == Write::bookkeeping);
+  };
   if (dry_run) {
     auto device = store::load_record<Device>(*ctx.store, fetch.mac.str());
     records.device = device ? &*device : nullptr;
@@ -40,6 +54,7 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
     store::update_record<Device>(*ctx.store, fetch.mac.str(), [&](std::optional<Device>& d) {
       records.device = d ? &*d : nullptr;
       decision = decide(fetch, records, ctx.config, ctx.now);
+      write_journal();
       if (!decision.device) return Write::none;
       d = decision.device;
       return how_to_write(decision.binding_changed, ctx.config);
@@ -49,14 +64,6 @@ void decide_and_write(Context& ctx, const Fetch& fetch, bool dry_run, FetchResul
   out.reason = decision.reason;
   out.device = decision.device;
   if (dry_run) return;
-
-  journal(ctx,
-          {{"command", "check"},
-           {"mac", fetch.mac.str()},
-           {"ip", fetch.ip.str()},
-           {"decision", decision.allow ? "allow" : "deny"},
-           {"reason", decision.reason}},
-          how_to_write(decision.binding_changed, ctx.config) == Write::relaxed);
 
   out.newly_banned = count_against_address(ctx, fetch.ip, !decision.allow);
 }

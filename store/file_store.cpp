@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/lock.hpp"
+#include "store/recent.hpp"
 
 namespace provlock::store {
 namespace {
@@ -59,7 +60,44 @@ std::string day_of(UnixTime t) {
   return format_time(t).substr(0, 10);
 }
 
+// A record as it stands: its file, and its recent version when one is in
+// force (recent.hpp).
+struct Current {
+  std::optional<std::string> file;  // the text of <key>.json
+  bool has_recent = false;          // whether <key>.recent exists, in force or not
+  bool recent_in_force = false;
+  std::string recent;               // the record's text from <key>.recent, when in force
+
+  bool exists() const { return file || recent_in_force; }
+  const std::string& text() const { return recent_in_force ? recent : *file; }
+};
+
+// Reads the record `key` beneath `dirfd`. `may_have_recent` false skips
+// looking for a recent version (a scan knows from the folder listing).
+Current read_current(int dirfd, const std::string& key, const std::string& display,
+                     bool may_have_recent = true) {
+  Current c;
+  c.file = read_file(dirfd, key + kRecordSuffix, display);
+  if (!may_have_recent) return c;
+  const std::string recent_name = key + std::string(kRecentSuffix);
+  auto recent = read_file(dirfd, recent_name, display_recent(display));
+  if (!recent) return c;
+  c.has_recent = true;
+  RecentVersion v = decode_recent(*recent, c.file);
+  if (v.status == RecentStatus::current) {
+    c.recent_in_force = true;
+    c.recent = std::move(v.content);
+  }
+  return c;
+}
+
 }  // namespace
+
+std::string display_recent(const std::string& record_display) {
+  std::string out = record_display;
+  if (ends_with(out, kRecordSuffix)) out.resize(out.size() - std::strlen(kRecordSuffix));
+  return out + std::string(kRecentSuffix);
+}
 
 bool valid_key(const std::string& key) {
   if (key.empty() || key.size() > 100 || key[0] == '.') return false;
@@ -149,27 +187,43 @@ std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
   Fd dir = record_dir(kind, key, false);
   if (!dir.valid()) return std::nullopt;
   std::string display = where(kind, key);
-  auto text = read_file(dir.get(), key + kRecordSuffix, display);
-  if (!text) return std::nullopt;
-  return parse_record(*text, display);
+  Current c = read_current(dir.get(), key, display);
+  if (!c.exists()) return std::nullopt;
+  return parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
 }
 
 void FileStore::update(Kind kind, const std::string& key, const Change& change) {
   Fd dir = record_dir(kind, key, true);
   std::string display = where(kind, key);
   RecordLock lock(dir.get(), key, lock_timeout_, display);
-  std::string name = key + kRecordSuffix;
+  const std::string name = key + kRecordSuffix;
+  const std::string recent_name = key + std::string(kRecentSuffix);
+  Current c = read_current(dir.get(), key, display);
   std::optional<Json> record;
-  if (auto text = read_file(dir.get(), name, display)) record = parse_record(*text, display);
-  const bool existed = record.has_value();
+  if (c.exists())
+    record = parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
   Write how = change(record);
   if (how == Write::none) return;
+  if (how == Write::bookkeeping && record) {
+    overwrite_in_place(dir.get(), recent_name, encode_recent(c.file, record->dump() + "\n"),
+                       display_recent(display));
+    return;
+  }
   Durability durability = how == Write::durable ? Durability::durable : Durability::relaxed;
+  // The recent version goes first: were it left and the record made again
+  // with the very same bytes, it would come back into force.
+  if (c.has_recent && !record)
+    remove_file(dir.get(), recent_name, Durability::relaxed, display_recent(display));
   if (!record) {
-    if (existed) remove_file(dir.get(), name, durability, display);
+    if (c.file || c.has_recent)
+      remove_file(dir.get(), name, durability, display);
     return;
   }
   write_file_atomic(dir.get(), name, record->dump() + "\n", durability, display);
+  // What the recent version held is in the record now; the new record file
+  // has superseded it anyway, so a crash before this removal loses nothing.
+  if (c.has_recent)
+    remove_file(dir.get(), recent_name, Durability::relaxed, display_recent(display));
 }
 
 std::vector<bool> FileStore::create_all(Kind kind,
@@ -213,6 +267,13 @@ std::vector<bool> FileStore::create_all(Kind kind,
       if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) continue;
       if (errno != ENOENT)
         throw Error(Exit::io, "cannot create " + where(kind, key) + ": " + std::strerror(errno));
+      // A record may exist as a recent version only; one that is not in force
+      // is left from a removed record and must not come back over this one.
+      Current c = read_current(dirfd, key, where(kind, key));
+      if (c.exists()) continue;
+      if (c.has_recent)
+        remove_file(dirfd, key + std::string(kRecentSuffix), Durability::relaxed,
+                    display_recent(where(kind, key)));
       if (renameat(dirfd, temp.c_str(), dirfd, name.c_str()) != 0)
         throw Error(Exit::io, "cannot create " + where(kind, key) + ": " + std::strerror(errno));
       temp.clear();
@@ -236,15 +297,22 @@ void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
   if (!top.valid()) return;
 
   auto scan_folder = [&](int dirfd, const std::string& rel_dir) {
-    std::vector<std::string> names = list_dir(dirfd, path_of(rel_dir));
-    std::sort(names.begin(), names.end());
-    for (const std::string& name : names) {
-      if (name[0] == '.' || !ends_with(name, kRecordSuffix)) continue;
-      std::string key = name.substr(0, name.size() - std::strlen(kRecordSuffix));
-      std::string display = path_of(rel_dir + "/" + name);
+    // Every key with a record file, a recent version, or both.
+    std::map<std::string, bool> keys;  // key -> has a recent version
+    for (const std::string& name : list_dir(dirfd, path_of(rel_dir))) {
+      if (name[0] == '.') continue;
+      if (ends_with(name, kRecordSuffix))
+        keys.try_emplace(name.substr(0, name.size() - std::strlen(kRecordSuffix)), false);
+      else if (ends_with(name, std::string(kRecentSuffix)))
+        keys[name.substr(0, name.size() - kRecentSuffix.size())] = true;
+    }
+    for (const auto& [key, has_recent] : keys) {
+      std::string display = path_of(rel_dir + "/" + key + kRecordSuffix);
       try {
-        auto text = read_file(dirfd, name, display);
-        if (text) visit(key, parse_record(*text, display));
+        Current c = read_current(dirfd, key, display, has_recent);
+        if (c.exists())
+          visit(key,
+                parse_record(c.text(), c.recent_in_force ? display_recent(display) : display));
       } catch (const Error& e) {
         on_error(e);
       }

@@ -1,6 +1,8 @@
 // The store as a directory of JSON files (layout in provlock(1), FILES):
 //
 //   <root>/devices/<cc>/<mac>.json    cc = the MAC's last two hex digits
+//   <root>/devices/<cc>/<mac>.recent  bookkeeping not yet flushed (recent.hpp);
+//                                      records of every kind may have one
 //   <root>/bans/<hh>/<prefix>.json     hh = two hex digits of a hash of the key
 //   <root>/windows/<ip>.json
 //   <root>/meta/rules.json             unlock-alls and range bans
@@ -57,6 +59,9 @@ class FileStore final : public Store {
   std::chrono::milliseconds lock_timeout_;
   Fd root_fd_;
 };
+
+// The path of a record's recent version (recent.hpp), from the record's path.
+std::string display_recent(const std::string& record_display);
 
 // Parses the text of a record file; throws Error(Exit::io) naming `where`.
 Json parse_record(const std::string& text, const std::string& where);

@@ -269,6 +269,49 @@ std::string write_unflushed_temp(int dirfd, const std::string& name, std::string
   return write_temp_file(dirfd, name, content, false, display);
 }
 
+void overwrite_in_place(int dirfd, const std::string& name, std::string_view content,
+                        const std::string& display) {
+  check_name(name, display);
+  const std::string what = "cannot write " + display;
+  constexpr int kFlags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  bool created = false;
+  Fd file;
+  for (;;) {
+    file = Fd(::openat(dirfd, name.c_str(), kFlags));
+    if (file.valid()) break;
+    if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
+    if (errno != ENOENT) fail(Exit::io, what, errno);
+    file = Fd(::openat(dirfd, name.c_str(), kFlags | O_CREAT | O_EXCL, kFileMode & 0777));
+    if (file.valid()) {
+      created = true;
+      break;
+    }
+    if (errno != EEXIST) fail(Exit::cant_create, "cannot create " + display, errno);
+  }
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
+  if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
+  if (created && ::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
+  // Claim the space first, so that a full disk refuses the write before a
+  // byte of the old contents is overwritten. File systems without
+  // fallocate go on; their readers still tell a torn file by its header.
+  // (Linux's fallocate, not posix_fallocate: that one emulates by writing.)
+  const int err = ::fallocate(file.get(), 0, 0, static_cast<off_t>(content.size())) == 0 ? 0 : errno;
+  if (err != 0 && err != EOPNOTSUPP && err != ENOSYS && err != EINVAL) {
+    if (created) ::unlinkat(dirfd, name.c_str(), 0);
+    fail(Exit::io, what, err);
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::pwrite(file.get(), content.data() + done, content.size() - done,
+                         static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(Exit::io, what, n < 0 ? errno : EIO);
+    done += static_cast<std::size_t>(n);
+  }
+  close_checked(file, what);
+}
+
 void remove_file(int dirfd, const std::string& name, Durability durability,
                  const std::string& display) {
   check_name(name, display);

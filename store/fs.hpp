@@ -95,6 +95,16 @@ void write_file_atomic(int dirfd, const std::string& name, std::string_view cont
 std::string write_unflushed_temp(int dirfd, const std::string& name, std::string_view content,
                                  const std::string& display);
 
+// Overwrites `name` beneath `dirfd` in place from its first byte, creating it
+// with kFileMode if needed, and flushes nothing: for the recent versions of
+// records (recent.hpp), whose readers tell a torn or stale file by its header.
+// Bytes beyond `content` of a longer old file stay; the header says where the
+// content ends. Never follows a symlink. Throws Error(Exit::io) naming
+// `display` (also for a non-regular file), Error(Exit::cant_create) when the
+// file is missing and cannot be created.
+void overwrite_in_place(int dirfd, const std::string& name, std::string_view content,
+                        const std::string& display);
+
 // Removes `name` beneath `dirfd` (no error if it is already gone), then
 // fsyncs the directory when durable. Throws Error(Exit::io) naming `display`.
 void remove_file(int dirfd, const std::string& name, Durability durability,

@@ -12,6 +12,8 @@
 #include <ctime>
 #include <vector>
 
+#include "store/lock.hpp"
+#include "store/recent.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::store {
@@ -121,6 +123,23 @@ class Checker {
       } else {
         f.repair = std::string("could not move it: ") + std::strerror(errno);
       }
+    } else if (f.kind == Kind_::debris && ends_with(name, std::string(kRecentSuffix))) {
+      const std::string key = name.substr(0, name.size() - kRecentSuffix.size());
+      try {
+        RecordLock lock(dirfd, key, std::chrono::seconds(5), f.path);
+        auto record = read_file(dirfd, key + ".json", f.path);
+        auto text = read_file(dirfd, name, f.path);
+        if (text && decode_recent(*text, record).status == RecentStatus::current) {
+          f.repair = "left alone: a writer has since made it whole";
+        } else if (unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) {
+          f.repaired = true;
+          f.repair = "removed";
+        } else {
+          f.repair = std::string("could not remove it: ") + std::strerror(errno);
+        }
+      } catch (const Error& e) {
+        f.repair = std::string("could not remove it: ") + e.what();
+      }
     } else if (f.kind == Kind_::debris) {
       if (unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) {
         f.repaired = true;
@@ -160,6 +179,11 @@ class Checker {
       } else if (is_temp_name(n)) {
         if (writer_gone(n, e.st, now_))
           found(dirfd, n, rel, Kind_::debris, "is a temporary file of an unfinished write");
+      } else if (n[0] != '.' && ends_with(n, std::string(kRecentSuffix))) {
+        if (S_ISREG(e.st.st_mode))
+          check_recent(dirfd, n, rel_dir, kind, bucket);
+        else
+          found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
       } else if (!S_ISREG(e.st.st_mode) && n[0] != '.' && ends_with(n, ".json")) {
         // A FIFO, socket or folder where a record should be: move it away.
         found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
@@ -180,34 +204,78 @@ class Checker {
                     "belongs in bucket " + FileStore::bucket(kind, key) + ", not " + bucket);
       auto text = read_file(dirfd, name, path(rel));
       if (!text) return;  // removed meanwhile
-      Json j = parse_record(*text, path(rel));
-      switch (kind) {
-        case Kind::device:
-          decode_record<Device>(j, key, path(rel));
-          break;
-        case Kind::ban:
-          decode_record<AddressRecord>(j, key, path(rel));
-          break;
-        case Kind::window:
-          decode_record<Window>(j, key, path(rel));
-          break;
-        case Kind::meta:
-          if (key == kRulesKey)
-            decode_record<StoreRules>(j, key, path(rel));
-          else
-            throw Error(Exit::io, "is not a record provlock knows");
-          break;
-      }
+      decode_as(kind, parse_record(*text, path(rel)), key, path(rel));
       ++summary_.records;
     } catch (const Error& e) {
-      std::string why = e.what();
-      // Messages name the file already; keep only the reason.
-      if (auto pos = why.find(path(rel)); pos != std::string::npos) {
-        why.erase(pos, path(rel).size());
-        if (why.rfind(": ", 0) == 0) why.erase(0, 2);
-      }
-      found(dirfd, name, rel, Kind_::bad_record, why);
+      found(dirfd, name, rel, Kind_::bad_record, reason(e, rel));
     }
+  }
+
+  // A recent version (recent.hpp) in force must decode as its record would;
+  // a torn or superseded one is debris, removed under the record's lock so
+  // that a writer at work is not robbed of the file it is writing.
+  void check_recent(int dirfd, const std::string& name, const std::string& rel_dir, Kind kind,
+                    const std::string& bucket) {
+    const std::string key = name.substr(0, name.size() - kRecentSuffix.size());
+    const std::string rel = rel_dir + "/" + name;
+    const std::string record_rel = rel_dir + "/" + key + ".json";
+    try {
+      if (!bucket.empty() && FileStore::bucket(kind, key) != bucket)
+        throw Error(Exit::io,
+                    "belongs in bucket " + FileStore::bucket(kind, key) + ", not " + bucket);
+      std::optional<std::string> record;
+      try {
+        record = read_file(dirfd, key + ".json", path(record_rel));
+      } catch (const Error&) {
+        return;  // the record file itself is at fault, and reported as such
+      }
+      auto text = read_file(dirfd, name, path(rel));
+      if (!text) return;
+      RecentVersion v = decode_recent(*text, record);
+      if (v.status != RecentStatus::current) {
+        found(dirfd, name, rel, Kind_::debris,
+              v.status == RecentStatus::torn
+                  ? "is a torn recent version (bookkeeping cut short by a crash); the record "
+                    "stands"
+                  : "is a recent version that its record has superseded");
+        return;
+      }
+      decode_as(kind, parse_record(v.content, path(rel)), key, path(rel));
+      if (!record) ++summary_.records;
+    } catch (const Error& e) {
+      found(dirfd, name, rel, Kind_::bad_record, reason(e, rel));
+    }
+  }
+
+  static void decode_as(Kind kind, const Json& j, const std::string& key,
+                        const std::string& where) {
+    switch (kind) {
+      case Kind::device:
+        decode_record<Device>(j, key, where);
+        break;
+      case Kind::ban:
+        decode_record<AddressRecord>(j, key, where);
+        break;
+      case Kind::window:
+        decode_record<Window>(j, key, where);
+        break;
+      case Kind::meta:
+        if (key == kRulesKey)
+          decode_record<StoreRules>(j, key, where);
+        else
+          throw Error(Exit::io, "is not a record provlock knows");
+        break;
+    }
+  }
+
+  // Messages name the file already; keep only the reason.
+  std::string reason(const Error& e, const std::string& rel) const {
+    std::string why = e.what();
+    if (auto pos = why.find(path(rel)); pos != std::string::npos) {
+      why.erase(pos, path(rel).size());
+      if (why.rfind(": ", 0) == 0) why.erase(0, 2);
+    }
+    return why;
   }
 
   void walk_journal(int rootfd) {

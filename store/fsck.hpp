@@ -14,7 +14,8 @@ struct FsckFinding {
   enum class Kind {
     bad_record,  // cannot be read, parsed or decoded, or names another key
     symlink,     // a link inside the store (never followed)
-    debris,      // a temporary file left by a write that did not finish
+    debris,      // a temporary file left by a write that did not finish, or a torn or
+                 // superseded recent version of a record (recent.hpp)
     stray,       // a file or folder that has no place in the layout
     bad_journal  // a journal line that does not parse
   };

@@ -23,8 +23,15 @@ enum class Kind { device, ban, window, meta };
 
 // What a change asks to be done with the record it was shown.
 enum class Write {
-  none,     // leave the record as it was
-  relaxed,  // write it; losing this write in a power cut is acceptable
+  none,  // leave the record as it was
+  // Write it with no flush at all. Only for a change of bookkeeping (last
+  // seen, counters, attempt times), never of a fact that decides who may
+  // fetch: a power cut may lose it, and with it any bookkeeping written since
+  // the record was last written otherwise, but never the record (recent.hpp).
+  bookkeeping,
+  // Write it; a power cut may bring back the previous version whole. For
+  // commands that write many records and then call sync().
+  relaxed,
   durable,  // write it and make it reach stable storage before returning
 };
 

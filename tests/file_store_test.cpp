@@ -186,3 +186,136 @@ TEST_CASE("file store: devices fan out by their last two hex digits, bans by a h
   CHECK_FALSE(valid_key(".lock"));
   CHECK(valid_key("2001_db8__-64"));
 }
+
+TEST_CASE("file store: bookkeeping goes to the recent version, which a durable write folds in") {
+  TempStore t;
+  FileStore s = t.open();
+  Device d = device("001122aabbcc");
+  d.bound_ip = parse_ip("192.0.2.1");
+  put(s, d);
+  const std::string dir = t.path + "/devices/cc/";
+  const std::string record_before = slurp(dir + "001122aabbcc.json");
+
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    r->allowed = 7;
+    return Write::bookkeeping;
+  });
+  // The record file is untouched; the recent version holds the change and is
+  // what every reader sees.
+  CHECK(slurp(dir + "001122aabbcc.json") == record_before);
+  CHECK(std::filesystem::exists(dir + "001122aabbcc.recent"));
+  CHECK(load_record<Device>(s, "001122aabbcc")->allowed == 7);
+  int seen = 0;
+  scan_records<Device>(
+      s, [&](const Device& r) { seen += r.allowed == 7; }, [](const Error&) { FAIL("error"); });
+  CHECK(seen == 1);
+  // The next change starts from the recent version.
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    CHECK(r->allowed == 7);
+    ++r->allowed;
+    return Write::bookkeeping;
+  });
+  CHECK(load_record<Device>(s, "001122aabbcc")->allowed == 8);
+
+  // A durable write carries the bookkeeping into the record file and
+  // removes the recent version.
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    r->bound_ip = parse_ip("192.0.2.2");
+    return Write::durable;
+  });
+  CHECK_FALSE(std::filesystem::exists(dir + "001122aabbcc.recent"));
+  auto now = load_record<Device>(s, "001122aabbcc");
+  CHECK(now->allowed == 8);
+  CHECK(now->bound_ip->str() == "192.0.2.2");
+}
+
+TEST_CASE("file store: a torn or superseded recent version is ignored; the record stands") {
+  TempStore t;
+  FileStore s = t.open();
+  Device d = device("001122aabbcc");
+  d.bound_ip = parse_ip("192.0.2.1");
+  put(s, d);
+  const std::string recent = t.path + "/devices/cc/001122aabbcc.recent";
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    r->allowed = 5;
+    return Write::bookkeeping;
+  });
+  const std::string whole = slurp(recent);
+
+  // Torn: cut short.
+  std::ofstream(recent, std::ios::trunc) << whole.substr(0, whole.size() - 3);
+  CHECK(load_record<Device>(s, "001122aabbcc")->allowed == 0);
+  // A change made on top of a torn one starts from the record and replaces it.
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    CHECK(r->allowed == 0);
+    r->allowed = 1;
+    return Write::bookkeeping;
+  });
+  CHECK(load_record<Device>(s, "001122aabbcc")->allowed == 1);
+
+  // Superseded: the old recent version, brought back after the record moved
+  // on, must not bring back the old binding.
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    r->bound_ip = parse_ip("198.51.100.9");
+    return Write::durable;
+  });
+  std::ofstream(recent, std::ios::trunc) << whole;
+  auto now = load_record<Device>(s, "001122aabbcc");
+  CHECK(now->bound_ip->str() == "198.51.100.9");
+  CHECK(now->allowed == 1);
+}
+
+TEST_CASE("file store: a record kept only as a recent version exists, and its removal is whole") {
+  TempStore t;
+  FileStore s = t.open();
+  // A first counted fetch from an address: a record made by bookkeeping.
+  AddressRecord a;
+  a.prefix = parse_prefix("192.0.2.9/32");
+  const std::string key = address_key(a.prefix);
+  update_record<AddressRecord>(s, key, [&](std::optional<AddressRecord>& r) {
+    r = a;
+    r->attempts.push_back(100);
+    return Write::bookkeeping;
+  });
+  const std::string dir = t.path + "/bans/" + FileStore::bucket(Kind::ban, key) + "/";
+  CHECK_FALSE(std::filesystem::exists(dir + key + ".json"));
+  CHECK(std::filesystem::exists(dir + key + ".recent"));
+  REQUIRE(load_record<AddressRecord>(s, key));
+  CHECK(load_record<AddressRecord>(s, key)->attempts.size() == 1);
+  int seen = 0;
+  scan_records<AddressRecord>(s, [&](const AddressRecord&) { ++seen; }, [](const Error&) {});
+  CHECK(seen == 1);
+
+  // Removed: neither file is left.
+  update_record<AddressRecord>(s, key, [](std::optional<AddressRecord>& r) {
+    r.reset();
+    return Write::durable;
+  });
+  CHECK_FALSE(load_record<AddressRecord>(s, key));
+  CHECK_FALSE(std::filesystem::exists(dir + key + ".recent"));
+  CHECK_FALSE(std::filesystem::exists(dir + key + ".json"));
+}
+
+TEST_CASE("file store: a device made again never takes up the recent version of its past") {
+  TempStore t;
+  FileStore s = t.open();
+  Device d = device("001122aabbcc");
+  std::vector<std::pair<std::string, Json>> batch{{d.mac.str(), to_json(d)}};
+  CHECK(s.create_all(Kind::device, batch) == std::vector<bool>{true});
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    r->bound_ip = parse_ip("192.0.2.1");  // (a test may; check never would)
+    return Write::bookkeeping;
+  });
+  const std::string dir = t.path + "/devices/cc/";
+  const std::string stale = slurp(dir + "001122aabbcc.recent");
+  // Removed, but its recent version survives (a crash between the two
+  // unlinks), then the very same record is made again.
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    r.reset();
+    return Write::durable;
+  });
+  std::ofstream(dir + "001122aabbcc.recent") << stale;
+  CHECK(s.create_all(Kind::device, batch) == std::vector<bool>{true});
+  CHECK_FALSE(std::filesystem::exists(dir + "001122aabbcc.recent"));
+  CHECK_FALSE(load_record<Device>(s, "001122aabbcc")->bound_ip);
+}

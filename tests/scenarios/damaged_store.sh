@@ -72,6 +72,49 @@ expect 74 '' unlock-all
 rm "$PROVLOCK_STORE/meta/rules.json"
 allow same-ip 805ec0000001 192.0.2.1
 
+# --- Recent versions: bookkeeping written in place without a flush
+# (store/recent.hpp). A power cut may leave one torn, or one its record has
+# superseded; either is ignored (the record stands), fsck calls it debris and
+# --repair removes it. One can never bring back a binding its record ended.
+at 2026-11-26T13:00:00Z
+allow same-ip 805ec0000001 192.0.2.1
+r=$d/01/805ec0000001.recent
+assert '[[ -f $r && -f $d/01/805ec0000001.json ]]' "a same-ip check writes the recent version beside the record"
+run --json show 805ec0000001
+assert '[[ $out == *"\"last_seen\":\"2026-11-26T13:00:00Z\""* && $out == *"\"allowed\":4"* ]]' "show reads the recent version ($out)"
+cp "$r" "$tmp/recent.good"
+# Torn: cut short, as a power cut may leave it.
+head -c 100 "$tmp/recent.good" >"$r"
+run --json show 805ec0000001
+assert '[[ $rc == 0 && $out == *"\"state\":\"locked\""* && $out == *"\"bound_ip\":\"192.0.2.1\""* && $out != *"13:00:00Z"* && $out == *"\"allowed\":1"* ]]' "a torn recent version is ignored: the record stands ($out)"
+run fsck
+assert '[[ $rc == 74 ]]' "fsck exits 74 on a torn recent version"
+contains "debris: $r: is a torn recent version"
+run fsck --repair
+assert '[[ $rc == 0 && ! -e $r ]]' "fsck --repair removes the torn recent version"
+allow same-ip 805ec0000001 192.0.2.1
+# Superseded: a recent version written over the record as it was before an
+# unlock, brought back (a power cut that kept an old copy). The unlock holds.
+expect 0 '*' unlock 805ec0000001 --for 1h
+assert '[[ ! -e $r ]]' "a durable write folds the recent version into the record"
+cp "$tmp/recent.good" "$r"
+run --json show 805ec0000001
+assert '[[ $out == *"\"state\":\"unlocked\""* ]]' "a superseded recent version is ignored ($out)"
+run fsck
+contains "debris: $r: is a recent version that its record has superseded"
+allow unlocked 805ec0000001 192.0.2.101
+allow same-ip 805ec0000001 192.0.2.101
+deny locked 805ec0000001 192.0.2.1
+expect 0 '*' fsck
+# A recent version that is not a regular file fails closed like a record.
+rm -f "$r" && mkfifo "$r"
+out=$(timeout 20 "$bin" check 805ec0000001 192.0.2.101 2>"$tmp/stderr")
+rc=$? err=$(cat "$tmp/stderr")
+assert '[[ $rc == 74 && $out == "deny store-error" && $err == *"$r is not a regular file"* ]]' "a FIFO as the recent version: deny store-error, 74 (got $rc '$out' '$err')"
+run fsck --repair
+assert '[[ $rc == 0 && ! -e $r ]]' "fsck --repair quarantines a FIFO planted as a recent version"
+allow same-ip 805ec0000001 192.0.2.101
+
 # --- Issue 8 additions: future formats beside devices, non-regular files,
 # and links in place of folders. All fail closed naming the file, none
 # blocks, none is followed, and fsck --repair leaves a clean store.
@@ -79,6 +122,10 @@ expect 0 '*' add 805ec00000a1 805ec00000a2 805ec00000a3 805ec00000b3
 allow first-provision 805ec00000a1 192.0.2.11
 allow first-provision 805ec00000b3 192.0.2.13
 deny locked 805ec00000a1 192.0.2.66
+# (A ban and its removal leave the address a record file, not only the
+# recent version its counted attempts live in.)
+expect 0 '*' ban add 192.0.2.66
+expect 0 '*' ban remove 192.0.2.66
 
 # A ban record of a future format: whether 192.0.2.66 is banned is unknown,
 # so its checks fail closed; other addresses are not affected.
