@@ -1,7 +1,6 @@
 #include "cli/context.hpp"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include <optional>
 
 #include "lib/error.hpp"
+#include "lib/passwd.hpp"
 #include "store/file_store.hpp"
 
 namespace provlock::cli {
@@ -25,12 +25,13 @@ std::string first_of(const std::string& a, const std::string& b) {
   return a.empty() ? b : a;
 }
 
-// Reads a config file; nullopt if it does not exist.
-std::optional<std::string> read_config_file(const std::string& path) {
+// Reads a file of at most 1 MiB; nullopt if it does not exist. Errors name
+// `what` and exit 78 (the files read this way are configuration).
+std::optional<std::string> read_small_file(const std::string& path, const std::string& what) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
-    throw Error(Exit::config, "cannot read config file " + path + ": " + std::strerror(errno));
+    throw Error(Exit::config, "cannot read " + what + ": " + std::strerror(errno));
   }
   std::string text;
   char buf[8192];
@@ -40,13 +41,13 @@ std::optional<std::string> read_config_file(const std::string& path) {
     if (n < 0) {
       int err = errno;
       close(fd);
-      throw Error(Exit::config, "cannot read config file " + path + ": " + std::strerror(err));
+      throw Error(Exit::config, "cannot read " + what + ": " + std::strerror(err));
     }
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > (1u << 20)) {
       close(fd);
-      throw Error(Exit::config, "config file " + path + " is larger than 1 MiB");
+      throw Error(Exit::config, what + " is larger than 1 MiB");
     }
   }
   close(fd);
@@ -58,7 +59,12 @@ std::optional<std::string> read_config_file(const std::string& path) {
 store::Json who_am_i() {
   uid_t uid = getuid();
   std::string user = std::to_string(uid);
-  if (passwd* pw = getpwuid(uid)) user = pw->pw_name;
+  try {
+    if (auto passwd = read_small_file("/etc/passwd", "/etc/passwd"))
+      if (auto name = user_name_of(*passwd, uid)) user = *name;
+  } catch (const Error&) {
+    // An unreadable /etc/passwd leaves the uid standing for the name.
+  }
   return store::Json{{"user", user}, {"uid", uid}};
 }
 
@@ -71,7 +77,7 @@ UnixTime clock_now() {
 Config load_config(const Globals& globals) {
   std::string named = first_of(globals.config, env("PROVLOCK_CONFIG"));
   std::string path = first_of(named, kDefaultConfigPath);
-  auto text = read_config_file(path);
+  auto text = read_small_file(path, "config file " + path);
   if (!text) {
     if (!named.empty()) throw Error(Exit::config, "config file " + path + " does not exist");
     return Config{};

@@ -50,11 +50,16 @@ arch=$(dpkg-deb -f "$deb" Architecture)
 [ "$(dpkg-deb -f "$deb" Package)" = provlock ] && ok || bad "package name"
 
 # Dependencies: the package of every shared library the binary needs, as
-# dpkg-shlibdeps found them (how many there are depends on how provlock was
-# linked: a static C++ runtime leaves only libc6).
+# dpkg-shlibdeps found them. How many there are depends on how provlock was
+# linked: the default (PROVLOCK_STATIC_RUNTIME) is one static-pie executable
+# that needs none, and then it must really be static and position-independent.
 depends=$(dpkg-deb -f "$deb" Depends)
 needed=$(readelf -d "$build/cli/provlock" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-[ -n "$needed" ] && ok || bad "readelf found no NEEDED library in $build/cli/provlock"
+if [ -z "$needed" ]; then
+  kind=$(file -b "$build/cli/provlock")
+  [[ $kind == *"static-pie linked"* ]] && ok || bad "no NEEDED library, yet not a static-pie executable: $kind"
+  readelf -l "$build/cli/provlock" | grep -q INTERP && bad "a static executable names a program interpreter" || ok
+fi
 for lib in $needed; do
   path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|AArch64|64bit|libc6,/ {print $NF; exit}')
   [ -n "$path" ] || path=$(ldd "$build/cli/provlock" | awk -v l="$lib" '$1 == l || $1 ~ "/"l"$" {print ($3 ~ /^\// ? $3 : $1); exit}')
