@@ -73,21 +73,30 @@ struct Current {
 };
 
 // Reads the record `key` beneath `dirfd`. `may_have_recent` false skips
-// looking for a recent version (a scan knows from the folder listing).
+// looking for a recent version (a scan knows from the folder listing). With
+// `recent_fd`, a recent version that exists is opened for writing too, and
+// its descriptor kept there (the file is written again after a change).
 Current read_current(int dirfd, const std::string& key, const std::string& display,
-                     bool may_have_recent = true) {
+                     bool may_have_recent = true, Fd* recent_fd = nullptr) {
   Current c;
   c.file = read_file(dirfd, key + kRecordSuffix, display);
   if (!may_have_recent) return c;
   const std::string recent_name = key + std::string(kRecentSuffix);
-  auto recent = read_file(dirfd, recent_name, display_recent(display));
-  if (!recent) return c;
+  const std::string recent_display = display_recent(display);
+  Fd fd;
+  if (recent_fd) {
+    fd = open_to_read(dirfd, recent_name, recent_display, O_RDWR);
+  } else {
+    fd = open_to_read(dirfd, recent_name, recent_display, O_RDONLY);
+  }
+  if (!fd.valid()) return c;
   c.has_recent = true;
-  RecentVersion v = decode_recent(*recent, c.file);
+  RecentVersion v = decode_recent(read_whole(fd.get(), recent_display), c.file);
   if (v.status == RecentStatus::current) {
     c.recent_in_force = true;
     c.recent = std::move(v.content);
   }
+  if (recent_fd) *recent_fd = std::move(fd);
   return c;
 }
 
@@ -171,97 +180,118 @@ int FileStore::root_fd(bool create) {
   return root_fd_.get();
 }
 
-Fd FileStore::record_dir(Kind kind, const std::string& key, bool create) {
+FileStore::Folder* FileStore::folder_at(const std::string& relative, bool create) {
+  if (auto it = folders_.find(relative); it != folders_.end()) return &it->second;
+  const auto slash = relative.rfind('/');
+  int parent = -1;
+  if (slash == std::string::npos) {
+    parent = root_fd(create);
+  } else if (Folder* up = folder_at(relative.substr(0, slash), create)) {
+    parent = up->dir.get();
+  }
+  if (parent < 0) return nullptr;
+  const std::string name = slash == std::string::npos ? relative : relative.substr(slash + 1);
+  Fd dir = open_dir(parent, name, create, path_of(relative));
+  if (!dir.valid()) return nullptr;
+  Folder& f = folders_[relative];
+  f.dir = std::move(dir);
+  return &f;
+}
+
+FileStore::Folder* FileStore::record_folder(Kind kind, const std::string& key, bool create) {
   if (!valid_key(key)) throw Error(Exit::data, "invalid record key '" + key + "'");
-  int root = root_fd(create);
-  if (root < 0) return Fd();
   std::string rel = folder(kind);
-  Fd dir = open_dir(root, rel, create, path_of(rel));
   std::string b = bucket(kind, key);
-  if (!dir.valid() || b.empty()) return dir;
-  rel += "/" + b;
-  return open_dir(dir.get(), b, create, path_of(rel));
+  if (!b.empty()) rel += "/" + b;
+  return folder_at(rel, create);
+}
+
+RecordLock FileStore::lock_in(Folder& f, const std::string& key, const std::string& display) {
+  if (!f.lock_file.valid()) f.lock_file = open_lock_file(f.dir.get(), display);
+  return RecordLock(RecordLock::Shared{f.lock_file.get()}, key, lock_timeout_, display);
 }
 
 std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
-  Fd dir = record_dir(kind, key, false);
-  if (!dir.valid()) return std::nullopt;
+  Folder* f = record_folder(kind, key, false);
+  if (!f) return std::nullopt;
   std::string display = where(kind, key);
-  Current c = read_current(dir.get(), key, display);
+  Current c = read_current(f->dir.get(), key, display);
   if (!c.exists()) return std::nullopt;
   return parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
 }
 
 void FileStore::update(Kind kind, const std::string& key, const Change& change) {
-  Fd dir = record_dir(kind, key, true);
+  Folder& f = *record_folder(kind, key, true);
+  const int dir = f.dir.get();
   std::string display = where(kind, key);
-  RecordLock lock(dir.get(), key, lock_timeout_, display);
+  RecordLock lock = lock_in(f, key, display);
   const std::string name = key + kRecordSuffix;
   const std::string recent_name = key + std::string(kRecentSuffix);
-  Current c = read_current(dir.get(), key, display);
+  Fd recent_fd;
+  Current c = read_current(dir, key, display, true, &recent_fd);
   std::optional<Json> record;
   if (c.exists())
     record = parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
   Write how = change(record);
   if (how == Write::none) return;
   if (how == Write::bookkeeping && record) {
-    overwrite_in_place(dir.get(), recent_name, encode_recent(c.file, record->dump() + "\n"),
-                       display_recent(display));
+    const std::string content = encode_recent(c.file, record->dump() + "\n");
+    if (recent_fd.valid())
+      overwrite_at_start(recent_fd.get(), content, display_recent(display));
+    else
+      overwrite_in_place(dir, recent_name, content, display_recent(display));
     return;
   }
+  recent_fd = Fd();
   Durability durability = how == Write::durable ? Durability::durable : Durability::relaxed;
   // The recent version goes first: were it left and the record made again
   // with the very same bytes, it would come back into force.
   if (c.has_recent && !record)
-    remove_file(dir.get(), recent_name, Durability::relaxed, display_recent(display));
+    remove_file(dir, recent_name, Durability::relaxed, display_recent(display));
   if (!record) {
-    if (c.file || c.has_recent)
-      remove_file(dir.get(), name, durability, display);
+    if (c.file || c.has_recent) remove_file(dir, name, durability, display);
     return;
   }
-  write_file_atomic(dir.get(), name, record->dump() + "\n", durability, display);
+  write_file_atomic(dir, name, record->dump() + "\n", durability, display);
   // What the recent version held is in the record now; the new record file
   // has superseded it anyway, so a crash before this removal loses nothing.
-  if (c.has_recent)
-    remove_file(dir.get(), recent_name, Durability::relaxed, display_recent(display));
+  if (c.has_recent) remove_file(dir, recent_name, Durability::relaxed, display_recent(display));
 }
 
 std::vector<bool> FileStore::create_all(Kind kind,
                                         const std::vector<std::pair<std::string, Json>>& records) {
-  // One descriptor per folder, not per record: a batch can be large.
-  std::map<std::string, Fd> dirs;
-  std::vector<std::pair<int, std::string>> pending;  // folder, temporary file
+  std::vector<std::pair<Folder*, std::string>> pending;  // folder, temporary file
   pending.reserve(records.size());
   std::vector<bool> created(records.size(), false);
   // Whatever happens, no temporary file outlives this call.
   auto discard = [&] {
-    for (const auto& [dirfd, temp] : pending)
-      if (!temp.empty()) unlinkat(dirfd, temp.c_str(), 0);
+    for (const auto& [f, temp] : pending)
+      if (!temp.empty()) unlinkat(f->dir.get(), temp.c_str(), 0);
   };
   try {
     // 1. Every new file written, none flushed yet.
     for (const auto& [key, record] : records) {
-      Fd& dir = dirs[bucket(kind, key)];
-      if (!dir.valid()) dir = record_dir(kind, key, true);
+      Folder* f = record_folder(kind, key, true);
       // Records that exist already need no file (the check under the lock
       // below is the one that counts).
       struct stat st;
-      if (fstatat(dir.get(), (key + kRecordSuffix).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        pending.emplace_back(dir.get(), "");
+      if (fstatat(f->dir.get(), (key + kRecordSuffix).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        pending.emplace_back(f, "");
         continue;
       }
-      std::string temp = write_unflushed_temp(dir.get(), key + kRecordSuffix, record.dump() + "\n",
-                                              where(kind, key));
-      pending.emplace_back(dir.get(), std::move(temp));
+      std::string temp = write_unflushed_temp(f->dir.get(), key + kRecordSuffix,
+                                              record.dump() + "\n", where(kind, key));
+      pending.emplace_back(f, std::move(temp));
     }
     // 2. One flush for all of their contents.
     sync();
     // 3. Each one renamed into place under its lock, unless the record exists.
     for (std::size_t i = 0; i < records.size(); ++i) {
       const std::string& key = records[i].first;
-      auto& [dirfd, temp] = pending[i];
+      auto& [f, temp] = pending[i];
       if (temp.empty()) continue;
-      RecordLock lock(dirfd, key, lock_timeout_, where(kind, key));
+      const int dirfd = f->dir.get();
+      RecordLock lock = lock_in(*f, key, where(kind, key));
       const std::string name = key + kRecordSuffix;
       struct stat st;
       if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) continue;
@@ -337,9 +367,28 @@ void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
 }
 
 void FileStore::append_journal(UnixTime time, const Json& entry, Durability durability) {
-  Fd dir = open_dir(root_fd(true), "journal", true, path_of("journal"));
-  std::string name = day_of(time) + kJournalSuffix;
-  append_line(dir.get(), name, entry.dump() + "\n", durability, path_of("journal/" + name));
+  const std::string name = day_of(time) + kJournalSuffix;
+  const std::string display = path_of("journal/" + name);
+  // The day's file stays open between lines; a file removed meanwhile (by
+  // hand: expire never removes today's) is made again.
+  struct stat st {};
+  if (journal_file_.valid() && (name != journal_name_ || fstat(journal_file_.get(), &st) != 0 ||
+                                st.st_nlink == 0))
+    journal_file_ = Fd();
+  Folder* dir = folder_at("journal", true);
+  if (!journal_file_.valid()) {
+    bool created = false;
+    journal_file_ = open_for_append(dir->dir.get(), name, display, created);
+    journal_name_ = name;
+    journal_entry_synced_ = !created;
+  }
+  append_to(journal_file_.get(), entry.dump() + "\n", durability, display);
+  // A durable line in a file new to the folder needs the folder's entry
+  // flushed too.
+  if (durability == Durability::durable && !journal_entry_synced_) {
+    sync_fd(dir->dir.get(), display);
+    journal_entry_synced_ = true;
+  }
 }
 
 void FileStore::scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,

@@ -15,8 +15,10 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 
+#include "store/lock.hpp"
 #include "store/store.hpp"
 
 namespace provlock::store {
@@ -47,17 +49,35 @@ class FileStore final : public Store {
   static std::string bucket(Kind kind, const std::string& key);
 
  private:
+  // A folder of the store, open for as long as the FileStore lives (a
+  // `check --batch` process lives long: it reuses them all), with its lock
+  // file once a record in it was locked.
+  struct Folder {
+    Fd dir;
+    Fd lock_file;
+  };
+
   // The root, opened on first use; with `create`, created if missing.
   // Returns -1 when it does not exist and `create` is false.
   int root_fd(bool create);
-  // The folder that holds the record `key` of `kind`; invalid Fd if missing
-  // and !create.
-  Fd record_dir(Kind kind, const std::string& key, bool create);
+  // The folder at `relative` ("devices/cc"); nullptr if it is missing and
+  // !create. Missing folders are looked for again on every call.
+  Folder* folder_at(const std::string& relative, bool create);
+  // The folder that holds the record `key` of `kind`.
+  Folder* record_folder(Kind kind, const std::string& key, bool create);
+  // The lock of record `key` in `f`, on f's lock file.
+  RecordLock lock_in(Folder& f, const std::string& key, const std::string& display);
   std::string path_of(const std::string& relative) const;
 
   std::string root_;
   std::chrono::milliseconds lock_timeout_;
   Fd root_fd_;
+  std::map<std::string, Folder> folders_;
+  // Today's journal file, kept open between lines (reopened for a new day,
+  // or when it was removed).
+  Fd journal_file_;
+  std::string journal_name_;
+  bool journal_entry_synced_ = false;  // its folder entry is flushed
 };
 
 // The path of a record's recent version (recent.hpp), from the record's path.

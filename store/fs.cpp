@@ -174,19 +174,22 @@ Fd open_dir(int dirfd, const std::string& name, bool create, const std::string& 
   }
 }
 
-std::optional<std::string> read_file(int dirfd, const std::string& name, const std::string& display,
-                                     std::size_t max_bytes) {
+Fd open_to_read(int dirfd, const std::string& name, const std::string& display, int flags) {
   check_name(name, display);
   // O_NONBLOCK so that a FIFO planted under a record's name cannot hang the
   // open; it is refused below like any other non-regular file.
-  Fd file(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  Fd file(::openat(dirfd, name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!file.valid()) {
-    if (errno == ENOENT) return std::nullopt;
+    if (errno == ENOENT) return file;
     if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
     fail(Exit::io, "cannot read " + display, errno);
   }
+  return file;
+}
+
+std::string read_whole(int fd, const std::string& display, std::size_t max_bytes) {
   struct stat st {};
-  if (::fstat(file.get(), &st) != 0) fail(Exit::io, "cannot read " + display, errno);
+  if (::fstat(fd, &st) != 0) fail(Exit::io, "cannot read " + display, errno);
   if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
   std::string too_large = display + " is larger than " + std::to_string(max_bytes) + " bytes";
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) throw Error(Exit::io, too_large);
@@ -201,7 +204,7 @@ std::optional<std::string> read_file(int dirfd, const std::string& name, const s
       if (used > max_bytes) throw Error(Exit::io, too_large);
       content.resize(std::max<std::size_t>(content.size() * 2, 4096));
     }
-    ssize_t n = ::read(file.get(), content.data() + used, content.size() - used);
+    ssize_t n = ::pread(fd, content.data() + used, content.size() - used, static_cast<off_t>(used));
     if (n < 0) {
       if (errno == EINTR) continue;
       fail(Exit::io, "cannot read " + display, errno);
@@ -212,6 +215,36 @@ std::optional<std::string> read_file(int dirfd, const std::string& name, const s
   if (used > max_bytes) throw Error(Exit::io, too_large);
   content.resize(used);
   return content;
+}
+
+std::optional<std::string> read_file(int dirfd, const std::string& name, const std::string& display,
+                                     std::size_t max_bytes) {
+  Fd file = open_to_read(dirfd, name, display, O_RDONLY);
+  if (!file.valid()) return std::nullopt;
+  return read_whole(file.get(), display, max_bytes);
+}
+
+void overwrite_at_start(int fd, std::string_view content, const std::string& display) {
+  const std::string what = "cannot write " + display;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail(Exit::io, what, errno);
+  if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
+  // Claim the space first, so that a full disk refuses the write before a
+  // byte of the old contents is overwritten (Linux's fallocate, not
+  // posix_fallocate, which emulates by writing). File systems without it go
+  // on; their readers still tell a torn file by its header.
+  if (static_cast<std::uint64_t>(st.st_size) < content.size() &&
+      ::fallocate(fd, 0, 0, static_cast<off_t>(content.size())) != 0 && errno != EOPNOTSUPP &&
+      errno != ENOSYS && errno != EINVAL)
+    fail(Exit::io, what, errno);
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::pwrite(fd, content.data() + done, content.size() - done,
+                         static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(Exit::io, what, n < 0 ? errno : EIO);
+    done += static_cast<std::size_t>(n);
+  }
 }
 
 namespace {
@@ -288,26 +321,13 @@ void overwrite_in_place(int dirfd, const std::string& name, std::string_view con
     }
     if (errno != EEXIST) fail(Exit::cant_create, "cannot create " + display, errno);
   }
-  struct stat st {};
-  if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
-  if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
-  if (created && ::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
-  // Claim the space first, so that a full disk refuses the write before a
-  // byte of the old contents is overwritten. File systems without
-  // fallocate go on; their readers still tell a torn file by its header.
-  // (Linux's fallocate, not posix_fallocate: that one emulates by writing.)
-  const int err = ::fallocate(file.get(), 0, 0, static_cast<off_t>(content.size())) == 0 ? 0 : errno;
-  if (err != 0 && err != EOPNOTSUPP && err != ENOSYS && err != EINVAL) {
+  try {
+    if (created && ::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
+    overwrite_at_start(file.get(), content, display);
+  } catch (...) {
+    // A file this call made and could not fill is no version at all.
     if (created) ::unlinkat(dirfd, name.c_str(), 0);
-    fail(Exit::io, what, err);
-  }
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::pwrite(file.get(), content.data() + done, content.size() - done,
-                         static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail(Exit::io, what, n < 0 ? errno : EIO);
-    done += static_cast<std::size_t>(n);
+    throw;
   }
   close_checked(file, what);
 }
@@ -321,51 +341,52 @@ void remove_file(int dirfd, const std::string& name, Durability durability,
   if (durability == Durability::durable) sync_fd(dirfd, display);
 }
 
-void append_line(int dirfd, const std::string& name, std::string_view line, Durability durability,
-                 const std::string& display) {
+Fd open_for_append(int dirfd, const std::string& name, const std::string& display,
+                   bool& created) {
   check_name(name, display);
-  if (line.empty() || line.back() != '\n') {
-    throw Error(Exit::io, "internal error: line for " + display + " does not end in a newline");
-  }
   const std::string what = "cannot write " + display;
   constexpr int kFlags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
-  // Create exclusively first so that only the creator sets the mode: a mode
-  // an operator later chose for an existing file is left alone.
-  bool created = false;
+  // Create exclusively when it is missing, so that only the creator sets the
+  // mode: a mode an operator later chose for an existing file is left alone.
+  created = false;
   Fd file;
   for (;;) {
+    file = Fd(::openat(dirfd, name.c_str(), kFlags));
+    if (file.valid()) break;
+    if (errno != ENOENT) {
+      if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
+      fail(Exit::io, what, errno);
+    }
     file = Fd(::openat(dirfd, name.c_str(), kFlags | O_CREAT | O_EXCL, kFileMode & 0777));
     if (file.valid()) {
       created = true;
       break;
     }
-    // Even when creating is refused (read-only file system, no write
-    // permission on the directory) an existing file may still be appended to.
-    int create_err = errno;
-    file = Fd(::openat(dirfd, name.c_str(), kFlags));
-    if (file.valid()) break;
-    if (errno == ENOENT) {
-      if (create_err == EEXIST) continue;  // removed in between; create again
-      fail(Exit::cant_create, "cannot create " + display, create_err);
-    }
-    if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
-    fail(Exit::io, what, errno);
+    if (errno != EEXIST) fail(Exit::cant_create, "cannot create " + display, errno);
+    // Created by another process in between: open that one.
   }
   struct stat st {};
   if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
   if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
   if (created && ::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
+  return file;
+}
 
+void append_to(int fd, std::string_view line, Durability durability, const std::string& display) {
+  if (line.empty() || line.back() != '\n') {
+    throw Error(Exit::io, "internal error: line for " + display + " does not end in a newline");
+  }
+  const std::string what = "cannot write " + display;
   // O_APPEND makes each write(2) land at the end as one piece; a regular
   // file takes the whole line at once unless the disk fills or a signal
-  // arrives mid-write, and only then does write_all continue the line.
+  // arrives mid-write, and only then does the loop continue the line.
   // A full disk can take part of a line and refuse the rest. The part is cut
   // back off (unless someone appended behind it meanwhile), so the journal
   // never holds a line cut short that the next line runs into.
   std::size_t written = 0;
   while (written < line.size()) {
-    const ssize_t n = ::write(file.get(), line.data() + written, line.size() - written);
+    const ssize_t n = ::write(fd, line.data() + written, line.size() - written);
     if (n > 0) {
       written += static_cast<std::size_t>(n);
       continue;
@@ -374,16 +395,21 @@ void append_line(int dirfd, const std::string& name, std::string_view line, Dura
     const int err = n < 0 ? errno : EIO;
     struct stat now {};
     // With O_APPEND the offset is the end of our last write.
-    const off_t end = ::lseek(file.get(), 0, SEEK_CUR);
-    if (written > 0 && end >= 0 && ::fstat(file.get(), &now) == 0 && now.st_size == end)
-      (void)!::ftruncate(file.get(), end - static_cast<off_t>(written));
+    const off_t end = ::lseek(fd, 0, SEEK_CUR);
+    if (written > 0 && end >= 0 && ::fstat(fd, &now) == 0 && now.st_size == end)
+      (void)!::ftruncate(fd, end - static_cast<off_t>(written));
     fail(Exit::io, what, err);
   }
-  if (durability == Durability::durable) {
-    if (::fdatasync(file.get()) != 0) fail(Exit::io, what, errno);
-    if (created) sync_fd(dirfd, display);
-  }
-  close_checked(file, what);
+  if (durability == Durability::durable && ::fdatasync(fd) != 0) fail(Exit::io, what, errno);
+}
+
+void append_line(int dirfd, const std::string& name, std::string_view line, Durability durability,
+                 const std::string& display) {
+  bool created = false;
+  Fd file = open_for_append(dirfd, name, display, created);
+  append_to(file.get(), line, durability, display);
+  if (durability == Durability::durable && created) sync_fd(dirfd, display);
+  close_checked(file, "cannot write " + display);
 }
 
 bool is_temp_name(std::string_view name) {

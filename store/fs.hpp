@@ -66,6 +66,14 @@ Fd open_dir(int dirfd, const std::string& name, bool create, const std::string& 
 std::optional<std::string> read_file(int dirfd, const std::string& name, const std::string& display,
                                      std::size_t max_bytes = 1 << 20);
 
+// The two halves of read_file, for callers that keep the descriptor (to
+// write the file after reading it): open_to_read returns an invalid Fd if
+// `name` does not exist (`flags`: O_RDONLY or O_RDWR; O_NOFOLLOW and
+// O_NONBLOCK are added), and read_whole reads all of it from offset 0 with
+// the checks of read_file.
+Fd open_to_read(int dirfd, const std::string& name, const std::string& display, int flags);
+std::string read_whole(int fd, const std::string& display, std::size_t max_bytes = 1 << 20);
+
 // Whether a write must reach stable storage before it returns. A relaxed
 // record write is still flushed before its rename, so a power cut leaves the
 // old record or the new one, never an empty file; it may lose the new one.
@@ -105,6 +113,9 @@ std::string write_unflushed_temp(int dirfd, const std::string& name, std::string
 void overwrite_in_place(int dirfd, const std::string& name, std::string_view content,
                         const std::string& display);
 
+// overwrite_in_place on a descriptor already open for writing.
+void overwrite_at_start(int fd, std::string_view content, const std::string& display);
+
 // Removes `name` beneath `dirfd` (no error if it is already gone), then
 // fsyncs the directory when durable. Throws Error(Exit::io) naming `display`.
 void remove_file(int dirfd, const std::string& name, Durability durability,
@@ -120,6 +131,14 @@ void remove_file(int dirfd, const std::string& name, Durability durability,
 // mode, so a mode an operator gave an existing file is left alone.
 void append_line(int dirfd, const std::string& name, std::string_view line, Durability durability,
                  const std::string& display);
+
+// The two halves of append_line, for a caller that keeps the file open
+// across many lines (check --batch): open_for_append opens `name` for
+// appending, creating it with kFileMode if missing (`created` tells), and
+// refuses a non-regular file; append_to writes one line as append_line does
+// (fdatasync when durable; the folder flush of a new file is the caller's).
+Fd open_for_append(int dirfd, const std::string& name, const std::string& display, bool& created);
+void append_to(int fd, std::string_view line, Durability durability, const std::string& display);
 
 // Temporary files of write_file_atomic are named ".tmp.<name>.<pid>.<random>":
 // they start with a dot and end in neither ".json" nor ".jsonl", so no scan

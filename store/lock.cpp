@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "lib/error.hpp"
 
@@ -36,39 +38,6 @@ std::uint64_t lock_offset(std::string_view key) {
   return hash & 0x3fffffffffffffffULL;
 }
 
-// Opens (creating if needed) the directory's lock file for writing, which
-// F_WRLCK requires. Only the creator sets the mode, as for the journal.
-Fd open_lock_file(int dirfd, const std::string& display) {
-  constexpr int kFlags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-  const std::string what = "cannot open the lock file for " + display;
-  for (;;) {
-    Fd file(::openat(dirfd, kLockFileName, kFlags | O_CREAT | O_EXCL, kFileMode & 0777));
-    if (file.valid()) {
-      if (::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
-      return file;
-    }
-    int create_err = errno;
-    file = Fd(::openat(dirfd, kLockFileName, kFlags));
-    if (file.valid()) {
-      struct stat st {};
-      if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
-      if (!S_ISREG(st.st_mode)) {
-        throw Error(Exit::io, "the lock file for " + display + " is not a regular file");
-      }
-      return file;
-    }
-    if (errno == ENOENT) {
-      if (create_err == EEXIST) continue;  // removed in between; create again
-      fail(Exit::cant_create, "cannot create the lock file for " + display, create_err);
-    }
-    if (errno == ELOOP) {
-      throw Error(Exit::io, "the lock file for " + display +
-                                " is a symlink; provlock never follows links inside the store");
-    }
-    fail(Exit::io, what, errno);
-  }
-}
-
 std::string format_timeout(std::chrono::milliseconds timeout) {
   auto ms = timeout.count();
   if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
@@ -77,45 +46,122 @@ std::string format_timeout(std::chrono::milliseconds timeout) {
 
 }  // namespace
 
+// Only the creator sets the mode, as for the journal.
+Fd open_lock_file(int dirfd, const std::string& display) {
+  constexpr int kFlags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  const std::string what = "cannot open the lock file for " + display;
+  for (;;) {
+    Fd file(::openat(dirfd, kLockFileName, kFlags));
+    if (file.valid()) {
+      struct stat st {};
+      if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
+      if (!S_ISREG(st.st_mode)) {
+        throw Error(Exit::io, "the lock file for " + display + " is not a regular file");
+      }
+      return file;
+    }
+    if (errno == ELOOP) {
+      throw Error(Exit::io, "the lock file for " + display +
+                                " is a symlink; provlock never follows links inside the store");
+    }
+    if (errno != ENOENT) fail(Exit::io, what, errno);
+    file = Fd(::openat(dirfd, kLockFileName, kFlags | O_CREAT | O_EXCL, kFileMode & 0777));
+    if (file.valid()) {
+      if (::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
+      return file;
+    }
+    if (errno != EEXIST) fail(Exit::cant_create, "cannot create the lock file for " + display, errno);
+    // Created by another process in between: open that one.
+  }
+}
+
 RecordLock::RecordLock(int dirfd, std::string_view key, std::chrono::milliseconds timeout,
                        const std::string& display)
-    : lock_file_(open_lock_file(dirfd, display)) {
+    : own_file_(open_lock_file(dirfd, display)) {
+  lock(own_file_.get(), key, timeout, display);
+}
+
+RecordLock::RecordLock(Shared shared, std::string_view key, std::chrono::milliseconds timeout,
+                       const std::string& display) {
+  lock(shared.lock_file, key, timeout, display);
+  shared_file_ = shared.lock_file;
+}
+
+RecordLock::RecordLock(RecordLock&& other) noexcept
+    : own_file_(std::move(other.own_file_)),
+      shared_file_(std::exchange(other.shared_file_, -1)),
+      offset_(other.offset_) {}
+
+void RecordLock::lock(int fd, std::string_view key, std::chrono::milliseconds timeout,
+                      const std::string& display) {
+  offset_ = static_cast<off_t>(lock_offset(key));
   struct flock range {};
   range.l_type = F_WRLCK;
   range.l_whence = SEEK_SET;
-  range.l_start = static_cast<off_t>(lock_offset(key));
+  range.l_start = offset_;
   range.l_len = 1;
   range.l_pid = 0;  // must be 0 for OFD locks
 
   // The deadline measures a wait, not policy time, so it is the one place in
   // the store that reads a clock; steady_clock is immune to clock changes.
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + timeout;
+  std::optional<Clock::time_point> deadline;
   // Polling rather than F_OFD_SETLKW, which can only be bounded with signals.
   // The back-off grows so that a long wait costs little CPU, and is jittered
   // so that waiters started together do not retry in lockstep.
   auto backoff = std::chrono::microseconds(500);
   constexpr auto kMaxBackoff = std::chrono::microseconds(20000);
-  std::minstd_rand jitter(static_cast<std::uint_fast32_t>(::getpid()) ^
-                          static_cast<std::uint_fast32_t>(lock_file_.get()));
+  std::optional<std::minstd_rand> jitter;
   for (;;) {
-    if (::fcntl(lock_file_.get(), F_OFD_SETLK, &range) == 0) return;
+    if (::fcntl(fd, F_OFD_SETLK, &range) == 0) return;
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EACCES) fail(Exit::io, "cannot lock " + display, errno);
     auto now = Clock::now();
-    if (now >= deadline) {
+    if (!deadline) deadline = now + timeout;  // the wait starts with the first refusal
+    if (now >= *deadline) {
       throw Error(Exit::temp_fail, "lock on " + display + " not obtained within " +
                                        format_timeout(timeout) + "; try again");
     }
+    if (!jitter)
+      jitter.emplace(static_cast<std::uint_fast32_t>(::getpid()) ^
+                     static_cast<std::uint_fast32_t>(now.time_since_epoch().count()));
     auto half = backoff.count() / 2;
-    auto nap = std::chrono::microseconds(half + static_cast<decltype(half)>(jitter()) % (half + 1));
-    std::this_thread::sleep_for(std::min<Clock::duration>(nap, deadline - now));
+    auto nap =
+        std::chrono::microseconds(half + static_cast<decltype(half)>((*jitter)()) % (half + 1));
+    std::this_thread::sleep_for(std::min<Clock::duration>(nap, *deadline - now));
     backoff = std::min(backoff * 2, kMaxBackoff);
   }
 }
 
-// Closing the last descriptor of the open file description releases the
-// lock; the Fd member does that, and a moved-from lock holds no descriptor.
-RecordLock::~RecordLock() = default;
+// Closing the last descriptor of an own lock file's open file description
+// releases the lock (the Fd member does that); on a shared lock file the
+// byte is unlocked explicitly, which cannot fail for a byte this descriptor
+// holds but by a signal, and that is retried.
+RecordLock::~RecordLock() {
+  release();
+}
+
+RecordLock& RecordLock::operator=(RecordLock&& other) noexcept {
+  if (this != &other) {
+    release();
+    own_file_ = std::move(other.own_file_);
+    shared_file_ = std::exchange(other.shared_file_, -1);
+    offset_ = other.offset_;
+  }
+  return *this;
+}
+
+void RecordLock::release() noexcept {
+  own_file_ = Fd();
+  if (shared_file_ < 0) return;
+  struct flock range {};
+  range.l_type = F_UNLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = offset_;
+  range.l_len = 1;
+  while (::fcntl(shared_file_, F_OFD_SETLK, &range) != 0 && errno == EINTR) {
+  }
+  shared_file_ = -1;
+}
 
 }  // namespace provlock::store

@@ -35,12 +35,33 @@ class RecordLock {
  public:
   RecordLock(int dirfd, std::string_view key, std::chrono::milliseconds timeout,
              const std::string& display);
-  RecordLock(RecordLock&&) noexcept = default;
-  RecordLock& operator=(RecordLock&&) noexcept = default;
+  // The same lock on a lock file the caller keeps open (open_lock_file) for
+  // many locks, one at a time: the destructor unlocks the byte itself. Locks
+  // taken through one descriptor do not exclude each other, so the caller
+  // must not hold two at once on one key (FileStore never nests locks).
+  struct Shared {
+    int lock_file;
+  };
+  RecordLock(Shared shared, std::string_view key, std::chrono::milliseconds timeout,
+             const std::string& display);
+  RecordLock(RecordLock&& other) noexcept;
+  RecordLock& operator=(RecordLock&& other) noexcept;  // releases this lock first
+  RecordLock(const RecordLock&) = delete;
   ~RecordLock();  // unlocks
 
  private:
-  Fd lock_file_;
+  void release() noexcept;
+  void lock(int fd, std::string_view key, std::chrono::milliseconds timeout,
+            const std::string& display);
+
+  Fd own_file_;         // the lock file opened for this lock alone, if so
+  int shared_file_ = -1;  // the caller's lock file, if so
+  off_t offset_ = 0;
 };
+
+// Opens (creating if needed) the lock file ".lock" of the directory `dirfd`
+// for writing, as F_WRLCK requires. Throws as RecordLock does; `display`
+// names the record the lock is for.
+Fd open_lock_file(int dirfd, const std::string& display);
 
 }  // namespace provlock::store

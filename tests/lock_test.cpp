@@ -308,3 +308,35 @@ TEST_CASE("no update is lost when processes race on one record") {
     CHECK(run_counter_race(8, 500) == 4000);
   }
 }
+
+TEST_CASE("a lock on a shared lock file excludes others and is released by its destructor") {
+  TempDir dir;
+  Fd shared = open_lock_file(dir.fd.get(), "k");
+  {
+    RecordLock first(RecordLock::Shared{shared.get()}, "a", 1s, "a");
+    CHECK_FALSE(free_elsewhere(dir.fd.get(), "a"));
+    CHECK(free_elsewhere(dir.fd.get(), "b"));
+    // Another open of the lock file (another process, or an own lock) waits.
+    Error error = Error(Exit::ok, "");
+    try {
+      RecordLock other(dir.fd.get(), "a", 0ms, "a");
+    } catch (const Error& caught) {
+      error = caught;
+    }
+    CHECK(error.code() == Exit::temp_fail);
+    // One at a time through the same descriptor, for other keys.
+    RecordLock second(RecordLock::Shared{shared.get()}, "b", 1s, "b");
+    CHECK_FALSE(free_elsewhere(dir.fd.get(), "b"));
+  }
+  // Released, though the descriptor stays open.
+  CHECK(free_elsewhere(dir.fd.get(), "a"));
+  CHECK(free_elsewhere(dir.fd.get(), "b"));
+  std::optional<RecordLock> moved;
+  {
+    RecordLock original(RecordLock::Shared{shared.get()}, "c", 1s, "c");
+    moved.emplace(std::move(original));
+  }
+  CHECK_FALSE(free_elsewhere(dir.fd.get(), "c"));
+  moved.reset();
+  CHECK(free_elsewhere(dir.fd.get(), "c"));
+}
