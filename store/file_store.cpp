@@ -438,6 +438,93 @@ void FileStore::sync() {
     throw Error(Exit::io, "cannot sync store " + root_ + ": " + std::strerror(errno));
 }
 
+int FileStore::fold_recent(Kind kind, bool dry_run, const OnError& on_error) {
+  const std::string top = folder(kind);
+  Folder* top_folder = root_fd(false) < 0 ? nullptr : folder_at(top, false);
+  if (!top_folder) return 0;
+  std::vector<std::string> folders;
+  if (bucket(kind, "xx").empty()) {
+    folders.push_back(top);
+  } else {
+    for (const std::string& b : list_dir(top_folder->dir.get(), path_of(top)))
+      if (is_bucket_name(b)) folders.push_back(top + "/" + b);
+    std::sort(folders.begin(), folders.end());
+  }
+
+  // Group commit, as create_all: the folded records are written to
+  // temporary files unflushed, flushed together, then each is renamed over
+  // its record under its lock if its recent version is still the one that
+  // was folded (a check may have written a newer one meanwhile: that one is
+  // left for the next run), and the renames are flushed together.
+  struct Pending {
+    Folder* folder;
+    std::string key, temp, content;
+  };
+  std::vector<Pending> pending;
+  int folded = 0;
+  auto discard = [&] {
+    for (const Pending& p : pending)
+      if (!p.temp.empty()) unlinkat(p.folder->dir.get(), p.temp.c_str(), 0);
+    pending.clear();
+  };
+  auto commit = [&] {
+    if (pending.empty()) return;
+    sync();
+    for (Pending& p : pending) {
+      const std::string display = where(kind, p.key);
+      const int dir = p.folder->dir.get();
+      try {
+        RecordLock lock = lock_in(*p.folder, p.key, display);
+        Current c = read_current(dir, p.key, display);
+        if (!c.recent_in_force || c.recent != p.content) continue;
+        if (renameat(dir, p.temp.c_str(), dir, (p.key + kRecordSuffix).c_str()) != 0)
+          throw Error(Exit::io, "cannot write " + display + ": " + std::strerror(errno));
+        p.temp.clear();
+        remove_file(dir, p.key + std::string(kRecentSuffix), Durability::relaxed,
+                    display_recent(display));
+        ++folded;
+      } catch (const Error& e) {
+        on_error(e);
+      }
+    }
+    sync();
+    discard();
+  };
+  try {
+    for (const std::string& rel : folders) {
+      Folder* f = folder_at(rel, false);
+      if (!f) continue;
+      for (const std::string& name : list_dir(f->dir.get(), path_of(rel))) {
+        if (name[0] == '.' || !ends_with(name, std::string(kRecentSuffix))) continue;
+        const std::string key = name.substr(0, name.size() - kRecentSuffix.size());
+        if (!valid_key(key)) continue;
+        const std::string display = where(kind, key);
+        try {
+          if (dry_run) {
+            folded += read_current(f->dir.get(), key, display).recent_in_force;
+            continue;
+          }
+          RecordLock lock = lock_in(*f, key, display);
+          Current c = read_current(f->dir.get(), key, display);
+          // A torn or superseded one holds nothing to fold; fsck removes it.
+          if (!c.recent_in_force) continue;
+          std::string temp = write_unflushed_temp(f->dir.get(), key + kRecordSuffix, c.recent,
+                                                  display);
+          pending.push_back({f, key, std::move(temp), std::move(c.recent)});
+        } catch (const Error& e) {
+          on_error(e);
+        }
+        if (pending.size() >= 10000) commit();
+      }
+    }
+    commit();
+  } catch (...) {
+    discard();
+    throw;
+  }
+  return folded;
+}
+
 int FileStore::prune_journal(UnixTime before, bool dry_run) {
   int root = root_fd(false);
   if (root < 0) return 0;

@@ -39,6 +39,7 @@ class FileStore final : public Store {
   void scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,
                     const OnError& on_error) override;
   int prune_journal(UnixTime before, bool dry_run) override;
+  int fold_recent(Kind kind, bool dry_run, const OnError& on_error) override;
   void sync() override;
 
   const std::string& root_path() const { return root_; }

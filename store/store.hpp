@@ -85,6 +85,12 @@ class Store {
   // this once before they report success.
   virtual void sync() = 0;
 
+  // Folds the bookkeeping of Write::bookkeeping into the records of `kind`
+  // and makes it durable, so that a power cut can no longer lose it (expire
+  // does this from cron). Returns how many records it folded (with
+  // `dry_run`, would fold). Records that cannot be read go to `on_error`.
+  virtual int fold_recent(Kind kind, bool dry_run, const OnError& on_error) = 0;
+
   // Removes the journal of every UTC day wholly before `before`. Returns the
   // number of day files removed.
   virtual int prune_journal(UnixTime before, bool dry_run) = 0;

@@ -319,3 +319,39 @@ TEST_CASE("file store: a device made again never takes up the recent version of 
   CHECK_FALSE(std::filesystem::exists(dir + "001122aabbcc.recent"));
   CHECK_FALSE(load_record<Device>(s, "001122aabbcc")->bound_ip);
 }
+
+TEST_CASE("file store: fold_recent makes the bookkeeping durable in the record files") {
+  TempStore t;
+  FileStore s = t.open();
+  for (const char* mac : {"001122aabb01", "001122aabb02", "001122aabb03"}) put(s, device(mac));
+  for (const char* mac : {"001122aabb01", "001122aabb02"})
+    update_record<Device>(s, mac, [](std::optional<Device>& r) {
+      r->allowed = 9;
+      return Write::bookkeeping;
+    });
+  const std::string dir = t.path + "/devices/";
+  // A torn one holds nothing to fold and is left for fsck.
+  {
+    std::ofstream torn(dir + "03/001122aabb03.recent");
+    torn << "provlock-recent 1 none 5 0000000000000000\n{}";
+  }
+  auto errors = [](const Error& e) { FAIL(e.what()); };
+  const std::string before = slurp(dir + "01/001122aabb01.json");
+  CHECK(s.fold_recent(Kind::device, true, errors) == 2);
+  CHECK(slurp(dir + "01/001122aabb01.json") == before);
+  CHECK(std::filesystem::exists(dir + "01/001122aabb01.recent"));
+
+  CHECK(s.fold_recent(Kind::device, false, errors) == 2);
+  for (const char* mac : {"001122aabb01", "001122aabb02"}) {
+    const std::string cc = std::string(mac).substr(10);
+    CHECK_FALSE(std::filesystem::exists(dir + cc + "/" + mac + ".recent"));
+    CHECK(device_from_json(Json::parse(slurp(dir + cc + "/" + mac + ".json"))).allowed == 9);
+    CHECK(load_record<Device>(s, mac)->allowed == 9);
+  }
+  CHECK(std::filesystem::exists(dir + "03/001122aabb03.recent"));
+  CHECK(load_record<Device>(s, "001122aabb03")->allowed == 0);
+  CHECK(s.fold_recent(Kind::device, false, errors) == 0);
+  // No temporary file is left behind.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(t.path))
+    CHECK_FALSE(e.path().filename().string().starts_with(".tmp."));
+}

@@ -50,6 +50,22 @@ assert '[[ $(printf "%s\n" "$out" | wc -l) == 2 ]]' "log by IP finds the two str
 expect 0 '*' log --since 2026-11-12T00:00:00Z --json
 assert '[[ $(printf "%s\n" "$out" | wc -l) == 7 ]]' "log --since"
 
+# Polling writes only bookkeeping, which goes to the recent versions
+# (<mac>.recent) without a flush; expire (cron) folds them into the record
+# files and flushes them, and nothing a reader sees changes.
+assert '[[ -n $(find "$PROVLOCK_STORE" -name "*.recent") ]]' "polling left recent versions"
+expect 0 '*' list --json
+listed=$out
+expect 0 '*' --json expire --dry-run
+assert '[[ $out == *"\"folded\":"[1-9]* ]]' "expire --dry-run counts recent versions to fold ($out)"
+assert '[[ -n $(find "$PROVLOCK_STORE" -name "*.recent") ]]' "--dry-run folds nothing"
+expect 0 '*' --json expire
+assert '[[ $out == *"\"folded\":"[1-9]* ]]' "expire folds them ($out)"
+assert '[[ -z $(find "$PROVLOCK_STORE" -name "*.recent" -o -name ".tmp.*") ]]' "no recent version or temporary file is left"
+expect 0 '*' list --json
+assert '[[ $out == "$listed" ]]' "list shows the same after folding"
+allow same-ip 805ec0000001 $office
+
 # Bad input is refused before anything is decided.
 expect 65 '' check 805ec0000001 203.0.113.999
 contains "'203.0.113.999'"
