@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,6 +132,21 @@ Json parse_record(const std::string& text, const std::string& where) {
 FileStore::FileStore(std::string root, std::chrono::milliseconds lock_timeout)
     : root_(std::move(root)), lock_timeout_(lock_timeout) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  // Keeping folders open takes descriptors; the usual soft limit (1024) is
+  // far below the usual hard one. provlock never uses select(2), so the
+  // soft limit may be raised.
+  rlimit limit{};
+  rlim_t soft = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    soft = limit.rlim_cur;
+    const rlim_t want = std::min<rlim_t>(limit.rlim_max, 4096);
+    if (want > soft) {
+      limit.rlim_cur = want;
+      if (setrlimit(RLIMIT_NOFILE, &limit) == 0) soft = want;
+    }
+  }
+  // Two descriptors a folder; the rest for records, the journal and stdio.
+  max_folders_ = soft > 160 ? static_cast<std::size_t>((soft - 128) / 2) : 16;
 }
 
 const char* FileStore::folder(Kind kind) {
@@ -180,25 +196,41 @@ int FileStore::root_fd(bool create) {
   return root_fd_.get();
 }
 
-FileStore::Folder* FileStore::folder_at(const std::string& relative, bool create) {
-  if (auto it = folders_.find(relative); it != folders_.end()) return &it->second;
+FileStore::FolderRef FileStore::folder_at(const std::string& relative, bool create) {
   const auto slash = relative.rfind('/');
+  FolderRef up;
   int parent = -1;
   if (slash == std::string::npos) {
     parent = root_fd(create);
-  } else if (Folder* up = folder_at(relative.substr(0, slash), create)) {
+  } else if ((up = folder_at(relative.substr(0, slash), create))) {
     parent = up->dir.get();
   }
   if (parent < 0) return nullptr;
   const std::string name = slash == std::string::npos ? relative : relative.substr(slash + 1);
+  struct stat st {};
+  if (auto it = folders_.find(relative); it != folders_.end()) {
+    // Still the folder the name leads to? (Not removed, not replaced.)
+    if (fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+        st.st_dev == it->second->dev && st.st_ino == it->second->ino)
+      return it->second;
+    folders_.erase(it);
+  }
   Fd dir = open_dir(parent, name, create, path_of(relative));
   if (!dir.valid()) return nullptr;
-  Folder& f = folders_[relative];
-  f.dir = std::move(dir);
-  return &f;
+  if (fstat(dir.get(), &st) != 0)
+    throw Error(Exit::io, "cannot open " + path_of(relative) + ": " + std::strerror(errno));
+  auto f = std::make_shared<Folder>();
+  f->dir = std::move(dir);
+  f->dev = st.st_dev;
+  f->ino = st.st_ino;
+  // Full: start again rather than run out of descriptors. Whoever still
+  // holds a dropped folder keeps it open until done.
+  if (folders_.size() >= max_folders_) folders_.clear();
+  folders_[relative] = f;
+  return f;
 }
 
-FileStore::Folder* FileStore::record_folder(Kind kind, const std::string& key, bool create) {
+FileStore::FolderRef FileStore::record_folder(Kind kind, const std::string& key, bool create) {
   if (!valid_key(key)) throw Error(Exit::data, "invalid record key '" + key + "'");
   std::string rel = folder(kind);
   std::string b = bucket(kind, key);
@@ -207,12 +239,25 @@ FileStore::Folder* FileStore::record_folder(Kind kind, const std::string& key, b
 }
 
 RecordLock FileStore::lock_in(Folder& f, const std::string& key, const std::string& display) {
-  if (!f.lock_file.valid()) f.lock_file = open_lock_file(f.dir.get(), display);
+  struct stat st {};
+  // The lock file must be the one the name leads to now, or the lock would
+  // not exclude a process that opened the name afresh.
+  if (f.lock_file.valid() &&
+      (fstatat(f.dir.get(), ".lock", &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_dev != f.lock_dev ||
+       st.st_ino != f.lock_ino))
+    f.lock_file = Fd();
+  if (!f.lock_file.valid()) {
+    f.lock_file = open_lock_file(f.dir.get(), display);
+    if (fstat(f.lock_file.get(), &st) != 0)
+      throw Error(Exit::io, "cannot lock " + display + ": " + std::strerror(errno));
+    f.lock_dev = st.st_dev;
+    f.lock_ino = st.st_ino;
+  }
   return RecordLock(RecordLock::Shared{f.lock_file.get()}, key, lock_timeout_, display);
 }
 
 std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
-  Folder* f = record_folder(kind, key, false);
+  FolderRef f = record_folder(kind, key, false);
   if (!f) return std::nullopt;
   std::string display = where(kind, key);
   Current c = read_current(f->dir.get(), key, display);
@@ -221,10 +266,10 @@ std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
 }
 
 void FileStore::update(Kind kind, const std::string& key, const Change& change) {
-  Folder& f = *record_folder(kind, key, true);
-  const int dir = f.dir.get();
+  FolderRef f = record_folder(kind, key, true);  // held past the lock
+  const int dir = f->dir.get();
   std::string display = where(kind, key);
-  RecordLock lock = lock_in(f, key, display);
+  RecordLock lock = lock_in(*f, key, display);
   const std::string name = key + kRecordSuffix;
   const std::string recent_name = key + std::string(kRecentSuffix);
   Fd recent_fd;
@@ -260,7 +305,7 @@ void FileStore::update(Kind kind, const std::string& key, const Change& change) 
 
 std::vector<bool> FileStore::create_all(Kind kind,
                                         const std::vector<std::pair<std::string, Json>>& records) {
-  std::vector<std::pair<Folder*, std::string>> pending;  // folder, temporary file
+  std::vector<std::pair<FolderRef, std::string>> pending;  // folder, temporary file
   pending.reserve(records.size());
   std::vector<bool> created(records.size(), false);
   // Whatever happens, no temporary file outlives this call.
@@ -271,7 +316,7 @@ std::vector<bool> FileStore::create_all(Kind kind,
   try {
     // 1. Every new file written, none flushed yet.
     for (const auto& [key, record] : records) {
-      Folder* f = record_folder(kind, key, true);
+      FolderRef f = record_folder(kind, key, true);
       // Records that exist already need no file (the check under the lock
       // below is the one that counts).
       struct stat st;
@@ -369,22 +414,28 @@ void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
 void FileStore::append_journal(UnixTime time, const Json& entry, Durability durability) {
   const std::string name = day_of(time) + kJournalSuffix;
   const std::string display = path_of("journal/" + name);
-  // The day's file stays open between lines; a file removed meanwhile (by
-  // hand: expire never removes today's) is made again.
+  FolderRef dir = folder_at("journal", true);
+  // The day's file stays open between lines while the name leads to it: a
+  // file removed or moved away (rotated by hand) is made anew.
   struct stat st {};
-  if (journal_file_.valid() && (name != journal_name_ || fstat(journal_file_.get(), &st) != 0 ||
-                                st.st_nlink == 0))
+  if (journal_file_.valid() &&
+      (name != journal_name_ || fstatat(dir->dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+       st.st_dev != journal_dev_ || st.st_ino != journal_ino_))
     journal_file_ = Fd();
-  Folder* dir = folder_at("journal", true);
   if (!journal_file_.valid()) {
     bool created = false;
-    journal_file_ = open_for_append(dir->dir.get(), name, display, created);
+    Fd file = open_for_append(dir->dir.get(), name, display, created);
+    if (fstat(file.get(), &st) != 0)
+      throw Error(Exit::io, "cannot write " + display + ": " + std::strerror(errno));
+    journal_file_ = std::move(file);
     journal_name_ = name;
-    journal_entry_synced_ = !created;
+    journal_dev_ = st.st_dev;
+    journal_ino_ = st.st_ino;
+    // Whoever created it may have written only relaxed lines: the first
+    // durable line of this process flushes the folder entry too.
+    journal_entry_synced_ = false;
   }
   append_to(journal_file_.get(), entry.dump() + "\n", durability, display);
-  // A durable line in a file new to the folder needs the folder's entry
-  // flushed too.
   if (durability == Durability::durable && !journal_entry_synced_) {
     sync_fd(dir->dir.get(), display);
     journal_entry_synced_ = true;
@@ -440,7 +491,7 @@ void FileStore::sync() {
 
 int FileStore::fold_recent(Kind kind, bool dry_run, const OnError& on_error) {
   const std::string top = folder(kind);
-  Folder* top_folder = root_fd(false) < 0 ? nullptr : folder_at(top, false);
+  FolderRef top_folder = root_fd(false) < 0 ? nullptr : folder_at(top, false);
   if (!top_folder) return 0;
   std::vector<std::string> folders;
   if (bucket(kind, "xx").empty()) {
@@ -457,7 +508,7 @@ int FileStore::fold_recent(Kind kind, bool dry_run, const OnError& on_error) {
   // was folded (a check may have written a newer one meanwhile: that one is
   // left for the next run), and the renames are flushed together.
   struct Pending {
-    Folder* folder;
+    FolderRef folder;
     std::string key, temp, content;
   };
   std::vector<Pending> pending;
@@ -492,9 +543,18 @@ int FileStore::fold_recent(Kind kind, bool dry_run, const OnError& on_error) {
   };
   try {
     for (const std::string& rel : folders) {
-      Folder* f = folder_at(rel, false);
-      if (!f) continue;
-      for (const std::string& name : list_dir(f->dir.get(), path_of(rel))) {
+      // A folder that cannot be read is reported; the others are folded.
+      FolderRef f;
+      std::vector<std::string> names;
+      try {
+        f = folder_at(rel, false);
+        if (!f) continue;
+        names = list_dir(f->dir.get(), path_of(rel));
+      } catch (const Error& e) {
+        on_error(e);
+        continue;
+      }
+      for (const std::string& name : names) {
         if (name[0] == '.' || !ends_with(name, std::string(kRecentSuffix))) continue;
         const std::string key = name.substr(0, name.size() - kRecentSuffix.size());
         if (!valid_key(key)) continue;

@@ -14,8 +14,11 @@
 // thousand files for a million devices.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "store/lock.hpp"
@@ -50,22 +53,31 @@ class FileStore final : public Store {
   static std::string bucket(Kind kind, const std::string& key);
 
  private:
-  // A folder of the store, open for as long as the FileStore lives (a
-  // `check --batch` process lives long: it reuses them all), with its lock
-  // file once a record in it was locked.
+  // A folder of the store, kept open between uses (a `check --batch`
+  // process lives long and reuses them), with its lock file once a record in
+  // it was locked. Each use checks first that the name still leads to the
+  // same folder and lock file (one fstatat each), so a folder or lock file
+  // removed or replaced meanwhile is opened anew, as it would be without the
+  // cache. Users hold a shared_ptr for the length of an operation: dropping
+  // an entry from the cache never closes a descriptor in use.
   struct Folder {
     Fd dir;
+    dev_t dev = 0;
+    ino_t ino = 0;
     Fd lock_file;
+    dev_t lock_dev = 0;
+    ino_t lock_ino = 0;
   };
+  using FolderRef = std::shared_ptr<Folder>;
 
   // The root, opened on first use; with `create`, created if missing.
   // Returns -1 when it does not exist and `create` is false.
   int root_fd(bool create);
-  // The folder at `relative` ("devices/cc"); nullptr if it is missing and
+  // The folder at `relative` ("devices/cc"); null if it is missing and
   // !create. Missing folders are looked for again on every call.
-  Folder* folder_at(const std::string& relative, bool create);
+  FolderRef folder_at(const std::string& relative, bool create);
   // The folder that holds the record `key` of `kind`.
-  Folder* record_folder(Kind kind, const std::string& key, bool create);
+  FolderRef record_folder(Kind kind, const std::string& key, bool create);
   // The lock of record `key` in `f`, on f's lock file.
   RecordLock lock_in(Folder& f, const std::string& key, const std::string& display);
   std::string path_of(const std::string& relative) const;
@@ -73,12 +85,17 @@ class FileStore final : public Store {
   std::string root_;
   std::chrono::milliseconds lock_timeout_;
   Fd root_fd_;
-  std::map<std::string, Folder> folders_;
-  // Today's journal file, kept open between lines (reopened for a new day,
-  // or when it was removed).
+  std::map<std::string, FolderRef> folders_;
+  // How many folders may be kept open: two descriptors each, within the
+  // process's limit of open files (raised to its hard limit, at most 4096).
+  std::size_t max_folders_;
+  // Today's journal file, kept open between lines: reopened for a new day,
+  // and when the name no longer leads to it (removed, or moved away).
   Fd journal_file_;
   std::string journal_name_;
-  bool journal_entry_synced_ = false;  // its folder entry is flushed
+  dev_t journal_dev_ = 0;
+  ino_t journal_ino_ = 0;
+  bool journal_entry_synced_ = false;  // its folder entry flushed by this process
 };
 
 // The path of a record's recent version (recent.hpp), from the record's path.

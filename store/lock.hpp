@@ -20,9 +20,13 @@ namespace provlock::store {
 // released by the kernel when the process dies, and are honoured by NFSv4 as
 // POSIX byte-range locks. Two keys whose hashes collide merely share a lock.
 //
-// Each RecordLock opens ".lock" anew, so two RecordLocks conflict even within
-// one process (or thread): never take a second lock on a key whose lock the
-// process already holds, it would wait out its timeout. A child forked while
+// A RecordLock made from a directory opens ".lock" anew, so two such locks
+// conflict even within one process (or thread). One made on a shared lock
+// file (RecordLock::Shared, as FileStore does) does not conflict with
+// another on the same descriptor: never take a second lock on a key whose
+// lock the process already holds, either way (the first would wait out its
+// timeout, the second would silently share, and its release would end the
+// first). A child forked while
 // a lock is held shares the open file description and so keeps the lock
 // until it exits or execs (the descriptor is close-on-exec); fork while
 // holding a lock only to exec.

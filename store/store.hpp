@@ -56,7 +56,9 @@ class Store {
   // `change`, then writes what `change` left (or removes the record when it
   // left nullopt) as `change` asked, and releases the lock. A record that
   // cannot be read or parsed is never overwritten: Error(Exit::io) before
-  // `change` is called. If `change` throws, nothing is written.
+  // `change` is called. If `change` throws, nothing is written. `change`
+  // may append to the journal but must not update records: locks do not
+  // nest (store/lock.hpp).
   virtual void update(Kind kind, const std::string& key, const Change& change) = 0;
 
   // Creates each record that does not exist yet, never replacing one, and

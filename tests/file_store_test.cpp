@@ -3,6 +3,7 @@
 #include "store/file_store.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -354,4 +355,111 @@ TEST_CASE("file store: fold_recent makes the bookkeeping durable in the record f
   // No temporary file is left behind.
   for (const auto& e : std::filesystem::recursive_directory_iterator(t.path))
     CHECK_FALSE(e.path().filename().string().starts_with(".tmp."));
+}
+
+TEST_CASE("file store: folders kept open are opened anew when their name leads elsewhere") {
+  TempStore t;
+  FileStore s = t.open();
+  Device d = device("001122aabbcc");
+  d.bound_ip = parse_ip("192.0.2.1");
+  put(s, d);
+  s.append_journal(100, Json{{"n", 1}}, Durability::relaxed);
+  REQUIRE(load_record<Device>(s, "001122aabbcc")->bound_ip->str() == "192.0.2.1");
+
+  // The devices folder replaced (a restored copy moved into place) by one
+  // where the device is bound elsewhere: `s`, which has the old one open,
+  // reads and writes the new one.
+  namespace fs = std::filesystem;
+  fs::rename(t.path + "/devices", t.path + "/devices.old");
+  {
+    FileStore other = t.open();
+    d.bound_ip = parse_ip("198.51.100.1");
+    put(other, d);
+  }
+  CHECK(load_record<Device>(s, "001122aabbcc")->bound_ip->str() == "198.51.100.1");
+  update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
+    r->allowed = 3;
+    return Write::durable;
+  });
+  CHECK(slurp(t.path + "/devices/cc/001122aabbcc.json").find("\"allowed\":3") !=
+        std::string::npos);
+  CHECK(slurp(t.path + "/devices.old/cc/001122aabbcc.json").find("\"allowed\":3") ==
+        std::string::npos);
+
+  // A lock file replaced: the lock taken is on the new one, so it excludes
+  // a process that opens the name now.
+  fs::remove(t.path + "/devices/cc/.lock");
+  update_record<Device>(s, "001122aabbcc", [&](std::optional<Device>& r) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      FileStore child(t.path, 200ms);
+      int code = 0;
+      try {
+        child.update(Kind::device, "001122aabbcc", [](std::optional<Json>&) { return Write::none; });
+      } catch (const Error& e) {
+        code = e.code() == Exit::temp_fail ? 3 : 4;
+      }
+      _exit(code);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WEXITSTATUS(status) == 3);  // it waited for our lock, and gave up
+    r->allowed = 4;
+    return Write::durable;
+  });
+
+  // The journal folder removed and made again, then today's file moved
+  // away: lines go to the file the name leads to.
+  fs::remove_all(t.path + "/journal");
+  fs::create_directory(t.path + "/journal");
+  s.append_journal(100, Json{{"n", 2}}, Durability::relaxed);
+  fs::rename(t.path + "/journal/1970-01-01.jsonl", t.path + "/journal-1970-01-01.rotated");
+  s.append_journal(100, Json{{"n", 3}}, Durability::durable);
+  CHECK(slurp(t.path + "/journal-1970-01-01.rotated") == "{\"n\":2}\n");
+  CHECK(slurp(t.path + "/journal/1970-01-01.jsonl") == "{\"n\":3}\n");
+}
+
+TEST_CASE("file store: keeping folders open never runs out of descriptors") {
+  TempStore t;
+  // A child with a low hard limit on open files, so that it cannot raise
+  // its own: it works on every bucket of devices and addresses, twice.
+  pid_t pid = fork();
+  if (pid == 0) {
+    rlimit low{100, 100};
+    int code = 0;
+    try {
+      if (setrlimit(RLIMIT_NOFILE, &low) != 0) _exit(5);
+      FileStore s = t.open();
+      for (int round = 0; round < 2; ++round)
+        for (int i = 0; i < 256; ++i) {
+          char mac[13];
+          std::snprintf(mac, sizeof mac, "0011223344%02x", i);
+          update_record<Device>(s, mac, [&](std::optional<Device>& r) {
+            if (!r) r = device(mac);
+            ++r->allowed;
+            return round == 0 ? Write::durable : Write::bookkeeping;
+          });
+          AddressRecord a;
+          a.prefix = parse_prefix("10.0." + std::to_string(i) + ".0/32");
+          update_record<AddressRecord>(s, address_key(a.prefix), [&](std::optional<AddressRecord>& r) {
+            if (!r) r = a;
+            r->attempts.push_back(round);
+            return Write::bookkeeping;
+          });
+          s.append_journal(100, Json{{"i", i}}, Durability::relaxed);
+        }
+      int total = 0;
+      scan_records<Device>(s, [&](const Device& d) { total += static_cast<int>(d.allowed); },
+                           [](const Error&) { _exit(6); });
+      code = total == 512 ? 0 : 7;
+    } catch (const Error& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      code = 4;
+    }
+    _exit(code);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }

@@ -55,7 +55,8 @@ arch=$(dpkg-deb -f "$deb" Architecture)
 # that needs none, and then it must really be static and position-independent.
 depends=$(dpkg-deb -f "$deb" Depends)
 needed=$(readelf -d "$build/cli/provlock" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-if [ -z "$needed" ]; then
+if grep -q '^PROVLOCK_STATIC_RUNTIME:BOOL=ON' "$build/CMakeCache.txt" || [ -z "$needed" ]; then
+  [ -z "$needed" ] && ok || bad "built with PROVLOCK_STATIC_RUNTIME, yet needs $needed"
   kind=$(file -b "$build/cli/provlock")
   [[ $kind == *"static-pie linked"* ]] && ok || bad "no NEEDED library, yet not a static-pie executable: $kind"
   readelf -l "$build/cli/provlock" | grep -q INTERP && bad "a static executable names a program interpreter" || ok
@@ -70,7 +71,7 @@ for lib in $needed; do
   done
   if [ -z "$pkg" ]; then
     bad "no Debian package owns $lib ($path)"
-  elif [[ ", $depends," =~ ,\ $pkg[\ ,] ]]; then
+  elif [[ ", $depends," == *", $pkg"[\ ,]* ]]; then
     ok
   else
     bad "Depends does not name $pkg (for $lib): $depends"
