@@ -157,8 +157,11 @@ class Checker {
       std::string rel = folder + "/" + e.name;
       if (S_ISLNK(e.st.st_mode)) {
         found(top.get(), e.name, rel, Kind_::symlink, "is a symlink");
-      } else if (e.name == ".lock" && S_ISREG(e.st.st_mode)) {
-        continue;
+      } else if (e.name == ".lock") {
+        // Every lock in the folder fails closed on a lock file that is not
+        // a regular file; moved away, it is made anew at the next lock.
+        if (!S_ISREG(e.st.st_mode))
+          found(top.get(), e.name, rel, Kind_::bad_record, "is not a regular file");
       } else if (!S_ISDIR(e.st.st_mode) || !is_bucket(e.name)) {
         found(top.get(), e.name, rel, Kind_::stray, "has no place in the store");
       } else {
@@ -174,8 +177,8 @@ class Checker {
       std::string rel = rel_dir + "/" + n;
       if (S_ISLNK(e.st.st_mode)) {
         found(dirfd, n, rel, Kind_::symlink, "is a symlink");
-      } else if (n == ".lock" && S_ISREG(e.st.st_mode)) {
-        continue;
+      } else if (n == ".lock") {
+        if (!S_ISREG(e.st.st_mode)) found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
       } else if (is_temp_name(n)) {
         if (writer_gone(n, e.st, now_))
           found(dirfd, n, rel, Kind_::debris, "is a temporary file of an unfinished write");

@@ -175,6 +175,8 @@ assert '[[ $rc == 74 && $out == "deny store-error" ]]' "check with a FIFO as the
 contains "lock file for $PROVLOCK_STORE/devices/a1/805ec00000a1.json is not a regular file"
 rm "$PROVLOCK_STORE/devices/a1/.lock"
 allow same-ip 805ec00000a1 192.0.2.11
+# Another, left for fsck: it names it, and --repair moves it away.
+mkdir -p "$PROVLOCK_STORE/devices/b1" && mkfifo "$PROVLOCK_STORE/devices/b1/.lock"
 
 # A bucket folder replaced by a link to a folder outside the store that
 # holds a record of its own: never followed, for reading or for writing.
@@ -201,6 +203,7 @@ contains "bad-record: $ban_file"
 contains "bad-record: $PROVLOCK_STORE/windows/203.0.113.50.json"
 contains "symlink: $PROVLOCK_STORE/devices/a3"
 contains "$fifo"
+contains "bad-record: $PROVLOCK_STORE/devices/b1/.lock: is not a regular file"
 run fsck --repair
 contains "symlink: $PROVLOCK_STORE/devices/a3: is a symlink (moved to"
 assert '[[ -d "$tmp/elsewhere" && -f "$tmp/elsewhere/805ec00000a3.json" ]]' "repair moved the link, not what it points to"
@@ -208,6 +211,7 @@ assert '[[ -d "$tmp/elsewhere" && -f "$tmp/elsewhere/805ec00000a3.json" ]]' "rep
 # (SPEC §8): quarantined, not left as a "stray" (it was, before b88e379).
 assert '[[ $rc == 0 && ! -e $fifo ]]' "fsck --repair quarantines the FIFO planted as a record (exit $rc)"
 rm -f "$fifo"
+assert '[[ ! -e $PROVLOCK_STORE/devices/b1/.lock ]]' "fsck --repair moves a FIFO planted as a lock file away"
 expect 0 '*' fsck
 contains " 0 findings"
 deny locked 805ec00000a1 192.0.2.66
