@@ -12,6 +12,7 @@
 #include <map>
 #include <vector>
 
+#include "lib/hash.hpp"
 #include "store/lock.hpp"
 #include "store/recent.hpp"
 
@@ -51,12 +52,6 @@ bool is_bucket_name(const std::string& name) {
          });
 }
 
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 std::string day_of(UnixTime t) {
   return format_time(t).substr(0, 10);
 }
@@ -84,12 +79,7 @@ Current read_current(int dirfd, const std::string& key, const std::string& displ
   if (!may_have_recent) return c;
   const std::string recent_name = key + std::string(kRecentSuffix);
   const std::string recent_display = display_recent(display);
-  Fd fd;
-  if (recent_fd) {
-    fd = open_to_read(dirfd, recent_name, recent_display, O_RDWR);
-  } else {
-    fd = open_to_read(dirfd, recent_name, recent_display, O_RDONLY);
-  }
+  Fd fd = open_to_read(dirfd, recent_name, recent_display, recent_fd ? O_RDWR : O_RDONLY);
   if (!fd.valid()) return c;
   c.has_recent = true;
   RecentVersion v = decode_recent(read_whole(fd.get(), recent_display), c.file);
@@ -132,9 +122,14 @@ Json parse_record(const std::string& text, const std::string& where) {
 FileStore::FileStore(std::string root, std::chrono::milliseconds lock_timeout)
     : root_(std::move(root)), lock_timeout_(lock_timeout) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-  // Keeping folders open takes descriptors; the usual soft limit (1024) is
-  // far below the usual hard one. provlock never uses select(2), so the
-  // soft limit may be raised.
+}
+
+// Keeping folders open takes descriptors; the usual soft limit (1024) is far
+// below the usual hard one. provlock never uses select(2), so the soft limit
+// may be raised. Asked only once a process keeps more than a few folders
+// (a one-shot check never does), so that no start pays for it.
+std::size_t FileStore::folders_allowed() {
+  if (max_folders_) return max_folders_;
   rlimit limit{};
   rlim_t soft = 1024;
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
@@ -147,6 +142,7 @@ FileStore::FileStore(std::string root, std::chrono::milliseconds lock_timeout)
   }
   // Two descriptors a folder; the rest for records, the journal and stdio.
   max_folders_ = soft > 160 ? static_cast<std::size_t>((soft - 128) / 2) : 16;
+  return max_folders_;
 }
 
 const char* FileStore::folder(Kind kind) {
@@ -169,7 +165,7 @@ std::string FileStore::bucket(Kind kind, const std::string& key) {
     case Kind::device:
       return key.size() >= 2 ? key.substr(key.size() - 2) : "00";
     case Kind::ban: {
-      std::uint64_t h = fnv1a(key);
+      std::uint64_t h = fnv1a64(key);
       return {hex[(h >> 4) & 15], hex[h & 15]};
     }
     default:
@@ -225,7 +221,7 @@ FileStore::FolderRef FileStore::folder_at(const std::string& relative, bool crea
   f->ino = st.st_ino;
   // Full: start again rather than run out of descriptors. Whoever still
   // holds a dropped folder keeps it open until done.
-  if (folders_.size() >= max_folders_) folders_.clear();
+  if (folders_.size() >= kFewFolders && folders_.size() >= folders_allowed()) folders_.clear();
   folders_[relative] = f;
   return f;
 }

@@ -70,6 +70,7 @@ class FileStore final : public Store {
   };
   using FolderRef = std::shared_ptr<Folder>;
 
+  std::size_t folders_allowed();
   // The root, opened on first use; with `create`, created if missing.
   // Returns -1 when it does not exist and `create` is false.
   int root_fd(bool create);
@@ -88,7 +89,8 @@ class FileStore final : public Store {
   std::map<std::string, FolderRef> folders_;
   // How many folders may be kept open: two descriptors each, within the
   // process's limit of open files (raised to its hard limit, at most 4096).
-  std::size_t max_folders_;
+  std::size_t max_folders_ = 0;  // 0: not asked yet (folders_allowed)
+  static constexpr std::size_t kFewFolders = 16;  // kept before the limit is asked
   // Today's journal file, kept open between lines: reopened for a new day,
   // and when the name no longer leads to it (removed, or moved away).
   Fd journal_file_;

@@ -302,34 +302,55 @@ std::string write_unflushed_temp(int dirfd, const std::string& name, std::string
   return write_temp_file(dirfd, name, content, false, display);
 }
 
-void overwrite_in_place(int dirfd, const std::string& name, std::string_view content,
-                        const std::string& display) {
+namespace {
+
+// Opens `name` beneath `dirfd` for writing (`flags` added to O_NOFOLLOW and
+// O_NONBLOCK), creating it exclusively when it is missing so that only the
+// creator sets the mode: a mode an operator later chose for an existing file
+// is left alone. Refuses a non-regular file; `created` tells.
+Fd open_or_create(int dirfd, const std::string& name, int flags, const std::string& display,
+                  bool& created) {
   check_name(name, display);
   const std::string what = "cannot write " + display;
-  constexpr int kFlags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-  bool created = false;
+  const int open_flags = flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  created = false;
   Fd file;
   for (;;) {
-    file = Fd(::openat(dirfd, name.c_str(), kFlags));
+    file = Fd(::openat(dirfd, name.c_str(), open_flags));
     if (file.valid()) break;
-    if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
-    if (errno != ENOENT) fail(Exit::io, what, errno);
-    file = Fd(::openat(dirfd, name.c_str(), kFlags | O_CREAT | O_EXCL, kFileMode & 0777));
+    if (errno != ENOENT) {
+      if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
+      fail(Exit::io, what, errno);
+    }
+    file = Fd(::openat(dirfd, name.c_str(), open_flags | O_CREAT | O_EXCL, kFileMode & 0777));
     if (file.valid()) {
       created = true;
       break;
     }
     if (errno != EEXIST) fail(Exit::cant_create, "cannot create " + display, errno);
+    // Created by another process in between: open that one.
   }
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
+  if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
+  if (created && ::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
+  return file;
+}
+
+}  // namespace
+
+void overwrite_in_place(int dirfd, const std::string& name, std::string_view content,
+                        const std::string& display) {
+  bool created = false;
+  Fd file = open_or_create(dirfd, name, O_WRONLY, display, created);
   try {
-    if (created && ::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
     overwrite_at_start(file.get(), content, display);
   } catch (...) {
     // A file this call made and could not fill is no version at all.
     if (created) ::unlinkat(dirfd, name.c_str(), 0);
     throw;
   }
-  close_checked(file, what);
+  close_checked(file, "cannot write " + display);
 }
 
 void remove_file(int dirfd, const std::string& name, Durability durability,
@@ -343,34 +364,7 @@ void remove_file(int dirfd, const std::string& name, Durability durability,
 
 Fd open_for_append(int dirfd, const std::string& name, const std::string& display,
                    bool& created) {
-  check_name(name, display);
-  const std::string what = "cannot write " + display;
-  constexpr int kFlags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-
-  // Create exclusively when it is missing, so that only the creator sets the
-  // mode: a mode an operator later chose for an existing file is left alone.
-  created = false;
-  Fd file;
-  for (;;) {
-    file = Fd(::openat(dirfd, name.c_str(), kFlags));
-    if (file.valid()) break;
-    if (errno != ENOENT) {
-      if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
-      fail(Exit::io, what, errno);
-    }
-    file = Fd(::openat(dirfd, name.c_str(), kFlags | O_CREAT | O_EXCL, kFileMode & 0777));
-    if (file.valid()) {
-      created = true;
-      break;
-    }
-    if (errno != EEXIST) fail(Exit::cant_create, "cannot create " + display, errno);
-    // Created by another process in between: open that one.
-  }
-  struct stat st {};
-  if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
-  if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
-  if (created && ::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
-  return file;
+  return open_or_create(dirfd, name, O_WRONLY | O_APPEND, display, created);
 }
 
 void append_to(int fd, std::string_view line, Durability durability, const std::string& display) {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "lib/error.hpp"
+#include "lib/hash.hpp"
 
 namespace provlock::store {
 
@@ -26,16 +27,10 @@ constexpr const char* kLockFileName = ".lock";
   throw Error(code, what + ": " + std::strerror(err));
 }
 
-// 64-bit FNV-1a, masked to 62 bits so that offset + length stays far below
-// the largest off_t. Stable across builds and machines, which matters when
-// processes of different builds share a store during an upgrade.
+// The key's hash, masked to 62 bits so that offset + length stays far below
+// the largest off_t.
 std::uint64_t lock_offset(std::string_view key) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : key) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash & 0x3fffffffffffffffULL;
+  return fnv1a64(key) & 0x3fffffffffffffffULL;
 }
 
 std::string format_timeout(std::chrono::milliseconds timeout) {

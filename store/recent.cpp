@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "lib/hash.hpp"
+
 namespace provlock::store {
 namespace {
 
@@ -29,12 +31,6 @@ std::optional<std::string_view> word(std::string_view& s) {
 }
 
 }  // namespace
-
-std::uint64_t fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 std::string encode_recent(const std::optional<std::string>& base, std::string_view content) {
   std::string out(kMagic);

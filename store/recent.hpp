@@ -30,12 +30,6 @@ namespace provlock::store {
 
 inline constexpr std::string_view kRecentSuffix = ".recent";
 
-// FNV-1a, 64 bits: the hash of a base file and the checksum of a recent
-// version. It is not a defence against an attacker (anyone who can write the
-// store can write records); it tells a torn or superseded file from a whole
-// one.
-std::uint64_t fnv1a64(std::string_view bytes);
-
 // The file text of a recent version of `content`, written over the record
 // file `base` (nullopt: there is no record file).
 std::string encode_recent(const std::optional<std::string>& base, std::string_view content);
