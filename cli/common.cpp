@@ -51,29 +51,126 @@ StoreRules load_rules(Context& ctx) {
   return rules ? *rules : StoreRules{};
 }
 
-View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx) {
-  using Json = View;
-  auto time_or_null = [](const std::optional<UnixTime>& t) {
-    return t ? Json(format_time(*t)) : Json(nullptr);
+DeviceFields device_fields(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx) {
+  using Type = DeviceField::Type;
+  auto text = [](const char* name, std::string value) {
+    return DeviceField{name, Type::text, std::move(value), 0};
   };
-  auto unlock = active_unlock(d, unlock_alls, ctx.now);
-  Json until = nullptr;
-  if (unlock && unlock->until) until = format_time(*unlock->until);
-  return Json{
-      {"mac", d.mac.str()},
-      {"state", state_name(state_of(d, unlock_alls, ctx.config, ctx.now))},
-      {"account", d.account},
-      {"label", d.label},
-      {"bound_ip", d.bound_ip ? Json(d.bound_ip->str()) : Json(nullptr)},
-      {"last_seen", time_or_null(d.last_seen)},
-      {"last_ip", d.last_ip ? Json(d.last_ip->str()) : Json(nullptr)},
-      {"until", until},
-      {"unlock", unlock ? Json(unlock->explicit_unlock ? "unlock" : "unlock-all") : Json(nullptr)},
-      {"registered", format_time(d.registered)},
-      {"first_provisioned", time_or_null(d.first_provisioned)},
-      {"blocked_at", time_or_null(d.blocked_at)},
-      {"allowed", d.allowed},
-      {"denied", d.denied}};
+  auto count = [](const char* name, std::uint64_t value) {
+    return DeviceField{name, Type::count, {}, value};
+  };
+  auto null = [](const char* name) { return DeviceField{name, Type::null, {}, 0}; };
+  auto time_or_null = [&](const char* name, const std::optional<UnixTime>& t) {
+    return t ? text(name, format_time(*t)) : null(name);
+  };
+  auto ip_or_null = [&](const char* name, const std::optional<Ip>& ip) {
+    return ip ? text(name, ip->str()) : null(name);
+  };
+  const auto unlock = active_unlock(d, unlock_alls, ctx.now);
+  return {
+      text("mac", d.mac.str()),
+      text("state", state_name(state_of(d, unlock_alls, ctx.config, ctx.now))),
+      text("account", d.account),
+      text("label", d.label),
+      ip_or_null("bound_ip", d.bound_ip),
+      time_or_null("last_seen", d.last_seen),
+      ip_or_null("last_ip", d.last_ip),
+      time_or_null("until", unlock ? unlock->until : std::nullopt),
+      unlock ? text("unlock", unlock->explicit_unlock ? "unlock" : "unlock-all") : null("unlock"),
+      text("registered", format_time(d.registered)),
+      time_or_null("first_provisioned", d.first_provisioned),
+      time_or_null("blocked_at", d.blocked_at),
+      count("allowed", d.allowed),
+      count("denied", d.denied)};
+}
+
+View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx) {
+  View v = View::object();
+  for (DeviceField& f : device_fields(d, unlock_alls, ctx)) {
+    switch (f.type) {
+      case DeviceField::Type::null:
+        v[f.name] = nullptr;
+        break;
+      case DeviceField::Type::text:
+        v[f.name] = std::move(f.text);
+        break;
+      case DeviceField::Type::count:
+        v[f.name] = f.count;
+        break;
+    }
+  }
+  return v;
+}
+
+namespace {
+
+// A JSON string as nlohmann's dump() writes it (UTF-8 kept as it is): the
+// two-letter escapes where JSON has one, \u00xx (lowercase) for the other
+// control characters. The text comes from records nlohmann parsed, so it is
+// valid UTF-8.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the characters not yet appended
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s, run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(s, run, s.size() - run);
+  out += '"';
+}
+
+}  // namespace
+
+void append_json(std::string& out, const DeviceFields& fields) {
+  char sep = '{';
+  for (const DeviceField& f : fields) {
+    out += sep;
+    sep = ',';
+    append_json_string(out, f.name);
+    out += ':';
+    switch (f.type) {
+      case DeviceField::Type::null:
+        out += "null";
+        break;
+      case DeviceField::Type::text:
+        append_json_string(out, f.text);
+        break;
+      case DeviceField::Type::count:
+        out += std::to_string(f.count);
+        break;
+    }
+  }
+  out += '}';
 }
 
 void journal(Context& ctx, store::Json entry, bool relaxed) {

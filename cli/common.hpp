@@ -2,6 +2,8 @@
 // the journal.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,10 +27,28 @@ std::vector<Mac> read_macs(const std::vector<std::string>& args);
 // The store-wide rules: unlock-alls and range bans (empty when none).
 StoreRules load_rules(Context& ctx);
 
-// How `list`, `show` and `check --json` show a device: mac, state, account,
-// label, bound_ip, last_seen, last_ip, until, registered, first_provisioned,
-// allowed, denied, blocked_at.
+// One field of a device as `list`, `show` and `check --json` show it.
+struct DeviceField {
+  enum class Type { null, text, count };
+  const char* name = "";
+  Type type = Type::null;
+  std::string text;
+  std::uint64_t count = 0;
+};
+using DeviceFields = std::array<DeviceField, 14>;
+
+// How `list`, `show` and `check --json` show a device, field by field in the
+// order printed: mac, state, account, label, bound_ip, last_seen, last_ip,
+// until, unlock, registered, first_provisioned, blocked_at, allowed, denied.
+DeviceFields device_fields(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx);
+
+// The same as a JSON object.
 View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx);
+
+// Appends the fields as one JSON object, exactly as device_view(...).dump()
+// prints it, without building the object (`list --json` of a million
+// devices).
+void append_json(std::string& out, const DeviceFields& fields);
 
 // Appends an entry to the journal with the time and who did it. Flushed to
 // stable storage unless `relaxed` (bookkeeping, or a batch command that calls

@@ -145,13 +145,34 @@ std::string format_time(UnixTime t) {
   if (seconds < 0) seconds += kDay, --days;
   const Civil date = civil_from_days(days);
 
+  const int s = static_cast<int>(seconds);
+  // The common case in one buffer (a listing formats millions of times).
+  if (date.year >= 0 && date.year <= 9999) {
+    char out[20];
+    auto put2 = [&](int at, int v) {
+      out[at] = static_cast<char>('0' + v / 10);
+      out[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    put2(0, static_cast<int>(date.year / 100));
+    put2(2, static_cast<int>(date.year % 100));
+    out[4] = '-';
+    put2(5, static_cast<int>(date.month));
+    out[7] = '-';
+    put2(8, static_cast<int>(date.day));
+    out[10] = 'T';
+    put2(11, s / 3600);
+    out[13] = ':';
+    put2(14, s / 60 % 60);
+    out[16] = ':';
+    put2(17, s % 60);
+    out[19] = 'Z';
+    return std::string(out, sizeof out);
+  }
   // Years outside 0000-9999 cannot occur for parsed input; printed with a sign
   // or more digits rather than wrapped.
   std::string year = std::to_string(date.year < 0 ? -date.year : date.year);
   if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
   if (date.year < 0) year.insert(0, 1, '-');
-
-  const int s = static_cast<int>(seconds);
   return year + "-" + two_digits(date.month) + "-" + two_digits(date.day) + "T" +
          two_digits(s / 3600) + ":" + two_digits(s / 60 % 60) + ":" + two_digits(s % 60) + "Z";
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lib/hash.hpp"
+#include "store/listing.hpp"
 #include "store/lock.hpp"
 #include "store/recent.hpp"
 
@@ -62,7 +63,7 @@ struct Current {
   std::optional<std::string> file;  // the text of <key>.json
   bool has_recent = false;          // whether <key>.recent exists, in force or not
   bool recent_in_force = false;
-  std::string recent;               // the record's text from <key>.recent, when in force
+  std::string recent;  // the record's text from <key>.recent, when in force
 
   bool exists() const { return file || recent_in_force; }
   const std::string& text() const { return recent_in_force ? recent : *file; }
@@ -89,6 +90,55 @@ Current read_current(int dirfd, const std::string& key, const std::string& displ
   }
   if (recent_fd) *recent_fd = std::move(fd);
   return c;
+}
+
+// Every key in a folder with a record file, a recent version, or both;
+// mapped to whether it has a recent version.
+std::map<std::string, bool> keys_in(int dirfd, const std::string& display) {
+  std::map<std::string, bool> keys;
+  for (const std::string& name : list_dir(dirfd, display)) {
+    if (name[0] == '.') continue;
+    if (ends_with(name, kRecordSuffix))
+      keys.try_emplace(name.substr(0, name.size() - std::strlen(kRecordSuffix)), false);
+    else if (ends_with(name, std::string(kRecentSuffix)))
+      keys[name.substr(0, name.size() - kRecentSuffix.size())] = true;
+  }
+  return keys;
+}
+
+// The record `key` of the folder `dirfd` (whose path is `folder_path`) as it
+// stands; nullopt if there is none. Throws Error(Exit::io) naming the file.
+std::optional<Json> read_record(int dirfd, const std::string& folder_path, const std::string& key,
+                                bool has_recent) {
+  const std::string display = folder_path + "/" + key + kRecordSuffix;
+  Current c = read_current(dirfd, key, display, has_recent);
+  if (!c.exists()) return std::nullopt;
+  return parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
+}
+
+// Calls `visit` for every record of one folder, `on_error` for each that
+// cannot be read.
+void scan_folder(int dirfd, const std::string& folder_path, const Visit& visit,
+                 const OnError& on_error) {
+  for (const auto& [key, has_recent] : keys_in(dirfd, folder_path)) {
+    try {
+      if (auto record = read_record(dirfd, folder_path, key, has_recent)) visit(key, *record);
+    } catch (const Error& e) {
+      on_error(e);
+    }
+  }
+}
+
+// A row form's id is one word of a snapshot's header.
+bool valid_form_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '.';
+  });
+}
+
+bool same_file(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 }  // namespace
@@ -235,12 +285,15 @@ FileStore::FolderRef FileStore::record_folder(Kind kind, const std::string& key,
 }
 
 RecordLock FileStore::lock_in(Folder& f, const std::string& key, const std::string& display) {
+  return RecordLock(RecordLock::Shared{lock_file_of(f, display)}, key, lock_timeout_, display);
+}
+
+int FileStore::lock_file_of(Folder& f, const std::string& display) {
   struct stat st {};
   // The lock file must be the one the name leads to now, or the lock would
   // not exclude a process that opened the name afresh.
-  if (f.lock_file.valid() &&
-      (fstatat(f.dir.get(), ".lock", &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_dev != f.lock_dev ||
-       st.st_ino != f.lock_ino))
+  if (f.lock_file.valid() && (fstatat(f.dir.get(), ".lock", &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+                              st.st_dev != f.lock_dev || st.st_ino != f.lock_ino))
     f.lock_file = Fd();
   if (!f.lock_file.valid()) {
     f.lock_file = open_lock_file(f.dir.get(), display);
@@ -249,7 +302,35 @@ RecordLock FileStore::lock_in(Folder& f, const std::string& key, const std::stri
     f.lock_dev = st.st_dev;
     f.lock_ino = st.st_ino;
   }
-  return RecordLock(RecordLock::Shared{f.lock_file.get()}, key, lock_timeout_, display);
+  return f.lock_file.get();
+}
+
+void FileStore::mark_changed(Folder& f, const std::string& key, const std::string& display) {
+  const std::string what = "cannot mark " + display + " as changed for list";
+  struct stat st {};
+  // As the lock file: the marks must go to the file the name leads to now.
+  if (f.marks.valid() &&
+      (fstatat(f.dir.get(), listing::kMarksName, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+       st.st_dev != f.marks_dev || st.st_ino != f.marks_ino))
+    f.marks = Fd();
+  if (!f.marks.valid()) {
+    Fd file(openat(f.dir.get(), listing::kMarksName,
+                   O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    // No marks file: no snapshot made from here on can be used (its header
+    // names the marks file), so there is nothing to mark.
+    if (!file.valid() && errno == ENOENT) return;
+    if (!file.valid()) throw Error(Exit::io, what + ": " + std::strerror(errno));
+    if (fstat(file.get(), &st) != 0) throw Error(Exit::io, what + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+      throw Error(Exit::io, what + ": " + display.substr(0, display.rfind('/') + 1) +
+                                listing::kMarksName + " is not a regular file");
+    f.marks = std::move(file);
+    f.marks_dev = st.st_dev;
+    f.marks_ino = st.st_ino;
+  }
+  const char mark = 1;
+  if (pwrite(f.marks.get(), &mark, 1, static_cast<off_t>(listing::slot_of(key))) != 1)
+    throw Error(Exit::io, what + ": " + std::strerror(errno));
 }
 
 std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
@@ -275,6 +356,7 @@ void FileStore::update(Kind kind, const std::string& key, const Change& change) 
     record = parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
   Write how = change(record);
   if (how == Write::none) return;
+  if (kind == Kind::device) mark_changed(*f, key, display);
   if (how == Write::bookkeeping && record) {
     const std::string content = encode_recent(c.file, record->dump() + "\n");
     if (recent_fd.valid())
@@ -342,6 +424,7 @@ std::vector<bool> FileStore::create_all(Kind kind,
       // is left from a removed record and must not come back over this one.
       Current c = read_current(dirfd, key, where(kind, key));
       if (c.exists()) continue;
+      if (kind == Kind::device) mark_changed(*f, key, where(kind, key));
       if (c.has_recent)
         remove_file(dirfd, key + std::string(kRecentSuffix), Durability::relaxed,
                     display_recent(where(kind, key)));
@@ -367,31 +450,8 @@ void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
   Fd top = open_dir(root, rel, false, path_of(rel));
   if (!top.valid()) return;
 
-  auto scan_folder = [&](int dirfd, const std::string& rel_dir) {
-    // Every key with a record file, a recent version, or both.
-    std::map<std::string, bool> keys;  // key -> has a recent version
-    for (const std::string& name : list_dir(dirfd, path_of(rel_dir))) {
-      if (name[0] == '.') continue;
-      if (ends_with(name, kRecordSuffix))
-        keys.try_emplace(name.substr(0, name.size() - std::strlen(kRecordSuffix)), false);
-      else if (ends_with(name, std::string(kRecentSuffix)))
-        keys[name.substr(0, name.size() - kRecentSuffix.size())] = true;
-    }
-    for (const auto& [key, has_recent] : keys) {
-      std::string display = path_of(rel_dir + "/" + key + kRecordSuffix);
-      try {
-        Current c = read_current(dirfd, key, display, has_recent);
-        if (c.exists())
-          visit(key,
-                parse_record(c.text(), c.recent_in_force ? display_recent(display) : display));
-      } catch (const Error& e) {
-        on_error(e);
-      }
-    }
-  };
-
   if (bucket(kind, "xx").empty()) {
-    scan_folder(top.get(), rel);
+    scan_folder(top.get(), path_of(rel), visit, on_error);
     return;
   }
   std::vector<std::string> buckets = list_dir(top.get(), path_of(rel));
@@ -400,11 +460,177 @@ void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
     if (!is_bucket_name(b)) continue;
     try {
       Fd sub = open_dir(top.get(), b, false, path_of(rel + "/" + b));
-      if (sub.valid()) scan_folder(sub.get(), rel + "/" + b);
+      if (sub.valid()) scan_folder(sub.get(), path_of(rel + "/" + b), visit, on_error);
     } catch (const Error& e) {
       on_error(e);
     }
   }
+}
+
+void FileStore::scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
+                          const OnError& on_error) {
+  auto encode_and_visit = [&](const std::string& key, const Json& record) {
+    std::string row;
+    try {
+      row = form.encode(key, record);
+    } catch (const Error& e) {
+      on_error(e);
+      return;
+    }
+    visit(row);
+  };
+  // Snapshots are kept for devices only: the kind listed in bulk.
+  if (kind != Kind::device || !valid_form_id(form.id) || listing::boot_id().empty()) {
+    scan(kind, encode_and_visit, on_error);
+    return;
+  }
+  int root = root_fd(false);
+  if (root < 0) return;
+  const std::string rel = folder(kind);
+  Fd top = open_dir(root, rel, false, path_of(rel));
+  if (!top.valid()) return;
+  std::vector<std::string> buckets = list_dir(top.get(), path_of(rel));
+  std::sort(buckets.begin(), buckets.end());
+  for (const std::string& b : buckets) {
+    if (!is_bucket_name(b)) continue;
+    const std::string bucket_rel = rel + "/" + b;
+    try {
+      if (rows_by_snapshot(bucket_rel, form, visit, on_error)) continue;
+    } catch (const Error&) {
+      // The snapshot is only a shortcut: whatever keeps it from being used
+      // or renewed, the records are read as scan reads them.
+    }
+    try {
+      Fd sub = open_dir(top.get(), b, false, path_of(bucket_rel));
+      if (sub.valid()) scan_folder(sub.get(), path_of(bucket_rel), encode_and_visit, on_error);
+    } catch (const Error& e) {
+      on_error(e);
+    }
+  }
+}
+
+// The protocol is described in listing.hpp.
+bool FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, const VisitRow& visit,
+                                 const OnError& on_error) {
+  FolderRef f = folder_at(rel, false);
+  if (!f) return true;
+  const int dir = f->dir.get();
+  const std::string display = path_of(rel);
+  const std::string snapshot_display = display + "/" + listing::kSnapshotName;
+  const std::string marks_display = display + "/" + listing::kMarksName;
+  const int lock_file = lock_file_of(*f, snapshot_display);
+
+  // 1. One list at a time renews the snapshot of a folder.
+  RecordLock listing_lock(RecordLock::Shared{lock_file},
+                          RecordLock::Range{RecordLock::kKeyRange + 1, 1}, lock_timeout_,
+                          snapshot_display);
+  bool created = false;
+  Fd marks = open_or_create(dir, listing::kMarksName, O_RDWR, marks_display, created);
+  struct stat marks_st {
+  }, snapshot_st{}, now{};
+  if (fstat(marks.get(), &marks_st) != 0)
+    throw Error(Exit::io, "cannot read " + marks_display + ": " + std::strerror(errno));
+  listing::Identity identity{form.id, listing::boot_id(), f->dev, f->ino, marks_st.st_ino};
+  std::string old_text;
+  std::optional<std::vector<listing::Row>> old;
+  if (Fd snapshot = open_to_read(dir, listing::kSnapshotName, snapshot_display, O_RDONLY);
+      snapshot.valid() && !created && marks_st.st_size == static_cast<off_t>(listing::kSlots)) {
+    if (fstat(snapshot.get(), &snapshot_st) != 0)
+      throw Error(Exit::io, "cannot read " + snapshot_display + ": " + std::strerror(errno));
+    old_text = read_whole(snapshot.get(), snapshot_display, std::size_t{1} << 30);
+    old = listing::decode(old_text, identity);
+  }
+
+  // 2. Under every record lock of the folder: which slots changed since the
+  // snapshot; then the snapshot goes and the marks are cleared.
+  std::string marked(listing::kSlots, '\0');
+  bool unchanged = false;
+  {
+    RecordLock all(RecordLock::Shared{lock_file}, RecordLock::Range{0, RecordLock::kKeyRange},
+                   lock_timeout_, display);
+    // Writers mark in the file the name leads to, and a snapshot replaced
+    // meanwhile is not the one read.
+    if (fstatat(dir, listing::kMarksName, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !same_file(now, marks_st))
+      throw Error(Exit::io, marks_display + " was replaced while it was read");
+    if (old && (fstatat(dir, listing::kSnapshotName, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+                !same_file(now, snapshot_st)))
+      old.reset();
+    if (old) {
+      const ssize_t n = pread(marks.get(), marked.data(), marked.size(), 0);
+      if (n != static_cast<ssize_t>(marked.size()))
+        throw Error(Exit::io, "cannot read " + marks_display + ": " +
+                                  (n < 0 ? std::strerror(errno) : "cut short"));
+      // Nothing changed since the snapshot: it is the listing as it stands.
+      unchanged = marked.find_first_not_of('\0') == std::string::npos;
+    }
+    if (!unchanged) {
+      if (unlinkat(dir, listing::kSnapshotName, 0) != 0 && errno != ENOENT)
+        throw Error(Exit::io, "cannot remove " + snapshot_display + ": " + std::strerror(errno));
+      const std::string clear(listing::kSlots, '\0');
+      if (pwrite(marks.get(), clear.data(), clear.size(), 0) != static_cast<ssize_t>(clear.size()))
+        throw Error(Exit::io, "cannot clear " + marks_display + ": " + std::strerror(errno));
+    }
+  }
+  if (unchanged) {
+    for (const listing::Row& r : *old) visit(r.row);
+    return true;
+  }
+
+  // 3. Rows of unmarked slots from the old snapshot, the others read afresh.
+  const bool from_snapshot = old.has_value();
+  auto is_marked = [&](std::string_view key) {
+    return !from_snapshot || marked[listing::slot_of(key)] != '\0';
+  };
+  auto mark_again = [&](std::string_view key) {
+    const char mark = 1;
+    if (pwrite(marks.get(), &mark, 1, static_cast<off_t>(listing::slot_of(key))) != 1)
+      throw Error(Exit::io, "cannot write " + marks_display + ": " + std::strerror(errno));
+  };
+  std::vector<listing::Row> kept;
+  std::vector<std::string> unkept;  // rows handed out but not kept in the snapshot
+  std::vector<Error> errors;
+  if (old)
+    for (const listing::Row& r : *old)
+      if (!is_marked(r.key)) kept.push_back(r);
+  std::vector<std::pair<std::string, std::string>> read;  // key, row
+  for (const auto& [key, has_recent] : keys_in(dir, display)) {
+    if (!is_marked(key)) continue;
+    std::string row;
+    try {
+      std::optional<Json> record = read_record(dir, display, key, has_recent);
+      if (!record) continue;
+      row = form.encode(key, *record);
+    } catch (const Error& e) {
+      // No row: listed afresh, and reported, every time.
+      errors.push_back(e);
+      mark_again(key);
+      continue;
+    }
+    if (valid_key(key) && row.find('\n') == std::string::npos) {
+      read.emplace_back(key, std::move(row));
+    } else {
+      mark_again(key);
+      unkept.push_back(std::move(row));
+    }
+  }
+  for (const auto& [key, row] : read) kept.push_back({key, row});
+
+  // 4. The new snapshot; not flushed (its header names the boot).
+  const std::string text = listing::encode(identity, kept);
+  std::string temp;
+  try {
+    temp = write_unflushed_temp(dir, listing::kSnapshotName, text, snapshot_display);
+    if (renameat(dir, temp.c_str(), dir, listing::kSnapshotName) == 0) temp.clear();
+  } catch (const Error&) {
+    // Not kept: the next list reads these records again.
+  }
+  if (!temp.empty()) unlinkat(dir, temp.c_str(), 0);
+
+  for (const Error& e : errors) on_error(e);
+  for (const listing::Row& r : kept) visit(r.row);
+  for (const std::string& r : unkept) visit(r);
+  return true;
 }
 
 void FileStore::append_journal(UnixTime time, const Json& entry, Durability durability) {
@@ -415,7 +641,8 @@ void FileStore::append_journal(UnixTime time, const Json& entry, Durability dura
   // file removed or moved away (rotated by hand) is made anew.
   struct stat st {};
   if (journal_file_.valid() &&
-      (name != journal_name_ || fstatat(dir->dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      (name != journal_name_ ||
+       fstatat(dir->dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
        st.st_dev != journal_dev_ || st.st_ino != journal_ino_))
     journal_file_ = Fd();
   if (!journal_file_.valid()) {
@@ -564,8 +791,8 @@ int FileStore::fold_recent(Kind kind, bool dry_run, const OnError& on_error) {
           Current c = read_current(f->dir.get(), key, display);
           // A torn or superseded one holds nothing to fold; fsck removes it.
           if (!c.recent_in_force) continue;
-          std::string temp = write_unflushed_temp(f->dir.get(), key + kRecordSuffix, c.recent,
-                                                  display);
+          std::string temp =
+              write_unflushed_temp(f->dir.get(), key + kRecordSuffix, c.recent, display);
           pending.push_back({f, key, std::move(temp), std::move(c.recent)});
         } catch (const Error& e) {
           on_error(e);

@@ -3,6 +3,8 @@
 //   <root>/devices/<cc>/<mac>.json    cc = the MAC's last two hex digits
 //   <root>/devices/<cc>/<mac>.recent  bookkeeping not yet flushed (recent.hpp);
 //                                      records of every kind may have one
+//   <root>/devices/<cc>/.list, .marks  the folder's listing snapshot and its
+//                                      marks of changed records (listing.hpp)
 //   <root>/bans/<hh>/<prefix>.json     hh = two hex digits of a hash of the key
 //   <root>/windows/<ip>.json
 //   <root>/meta/rules.json             unlock-alls and range bans
@@ -38,6 +40,8 @@ class FileStore final : public Store {
   std::vector<bool> create_all(Kind kind,
                                const std::vector<std::pair<std::string, Json>>& records) override;
   void scan(Kind kind, const Visit& visit, const OnError& on_error) override;
+  void scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
+                 const OnError& on_error) override;
   void append_journal(UnixTime time, const Json& entry, Durability durability) override;
   void scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,
                     const OnError& on_error) override;
@@ -67,6 +71,9 @@ class FileStore final : public Store {
     Fd lock_file;
     dev_t lock_dev = 0;
     ino_t lock_ino = 0;
+    Fd marks;  // its listing marks (listing.hpp), once a record in it was written
+    dev_t marks_dev = 0;
+    ino_t marks_ino = 0;
   };
   using FolderRef = std::shared_ptr<Folder>;
 
@@ -81,6 +88,18 @@ class FileStore final : public Store {
   FolderRef record_folder(Kind kind, const std::string& key, bool create);
   // The lock of record `key` in `f`, on f's lock file.
   RecordLock lock_in(Folder& f, const std::string& key, const std::string& display);
+  // f's lock file, opened (or opened anew) if need be.
+  int lock_file_of(Folder& f, const std::string& display);
+  // Sets the listing mark of `key` in `f` (listing.hpp): called with the
+  // record's lock held, before the record is written. `display` names it.
+  void mark_changed(Folder& f, const std::string& key, const std::string& display);
+  // Visits the rows of the device folder `rel` (scan_rows) from its snapshot
+  // where it may be used, renewing the snapshot; records that cannot be read
+  // go to `on_error`. Returns false, having visited nothing, when the
+  // snapshot cannot be used or renewed (a read-only store, a lock not
+  // obtained in time, ...).
+  bool rows_by_snapshot(const std::string& rel, const RowForm& form, const VisitRow& visit,
+                        const OnError& on_error);
   std::string path_of(const std::string& relative) const;
 
   std::string root_;
@@ -89,7 +108,7 @@ class FileStore final : public Store {
   std::map<std::string, FolderRef> folders_;
   // How many folders may be kept open: two descriptors each, within the
   // process's limit of open files (raised to its hard limit, at most 4096).
-  std::size_t max_folders_ = 0;  // 0: not asked yet (folders_allowed)
+  std::size_t max_folders_ = 0;                   // 0: not asked yet (folders_allowed)
   static constexpr std::size_t kFewFolders = 16;  // kept before the limit is asked
   // Today's journal file, kept open between lines: reopened for a new day,
   // and when the name no longer leads to it (removed, or moved away).

@@ -239,8 +239,8 @@ void overwrite_at_start(int fd, std::string_view content, const std::string& dis
     fail(Exit::io, what, errno);
   std::size_t done = 0;
   while (done < content.size()) {
-    ssize_t n = ::pwrite(fd, content.data() + done, content.size() - done,
-                         static_cast<off_t>(done));
+    ssize_t n =
+        ::pwrite(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) fail(Exit::io, what, n < 0 ? errno : EIO);
     done += static_cast<std::size_t>(n);
@@ -302,12 +302,6 @@ std::string write_unflushed_temp(int dirfd, const std::string& name, std::string
   return write_temp_file(dirfd, name, content, false, display);
 }
 
-namespace {
-
-// Opens `name` beneath `dirfd` for writing (`flags` added to O_NOFOLLOW and
-// O_NONBLOCK), creating it exclusively when it is missing so that only the
-// creator sets the mode: a mode an operator later chose for an existing file
-// is left alone. Refuses a non-regular file; `created` tells.
 Fd open_or_create(int dirfd, const std::string& name, int flags, const std::string& display,
                   bool& created) {
   check_name(name, display);
@@ -337,8 +331,6 @@ Fd open_or_create(int dirfd, const std::string& name, int flags, const std::stri
   return file;
 }
 
-}  // namespace
-
 void overwrite_in_place(int dirfd, const std::string& name, std::string_view content,
                         const std::string& display) {
   bool created = false;
@@ -362,8 +354,7 @@ void remove_file(int dirfd, const std::string& name, Durability durability,
   if (durability == Durability::durable) sync_fd(dirfd, display);
 }
 
-Fd open_for_append(int dirfd, const std::string& name, const std::string& display,
-                   bool& created) {
+Fd open_for_append(int dirfd, const std::string& name, const std::string& display, bool& created) {
   return open_or_create(dirfd, name, O_WRONLY | O_APPEND, display, created);
 }
 

@@ -116,6 +116,15 @@ void overwrite_in_place(int dirfd, const std::string& name, std::string_view con
 // overwrite_in_place on a descriptor already open for writing.
 void overwrite_at_start(int fd, std::string_view content, const std::string& display);
 
+// Opens `name` beneath `dirfd` for writing (`flags`, e.g. O_RDWR, added to
+// O_NOFOLLOW and O_NONBLOCK), creating it exclusively with kFileMode when it
+// is missing, so that only the creator sets the mode: a mode an operator
+// later chose for an existing file is left alone. Refuses a non-regular file
+// (Error(Exit::io) naming `display`); Error(Exit::cant_create) when it cannot
+// be created. `created` tells whether it was.
+Fd open_or_create(int dirfd, const std::string& name, int flags, const std::string& display,
+                  bool& created);
+
 // Removes `name` beneath `dirfd` (no error if it is already gone), then
 // fsyncs the directory when durable. Throws Error(Exit::io) naming `display`.
 void remove_file(int dirfd, const std::string& name, Durability durability,

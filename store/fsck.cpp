@@ -12,6 +12,7 @@
 #include <ctime>
 #include <vector>
 
+#include "store/listing.hpp"
 #include "store/lock.hpp"
 #include "store/recent.hpp"
 #include "store/records_io.hpp"
@@ -179,6 +180,16 @@ class Checker {
         found(dirfd, n, rel, Kind_::symlink, "is a symlink");
       } else if (n == ".lock") {
         if (!S_ISREG(e.st.st_mode)) found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
+      } else if (kind == Kind::device &&
+                 (n == listing::kSnapshotName || n == listing::kMarksName)) {
+        // The folder's listing snapshot and its marks (listing.hpp). Every
+        // write in the folder fails closed on marks that are not a regular
+        // file. --repair drops the snapshot, so that the next list reads
+        // every record again: what to run after changing records by hand.
+        if (!S_ISREG(e.st.st_mode))
+          found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
+        else if (repair_ && n == listing::kSnapshotName)
+          unlinkat(dirfd, n.c_str(), 0);
       } else if (is_temp_name(n)) {
         if (writer_gone(n, e.st, now_))
           found(dirfd, n, rel, Kind_::debris, "is a temporary file of an unfinished write");

@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <random>
 #include <optional>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -29,8 +29,8 @@ constexpr const char* kLockFileName = ".lock";
 
 // The key's hash, masked to 62 bits so that offset + length stays far below
 // the largest off_t.
-std::uint64_t lock_offset(std::string_view key) {
-  return fnv1a64(key) & 0x3fffffffffffffffULL;
+off_t lock_offset(std::string_view key) {
+  return static_cast<off_t>(fnv1a64(key) & 0x3fffffffffffffffULL);
 }
 
 std::string format_timeout(std::chrono::milliseconds timeout) {
@@ -65,7 +65,8 @@ Fd open_lock_file(int dirfd, const std::string& display) {
       if (::fchmod(file.get(), kFileMode) != 0) fail(Exit::io, what, errno);
       return file;
     }
-    if (errno != EEXIST) fail(Exit::cant_create, "cannot create the lock file for " + display, errno);
+    if (errno != EEXIST)
+      fail(Exit::cant_create, "cannot create the lock file for " + display, errno);
     // Created by another process in between: open that one.
   }
 }
@@ -73,28 +74,34 @@ Fd open_lock_file(int dirfd, const std::string& display) {
 RecordLock::RecordLock(int dirfd, std::string_view key, std::chrono::milliseconds timeout,
                        const std::string& display)
     : own_file_(open_lock_file(dirfd, display)) {
-  lock(own_file_.get(), key, timeout, display);
+  lock(own_file_.get(), {lock_offset(key), 1}, timeout, display);
 }
 
 RecordLock::RecordLock(Shared shared, std::string_view key, std::chrono::milliseconds timeout,
                        const std::string& display) {
-  lock(shared.lock_file, key, timeout, display);
+  lock(shared.lock_file, {lock_offset(key), 1}, timeout, display);
+  shared_file_ = shared.lock_file;
+}
+
+RecordLock::RecordLock(Shared shared, Range range, std::chrono::milliseconds timeout,
+                       const std::string& display) {
+  lock(shared.lock_file, range, timeout, display);
   shared_file_ = shared.lock_file;
 }
 
 RecordLock::RecordLock(RecordLock&& other) noexcept
     : own_file_(std::move(other.own_file_)),
       shared_file_(std::exchange(other.shared_file_, -1)),
-      offset_(other.offset_) {}
+      range_(other.range_) {}
 
-void RecordLock::lock(int fd, std::string_view key, std::chrono::milliseconds timeout,
+void RecordLock::lock(int fd, Range want, std::chrono::milliseconds timeout,
                       const std::string& display) {
-  offset_ = static_cast<off_t>(lock_offset(key));
+  range_ = want;
   struct flock range {};
   range.l_type = F_WRLCK;
   range.l_whence = SEEK_SET;
-  range.l_start = offset_;
-  range.l_len = 1;
+  range.l_start = range_.start;
+  range.l_len = range_.length;
   range.l_pid = 0;  // must be 0 for OFD locks
 
   // The deadline measures a wait, not policy time, so it is the one place in
@@ -141,7 +148,7 @@ RecordLock& RecordLock::operator=(RecordLock&& other) noexcept {
     release();
     own_file_ = std::move(other.own_file_);
     shared_file_ = std::exchange(other.shared_file_, -1);
-    offset_ = other.offset_;
+    range_ = other.range_;
   }
   return *this;
 }
@@ -152,8 +159,8 @@ void RecordLock::release() noexcept {
   struct flock range {};
   range.l_type = F_UNLCK;
   range.l_whence = SEEK_SET;
-  range.l_start = offset_;
-  range.l_len = 1;
+  range.l_start = range_.start;
+  range.l_len = range_.length;
   while (::fcntl(shared_file_, F_OFD_SETLK, &range) != 0 && errno == EINTR) {
   }
   shared_file_ = -1;

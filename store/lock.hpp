@@ -48,6 +48,16 @@ class RecordLock {
   };
   RecordLock(Shared shared, std::string_view key, std::chrono::milliseconds timeout,
              const std::string& display);
+  // A lock on a range of a shared lock file instead of one key's byte:
+  // FileStore's listing snapshots lock every key of a folder at once
+  // ([0, kKeyRange)) and take a byte beyond the keys for themselves.
+  struct Range {
+    off_t start;
+    off_t length;
+  };
+  static constexpr off_t kKeyRange = off_t{1} << 62;  // every key's byte lies below
+  RecordLock(Shared shared, Range range, std::chrono::milliseconds timeout,
+             const std::string& display);
   RecordLock(RecordLock&& other) noexcept;
   RecordLock& operator=(RecordLock&& other) noexcept;  // releases this lock first
   RecordLock(const RecordLock&) = delete;
@@ -55,12 +65,11 @@ class RecordLock {
 
  private:
   void release() noexcept;
-  void lock(int fd, std::string_view key, std::chrono::milliseconds timeout,
-            const std::string& display);
+  void lock(int fd, Range range, std::chrono::milliseconds timeout, const std::string& display);
 
-  Fd own_file_;         // the lock file opened for this lock alone, if so
+  Fd own_file_;           // the lock file opened for this lock alone, if so
   int shared_file_ = -1;  // the caller's lock file, if so
-  off_t offset_ = 0;
+  Range range_{0, 1};
 };
 
 // Opens (creating if needed) the lock file ".lock" of the directory `dirfd`

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "lib/device_row.hpp"
 #include "lib/ip.hpp"
 #include "lib/records.hpp"
 #include "store/store.hpp"
@@ -97,6 +98,29 @@ void scan_records(Store& s, const std::function<void(const R&)>& visit, const On
           return;
         }
         visit(*r);
+      },
+      on_error);
+}
+
+// scan_records for every device, through Store::scan_rows: what `list`
+// uses, since the store may keep the rows (listing.hpp).
+inline void scan_device_rows(Store& s, const std::function<void(Device&&)>& visit,
+                             const OnError& on_error) {
+  const RowForm form{kDeviceRowForm, [&](const std::string& key, const Json& j) {
+                       return device_row(decode_record<Device>(j, key, s.where(Kind::device, key)));
+                     }};
+  s.scan_rows(
+      Kind::device, form,
+      [&](std::string_view row) {
+        Device d;
+        try {
+          d = device_from_row(row);
+        } catch (const RecordError& e) {
+          on_error(Error(Exit::io, std::string("unreadable listing snapshot row: ") + e.what() +
+                                       "; remove the folders' .list files"));
+          return;
+        }
+        visit(std::move(d));
       },
       on_error);
 }
