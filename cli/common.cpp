@@ -156,8 +156,10 @@ void append_json(std::string& out, const DeviceFields& fields) {
   for (const DeviceField& f : fields) {
     out += sep;
     sep = ',';
-    append_json_string(out, f.name);
-    out += ':';
+    // The names are ours and need no escapes.
+    out += '"';
+    out += f.name;
+    out += "\":";
     switch (f.type) {
       case DeviceField::Type::null:
         out += "null";

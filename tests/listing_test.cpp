@@ -1,0 +1,424 @@
+// Listing snapshots: the snapshot file format, the device row form, and
+// FileStore::scan_rows against a real directory: rows are never older than
+// the records, whatever was written, removed or damaged since the last list.
+#include "store/listing.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include "lib/device_row.hpp"
+#include "store/file_store.hpp"
+#include "store/records_io.hpp"
+
+namespace {
+
+using namespace provlock;
+using namespace provlock::store;
+using namespace std::chrono_literals;
+
+struct TempStore {
+  std::string path;
+  TempStore() {
+    char templ[] = "/tmp/provlock-listing-test-XXXXXX";
+    REQUIRE(::mkdtemp(templ) != nullptr);
+    path = std::string(templ) + "/store";
+  }
+  ~TempStore() {
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::path(path).parent_path(), ignored);
+  }
+  FileStore open() const { return FileStore(path, 5000ms); }
+};
+
+bool operator_eq(const Device& a, const Device& b) {
+  return a.mac == b.mac && a.account == b.account && a.label == b.label &&
+         a.registered == b.registered && a.bound_ip == b.bound_ip && a.bound_at == b.bound_at &&
+         a.first_provisioned == b.first_provisioned && a.unlock_until == b.unlock_until &&
+         a.unlock_all_seen == b.unlock_all_seen && a.blocked == b.blocked &&
+         a.blocked_at == b.blocked_at && a.foreign == b.foreign && a.last_seen == b.last_seen &&
+         a.last_ip == b.last_ip && a.allowed == b.allowed && a.denied == b.denied;
+}
+
+Device random_device(std::mt19937_64& rng) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto text = [&] {
+    static const std::string kAlphabet = std::string("ab \t\n\\\"\x01\x7f", 10) + "\xc3\xa9,";
+    std::string s;
+    for (int i = pick(8); i > 0; --i) s += kAlphabet[static_cast<std::size_t>(pick(13))];
+    return s;
+  };
+  auto time = [&] { return static_cast<UnixTime>(rng() % 4000000000ULL) - 100000000; };
+  auto opt_time = [&]() -> std::optional<UnixTime> {
+    if (pick(2)) return std::nullopt;
+    return time();
+  };
+  auto opt_ip = [&]() -> std::optional<Ip> {
+    switch (pick(3)) {
+      case 0:
+        return std::nullopt;
+      case 1:
+        return parse_ip("10." + std::to_string(pick(256)) + ".0." + std::to_string(pick(256)));
+      default:
+        return parse_ip("2001:db8::" + std::to_string(pick(9999)));
+    }
+  };
+  Device d;
+  d.mac = parse_mac("02" + std::to_string(1000000000 + pick(999999999)).substr(0, 10));
+  d.account = text();
+  d.label = text();
+  d.registered = time();
+  d.bound_ip = opt_ip();
+  d.bound_at = opt_time();
+  d.first_provisioned = opt_time();
+  d.unlock_until = opt_time();
+  d.unlock_all_seen = rng() % 3 == 0 ? rng() : 0;
+  d.blocked = pick(2);
+  d.blocked_at = opt_time();
+  for (int i = pick(4); i > 0; --i) d.foreign.push_back(time());
+  d.last_seen = opt_time();
+  d.last_ip = opt_ip();
+  d.allowed = rng() % 2 ? rng() : 0;
+  d.denied = static_cast<std::uint64_t>(pick(100));
+  return d;
+}
+
+Device device(const std::string& mac) {
+  Device d;
+  d.mac = parse_mac(mac);
+  d.registered = parse_time("2026-11-26T12:00:00Z");
+  return d;
+}
+
+void put(Store& s, const Device& d, Write how = Write::durable) {
+  update_record<Device>(s, d.mac.str(), [&](std::optional<Device>& r) {
+    r = d;
+    return how;
+  });
+}
+
+// Every device as list sees it (scan_rows), and as a plain scan reads it.
+std::map<std::string, std::string> listed(Store& s, int* errors = nullptr) {
+  std::map<std::string, std::string> out;
+  scan_device_rows(
+      s, [&](Device&& d) { CHECK(out.emplace(d.mac.str(), device_row(d)).second); },
+      [&](const Error&) {
+        if (errors) ++*errors;
+      });
+  return out;
+}
+std::map<std::string, std::string> scanned(Store& s) {
+  std::map<std::string, std::string> out;
+  scan_records<Device>(
+      s, [&](const Device& d) { out.emplace(d.mac.str(), device_row(d)); }, [](const Error&) {});
+  return out;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+void spit(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+}  // namespace
+
+TEST_CASE("device rows: every device reads back as it was written") {
+  std::mt19937_64 rng(20261126);
+  for (int i = 0; i < 2000; ++i) {
+    const Device d = random_device(rng);
+    const std::string row = device_row(d);
+    CHECK(row.find('\n') == std::string::npos);
+    const Device back = device_from_row(row);
+    CHECK_MESSAGE(operator_eq(d, back), row);
+  }
+}
+
+TEST_CASE("device rows: text that device_row did not make is refused, never misread") {
+  std::mt19937_64 rng(7);
+  const std::string row = device_row(random_device(rng));
+  // Every cut short of the whole row is refused, or reads as exactly the
+  // device the cut leaves (a cut within the last number).
+  for (std::size_t n = 0; n < row.size(); ++n) {
+    try {
+      const Device d = device_from_row(row.substr(0, n));
+      CHECK(device_row(d) == row.substr(0, n));
+    } catch (const RecordError&) {
+    }
+  }
+  for (const char* bad :
+       {"", "\t", "001122aabbcc", "x\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx",
+        "001122aabbcc\t\t\t0\t\t\t\t\t0\t2\t\t\t\t\t0\t0",
+        "001122aabbcc\ta\\q\t\t0\t\t\t\t\t0\t0\t\t\t\t\t0\t0",
+        "001122aabbcc\t\t\t0\t\t\t\t\t0\t0\t\t1,\t\t\t0\t0",
+        "001122aabbcc\t\t\t0\t\t\t\t\t0\t0\t\t\t\t\t0\t0\t"})
+    CHECK_THROWS_AS(device_from_row(bad), RecordError);
+  CHECK(device_from_row("001122aabbcc\t\t\t0\t\t\t\t\t0\t0\t\t\t\t\t0\t0").mac.str() ==
+        "001122aabbcc");
+}
+
+TEST_CASE("listing: a snapshot is read back only whole and against its own identity") {
+  listing::Identity id{"form-1", "0f0e-aa", 2049, 77, 78};
+  const std::vector<listing::Row> rows = {{"001122aabb00", "one\trow"}, {"001122aabb01", "two"}};
+  const std::string text = listing::encode(id, rows);
+  auto back = listing::decode(text, id);
+  REQUIRE(back);
+  REQUIRE(back->size() == 2);
+  CHECK((*back)[0].key == "001122aabb00");
+  CHECK((*back)[0].row == "one\trow");
+  CHECK((*back)[1].row == "two");
+  // Cut anywhere, or grown, it is no snapshot.
+  for (std::size_t n = 0; n < text.size(); ++n) CHECK_FALSE(listing::decode(text.substr(0, n), id));
+  CHECK_FALSE(listing::decode(text + "x\ty\n", id));
+  // Any other identity.
+  for (int field = 0; field < 6; ++field) {
+    listing::Identity other = id;
+    switch (field) {
+      case 0:
+        other.form = "form-2";
+        break;
+      case 1:
+        other.boot = "0f0e-ab";
+        break;
+      case 2:
+        other.dev = 2050;
+        break;
+      case 3:
+        other.folder = 79;
+        break;
+      case 4:
+        other.marks = 79;
+        break;
+      default:
+        other.form = "form-1 0f0e-aa";
+        break;
+    }
+    CHECK_FALSE(listing::decode(text, other));
+  }
+  // An empty folder's snapshot is a snapshot too.
+  auto none = listing::decode(listing::encode(id, {}), id);
+  REQUIRE(none);
+  CHECK(none->empty());
+  CHECK(listing::slot_of("001122aabb00") < listing::kSlots);
+  CHECK_FALSE(listing::boot_id().empty());
+}
+
+TEST_CASE("listing: list sees every write made through the store since the last list") {
+  TempStore t;
+  FileStore s = t.open();
+  std::vector<std::string> macs;
+  for (int i = 0; i < 600; ++i) {
+    char mac[13];
+    std::snprintf(mac, sizeof mac, "0211%08x", i * 2654435761u);
+    macs.emplace_back(mac);
+    put(s, device(mac), Write::relaxed);
+  }
+  CHECK(listed(s) == scanned(s));
+  // The snapshots are there now, with their marks.
+  CHECK(std::filesystem::exists(t.path + "/devices/00/.list"));
+  CHECK(std::filesystem::file_size(t.path + "/devices/00/.marks") == listing::kSlots);
+  CHECK(listed(s) == scanned(s));
+
+  std::mt19937_64 rng(99);
+  for (int round = 0; round < 30; ++round) {
+    // A few writes of every kind, then a list: it must equal the records.
+    for (int k = 0; k < 15; ++k) {
+      const std::string& mac = macs[rng() % macs.size()];
+      switch (rng() % 5) {
+        case 0:  // bookkeeping: the recent version, overwritten in place
+          update_record<Device>(s, mac, [&](std::optional<Device>& d) {
+            if (!d) return Write::none;
+            ++d->allowed;
+            d->last_seen = static_cast<UnixTime>(rng() % 100000);
+            return Write::bookkeeping;
+          });
+          break;
+        case 1:  // a binding, durable
+          update_record<Device>(s, mac, [&](std::optional<Device>& d) {
+            if (!d) return Write::none;
+            d->bound_ip = parse_ip("192.0.2." + std::to_string(rng() % 250));
+            return Write::durable;
+          });
+          break;
+        case 2:  // removed
+          s.update(Kind::device, mac, [](std::optional<Json>& j) {
+            j.reset();
+            return Write::durable;
+          });
+          break;
+        case 3:  // made again (or made anew)
+          s.create_all(Kind::device, {{mac, to_json(device(mac))}});
+          break;
+        default: {  // a new label, relaxed
+          Device d = device(mac);
+          d.label = "desk " + std::to_string(rng() % 1000);
+          put(s, d, Write::relaxed);
+        }
+      }
+    }
+    REQUIRE(listed(s) == scanned(s));
+  }
+}
+
+TEST_CASE(
+    "listing: rows come from the snapshot while nothing is marked, and are renewed "
+    "when anything is") {
+  TempStore t;
+  FileStore s = t.open();
+  put(s, device("02aa00000001"));
+  put(s, device("02aa00000101"));  // the same folder, 01
+  listed(s);
+  // A change by hand, behind the store's back, is not seen: the snapshot is
+  // in use (the man page asks for `fsck --repair` after such changes).
+  const std::string file = t.path + "/devices/01/02aa00000001.json";
+  std::string text = slurp(file);
+  const std::string hand =
+      std::string(text).replace(text.find("\"label\":\"\""), 10, "\"label\":\"by hand\"");
+  spit(file, hand);
+  CHECK(listed(s).at("02aa00000001").find("by hand") == std::string::npos);
+  // A write of the other device of that folder marks only its own slot...
+  put(s, device("02aa00000101"));
+  if (listing::slot_of("02aa00000001") != listing::slot_of("02aa00000101"))
+    CHECK(listed(s).at("02aa00000001").find("by hand") == std::string::npos);
+  // ...and a write of this one brings it back.
+  update_record<Device>(s, "02aa00000001", [](std::optional<Device>& d) {
+    ++d->allowed;
+    return Write::bookkeeping;
+  });
+  CHECK(listed(s).at("02aa00000001").find("by hand") != std::string::npos);
+
+  // The snapshot of another row form, of another folder (a copy), or made
+  // against other marks is not used.
+  spit(file, text);
+  CHECK(listed(s).at("02aa00000001").find("by hand") != std::string::npos);  // still the old one
+  std::filesystem::remove(t.path + "/devices/01/.marks");
+  CHECK(listed(s).at("02aa00000001").find("by hand") == std::string::npos);
+  spit(file, hand);
+  std::filesystem::copy(t.path, t.path + "2", std::filesystem::copy_options::recursive);
+  FileStore copy(t.path + "2", 5000ms);
+  CHECK(listed(copy).at("02aa00000001").find("by hand") != std::string::npos);
+  CHECK(listed(s).at("02aa00000001").find("by hand") == std::string::npos);
+  // A snapshot cut short or overwritten is not used either.
+  std::string cut = slurp(t.path + "/devices/01/.list");
+  spit(t.path + "/devices/01/.list", cut.substr(0, cut.size() - 3));
+  CHECK(listed(s).at("02aa00000001").find("by hand") != std::string::npos);
+  spit(file, text);
+  spit(t.path + "/devices/01/.list", std::string(cut.size(), 'x'));
+  CHECK(listed(s).at("02aa00000001").find("by hand") == std::string::npos);
+  CHECK(listed(s) == scanned(s));
+}
+
+TEST_CASE("listing: an unreadable record is reported by every list, never kept") {
+  TempStore t;
+  FileStore s = t.open();
+  put(s, device("02bb00000002"));
+  put(s, device("02bb00000102"));
+  listed(s);
+  // Made unreadable by hand, and the snapshot dropped as fsck --repair does.
+  spit(t.path + "/devices/02/02bb00000002.json", "{not json");
+  std::filesystem::remove(t.path + "/devices/02/.list");
+  for (int i = 0; i < 3; ++i) {
+    int errors = 0;
+    auto rows = listed(s, &errors);
+    CHECK(errors == 1);
+    CHECK(rows.size() == 1);
+    CHECK(rows.count("02bb00000102"));
+  }
+}
+
+TEST_CASE("listing: without write access the records are read, and nothing is written") {
+  if (geteuid() != 0) return;  // root drops to nobody below; CI runs as root
+  TempStore t;
+  {
+    FileStore s = t.open();
+    for (const char* mac : {"02cc00000003", "02cc00000103", "02cc00000203"}) put(s, device(mac));
+    listed(s);
+    put(s, device("02cc00000103"));  // marked: a list must renew the snapshot
+  }
+  std::filesystem::permissions(
+      std::filesystem::path(t.path).parent_path(),
+      std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
+      std::filesystem::perm_options::add);
+  const std::string before = slurp(t.path + "/devices/03/.list");
+  const std::string marks = slurp(t.path + "/devices/03/.marks");
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(3);
+    FileStore s(t.path, 200ms);
+    int errors = 0;
+    auto rows = listed(s, &errors);
+    _exit(errors == 0 && rows.size() == 3 ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(slurp(t.path + "/devices/03/.list") == before);
+  CHECK(slurp(t.path + "/devices/03/.marks") == marks);
+}
+
+TEST_CASE("listing: lists and writers in many processes at once never leave a stale row") {
+  TempStore t;
+  std::vector<std::string> macs;
+  {
+    FileStore s = t.open();
+    std::vector<std::pair<std::string, Json>> records;
+    for (int i = 0; i < 400; ++i) {
+      char mac[13];
+      std::snprintf(mac, sizeof mac, "0222%08x", i * 40503u);
+      macs.emplace_back(mac);
+      records.emplace_back(mac, to_json(device(mac)));
+    }
+    s.create_all(Kind::device, records);
+    listed(s);
+  }
+  std::vector<pid_t> children;
+  for (int w = 0; w < 3; ++w) {
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      FileStore s = t.open();
+      std::mt19937_64 rng(static_cast<std::uint64_t>(w));
+      try {
+        for (int i = 0; i < 400; ++i) {
+          if (w == 2) {  // a lister
+            listed(s);
+            continue;
+          }
+          update_record<Device>(s, macs[rng() % macs.size()], [&](std::optional<Device>& d) {
+            ++d->allowed;
+            return i % 7 ? Write::bookkeeping : Write::relaxed;
+          });
+        }
+      } catch (...) {
+        _exit(1);
+      }
+      _exit(0);
+    }
+    children.push_back(child);
+  }
+  {
+    FileStore s = t.open();
+    for (int i = 0; i < 20; ++i) listed(s);
+  }
+  for (pid_t child : children) {
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  FileStore s = t.open();
+  auto rows = listed(s);
+  CHECK(rows == scanned(s));
+  std::uint64_t allowed = 0;
+  for (const auto& [mac, row] : rows) allowed += device_from_row(row).allowed;
+  CHECK(allowed == 800);
+}
