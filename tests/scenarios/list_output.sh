@@ -60,4 +60,21 @@ for r, line in zip(rows, table[1:]):
         assert k + 1 == len(cols) or got.endswith(b"  "), (c, got)
 PY' "table ($round) matches the JSON fields column by column"
 done
+
+# Many devices: printed in blocks by two threads, and still in MAC order,
+# each once, the table row for row with the JSON lines.
+python3 -c '
+for i in range(10000): print("02%010x" % (i * 2654435761 % (1 << 40)))' >"$tmp/macs"
+expect 0 '*' add - <"$tmp/macs"
+for round in first second; do
+  "$bin" list --json >"$tmp/json" && "$bin" list >"$tmp/table"
+  assert 'python3 - "$tmp/json" "$tmp/table" "$tmp/macs" <<"PY"
+import json, sys
+macs = [json.loads(l)["mac"] for l in open(sys.argv[1])]
+table = [l.split()[0] for l in open(sys.argv[2])][1:]
+want = sorted(set(l.strip() for l in open(sys.argv[3])) | {"02fe0000%04x" % i for i in (1, 2, 3, 4, 5, 6, 7, 8, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5)})
+assert macs == want, (len(macs), len(want))
+assert table == want, (len(table), len(want))
+PY' "list of 10,013 devices ($round) is in MAC order, each once, table as JSON"
+done
 finish
