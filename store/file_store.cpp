@@ -190,8 +190,9 @@ std::size_t FileStore::folders_allowed() {
       if (setrlimit(RLIMIT_NOFILE, &limit) == 0) soft = want;
     }
   }
-  // Two descriptors a folder; the rest for records, the journal and stdio.
-  max_folders_ = soft > 160 ? static_cast<std::size_t>((soft - 128) / 2) : 16;
+  // Three descriptors a folder (itself, its lock file, its listing marks);
+  // the rest for records, the journal and stdio.
+  max_folders_ = soft > 176 ? static_cast<std::size_t>((soft - 128) / 3) : 16;
   return max_folders_;
 }
 
@@ -316,8 +317,8 @@ void FileStore::mark_changed(Folder& f, const std::string& key, const std::strin
   if (!f.marks.valid()) {
     Fd file(openat(f.dir.get(), listing::kMarksName,
                    O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-    // No marks file: no snapshot made from here on can be used (its header
-    // names the marks file), so there is nothing to mark.
+    // No marks file: the one a list makes has a new nonce, which no
+    // snapshot made before names, so there is nothing to mark.
     if (!file.valid() && errno == ENOENT) return;
     if (!file.valid()) throw Error(Exit::io, what + ": " + std::strerror(errno));
     if (fstat(file.get(), &st) != 0) throw Error(Exit::io, what + ": " + std::strerror(errno));
@@ -495,7 +496,8 @@ void FileStore::scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
     if (!is_bucket_name(b)) continue;
     const std::string bucket_rel = rel + "/" + b;
     try {
-      if (rows_by_snapshot(bucket_rel, form, visit, on_error)) continue;
+      rows_by_snapshot(bucket_rel, form, visit, on_error);
+      continue;
     } catch (const Error&) {
       // The snapshot is only a shortcut: whatever keeps it from being used
       // or renewed, the records are read as scan reads them.
@@ -510,10 +512,10 @@ void FileStore::scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
 }
 
 // The protocol is described in listing.hpp.
-bool FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, const VisitRow& visit,
+void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, const VisitRow& visit,
                                  const OnError& on_error) {
   FolderRef f = folder_at(rel, false);
-  if (!f) return true;
+  if (!f) return;
   const int dir = f->dir.get();
   const std::string display = path_of(rel);
   const std::string snapshot_display = display + "/" + listing::kSnapshotName;
@@ -530,20 +532,33 @@ bool FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
   }, snapshot_st{}, now{};
   if (fstat(marks.get(), &marks_st) != 0)
     throw Error(Exit::io, "cannot read " + marks_display + ": " + std::strerror(errno));
-  listing::Identity identity{form.id, listing::boot_id(), f->dev, f->ino, marks_st.st_ino};
+  // The marks and their nonce, as they are now (`length` bytes of them).
+  std::string marks_text(listing::kMarksSize + 1, '\0');
+  auto read_marks = [&] {
+    const ssize_t n = pread(marks.get(), marks_text.data(), marks_text.size(), 0);
+    if (n < 0) throw Error(Exit::io, "cannot read " + marks_display + ": " + std::strerror(errno));
+    return std::string_view(marks_text.data(), static_cast<std::size_t>(n));
+  };
+  listing::Identity identity{form.id, listing::boot_id(), f->dev, f->ino, ""};
+  // The old snapshot, read before the record locks are taken (a big folder's
+  // snapshot takes a while to parse); checked again within them.
   std::string old_text;
   std::optional<std::vector<listing::Row>> old;
-  if (Fd snapshot = open_to_read(dir, listing::kSnapshotName, snapshot_display, O_RDONLY);
-      snapshot.valid() && !created && marks_st.st_size == static_cast<off_t>(listing::kSlots)) {
-    if (fstat(snapshot.get(), &snapshot_st) != 0)
-      throw Error(Exit::io, "cannot read " + snapshot_display + ": " + std::strerror(errno));
-    old_text = read_whole(snapshot.get(), snapshot_display, std::size_t{1} << 30);
-    old = listing::decode(old_text, identity);
+  if (auto nonce = listing::nonce_of(read_marks())) {
+    identity.nonce = *nonce;
+    if (Fd snapshot = open_to_read(dir, listing::kSnapshotName, snapshot_display, O_RDONLY);
+        snapshot.valid()) {
+      if (fstat(snapshot.get(), &snapshot_st) != 0)
+        throw Error(Exit::io, "cannot read " + snapshot_display + ": " + std::strerror(errno));
+      old_text = read_whole(snapshot.get(), snapshot_display, std::size_t{1} << 30);
+      old = listing::decode(old_text, identity);
+    }
   }
 
   // 2. Under every record lock of the folder: which slots changed since the
-  // snapshot; then the snapshot goes and the marks are cleared.
-  std::string marked(listing::kSlots, '\0');
+  // snapshot; then, unless none did, the snapshot goes and the marks are
+  // cleared under a new nonce.
+  std::string_view marked;
   bool unchanged = false;
   {
     RecordLock all(RecordLock::Shared{lock_file}, RecordLock::Range{0, RecordLock::kKeyRange},
@@ -553,28 +568,33 @@ bool FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
     if (fstatat(dir, listing::kMarksName, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
         !same_file(now, marks_st))
       throw Error(Exit::io, marks_display + " was replaced while it was read");
-    if (old && (fstatat(dir, listing::kSnapshotName, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+    const std::string_view text = read_marks();
+    if (old && (listing::nonce_of(text) != identity.nonce ||
+                fstatat(dir, listing::kSnapshotName, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
                 !same_file(now, snapshot_st)))
       old.reset();
     if (old) {
-      const ssize_t n = pread(marks.get(), marked.data(), marked.size(), 0);
-      if (n != static_cast<ssize_t>(marked.size()))
-        throw Error(Exit::io, "cannot read " + marks_display + ": " +
-                                  (n < 0 ? std::strerror(errno) : "cut short"));
+      marked = text.substr(0, listing::kSlots);
       // Nothing changed since the snapshot: it is the listing as it stands.
-      unchanged = marked.find_first_not_of('\0') == std::string::npos;
+      unchanged = marked.find_first_not_of('\0') == std::string_view::npos;
     }
     if (!unchanged) {
       if (unlinkat(dir, listing::kSnapshotName, 0) != 0 && errno != ENOENT)
         throw Error(Exit::io, "cannot remove " + snapshot_display + ": " + std::strerror(errno));
-      const std::string clear(listing::kSlots, '\0');
+      // Whatever was in the file (cut short, grown, made just now), it is
+      // whole from here on.
+      identity.nonce = listing::new_nonce();
+      const std::string clear = std::string(listing::kSlots, '\0') + identity.nonce;
+      if (text.size() != listing::kMarksSize &&
+          ftruncate(marks.get(), static_cast<off_t>(listing::kMarksSize)) != 0)
+        throw Error(Exit::io, "cannot write " + marks_display + ": " + std::strerror(errno));
       if (pwrite(marks.get(), clear.data(), clear.size(), 0) != static_cast<ssize_t>(clear.size()))
         throw Error(Exit::io, "cannot clear " + marks_display + ": " + std::strerror(errno));
     }
   }
   if (unchanged) {
     for (const listing::Row& r : *old) visit(r.row);
-    return true;
+    return;
   }
 
   // 3. Rows of unmarked slots from the old snapshot, the others read afresh.
@@ -630,7 +650,6 @@ bool FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
   for (const Error& e : errors) on_error(e);
   for (const listing::Row& r : kept) visit(r.row);
   for (const std::string& r : unkept) visit(r);
-  return true;
 }
 
 void FileStore::append_journal(UnixTime time, const Json& entry, Durability durability) {
@@ -751,6 +770,9 @@ int FileStore::fold_recent(Kind kind, bool dry_run, const OnError& on_error) {
         RecordLock lock = lock_in(*p.folder, p.key, display);
         Current c = read_current(dir, p.key, display);
         if (!c.recent_in_force || c.recent != p.content) continue;
+        // What the record reads as stays the same, but a list that read the
+        // old record file and then found the recent version gone would not.
+        if (kind == Kind::device) mark_changed(*p.folder, p.key, display);
         if (renameat(dir, p.temp.c_str(), dir, (p.key + kRecordSuffix).c_str()) != 0)
           throw Error(Exit::io, "cannot write " + display + ": " + std::strerror(errno));
         p.temp.clear();

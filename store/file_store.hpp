@@ -95,10 +95,10 @@ class FileStore final : public Store {
   void mark_changed(Folder& f, const std::string& key, const std::string& display);
   // Visits the rows of the device folder `rel` (scan_rows) from its snapshot
   // where it may be used, renewing the snapshot; records that cannot be read
-  // go to `on_error`. Returns false, having visited nothing, when the
+  // go to `on_error`. Throws Error, having visited nothing, when the
   // snapshot cannot be used or renewed (a read-only store, a lock not
-  // obtained in time, ...).
-  bool rows_by_snapshot(const std::string& rel, const RowForm& form, const VisitRow& visit,
+  // obtained in time, ...); the caller then reads the records.
+  void rows_by_snapshot(const std::string& rel, const RowForm& form, const VisitRow& visit,
                         const OnError& on_error);
   std::string path_of(const std::string& relative) const;
 
@@ -106,7 +106,7 @@ class FileStore final : public Store {
   std::chrono::milliseconds lock_timeout_;
   Fd root_fd_;
   std::map<std::string, FolderRef> folders_;
-  // How many folders may be kept open: two descriptors each, within the
+  // How many folders may be kept open: three descriptors each, within the
   // process's limit of open files (raised to its hard limit, at most 4096).
   std::size_t max_folders_ = 0;                   // 0: not asked yet (folders_allowed)
   static constexpr std::size_t kFewFolders = 16;  // kept before the limit is asked

@@ -172,6 +172,33 @@ class Checker {
     }
   }
 
+  // --repair drops a device folder's listing snapshot, so that the next list
+  // reads every record: what to run after changing records by hand. Within
+  // every record lock of the folder (so that no list is between reading and
+  // clearing the marks), the nonce of the marks is erased, which no snapshot
+  // can name, and the snapshot removed. Not a finding.
+  void drop_snapshot(int dirfd, const std::string& rel_dir) {
+    try {
+      const std::string display = path(rel_dir + "/" + listing::kMarksName);
+      RecordLock all(dirfd, RecordLock::Range{0, RecordLock::kKeyRange}, std::chrono::seconds(5),
+                     display);
+      Fd marks = open_to_read(dirfd, listing::kMarksName, display, O_WRONLY);
+      const std::string erased(listing::kNonceSize, '-');
+      if (marks.valid() && pwrite(marks.get(), erased.data(), erased.size(),
+                                  static_cast<off_t>(listing::kSlots)) < 0)
+        throw Error(Exit::io, "cannot write " + display + ": " + std::strerror(errno));
+      if (unlinkat(dirfd, listing::kSnapshotName, 0) != 0 && errno != ENOENT)
+        throw Error(Exit::io, "cannot remove " + path(rel_dir + "/" + listing::kSnapshotName) +
+                                  ": " + std::strerror(errno));
+    } catch (const Error& e) {
+      FsckFinding f{Kind_::bad_record, path(rel_dir + "/" + listing::kSnapshotName),
+                    std::string("could not be dropped: ") + e.what(), false, ""};
+      ++summary_.findings;
+      ++summary_.unrepaired;
+      report_(f);
+    }
+  }
+
   void walk_records(int dirfd, const std::string& rel_dir, Kind kind, const std::string& bucket) {
     for (const Entry& e : entries_of(dirfd, path(rel_dir))) {
       const std::string& n = e.name;
@@ -179,17 +206,17 @@ class Checker {
       if (S_ISLNK(e.st.st_mode)) {
         found(dirfd, n, rel, Kind_::symlink, "is a symlink");
       } else if (n == ".lock") {
-        if (!S_ISREG(e.st.st_mode)) found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
+        if (!S_ISREG(e.st.st_mode))
+          found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
       } else if (kind == Kind::device &&
                  (n == listing::kSnapshotName || n == listing::kMarksName)) {
         // The folder's listing snapshot and its marks (listing.hpp). Every
         // write in the folder fails closed on marks that are not a regular
-        // file. --repair drops the snapshot, so that the next list reads
-        // every record again: what to run after changing records by hand.
+        // file.
         if (!S_ISREG(e.st.st_mode))
           found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
-        else if (repair_ && n == listing::kSnapshotName)
-          unlinkat(dirfd, n.c_str(), 0);
+        else if (repair_ && n == listing::kMarksName)
+          drop_snapshot(dirfd, rel_dir);
       } else if (is_temp_name(n)) {
         if (writer_gone(n, e.st, now_))
           found(dirfd, n, rel, Kind_::debris, "is a temporary file of an unfinished write");

@@ -1,24 +1,29 @@
 #include "store/listing.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
+#include "lib/error.hpp"
 #include "lib/hash.hpp"
 
 namespace provlock::store::listing {
 namespace {
 
-// provlock-list 1 <form> <boot> <dev> <folder> <marks> <rows> <body bytes>\n
+// provlock-list 1 <form> <boot> <dev> <folder> <nonce> <rows> <body bytes>\n
 // then one "<key>\t<row>\n" line for each row.
 constexpr std::string_view kMagic = "provlock-list 1";
 
 std::string header_of(const Identity& id, std::size_t rows, std::size_t bytes) {
   std::string h(kMagic);
   for (const std::string& word :
-       {id.form, id.boot, std::to_string(id.dev), std::to_string(id.folder),
-        std::to_string(id.marks), std::to_string(rows), std::to_string(bytes)}) {
+       {id.form, id.boot, std::to_string(id.dev), std::to_string(id.folder), id.nonce,
+        std::to_string(rows), std::to_string(bytes)}) {
     h += ' ';
     h += word;
   }
@@ -29,6 +34,11 @@ std::string header_of(const Identity& id, std::size_t rows, std::size_t bytes) {
 bool parse_size(std::string_view text, std::size_t& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+bool is_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace
@@ -85,6 +95,32 @@ std::optional<std::vector<Row>> decode(std::string_view text, const Identity& id
   return out;
 }
 
+std::optional<std::string> nonce_of(std::string_view marks) {
+  if (marks.size() != kMarksSize) return std::nullopt;
+  const std::string_view nonce = marks.substr(kSlots);
+  if (!is_hex(nonce)) return std::nullopt;
+  return std::string(nonce);
+}
+
+std::string new_nonce() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  unsigned char bytes[kNonceSize / 2];
+  std::size_t got = 0;
+  while (got < sizeof bytes) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n > 0)
+      got += static_cast<std::size_t>(n);
+    else if (errno != EINTR)
+      throw Error(Exit::io, std::string("cannot make a nonce: ") + std::strerror(errno));
+  }
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
 const std::string& boot_id() {
   static const std::string id = [] {
     std::string text;
@@ -97,8 +133,9 @@ const std::string& boot_id() {
     text.assign(buf, static_cast<std::size_t>(n));
     while (!text.empty() && text.back() == '\n') text.pop_back();
     // A word of the header: anything else is no boot id at all.
-    for (char c : text)
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-')) return std::string();
+    std::string digits = text;
+    std::erase(digits, '-');
+    if (digits.empty() || !is_hex(digits)) return std::string();
     return text;
   }();
   return id;

@@ -10,41 +10,49 @@
 //           made. Written by `list` to a temporary file and renamed into
 //           place, never flushed.
 //   .marks  kSlots bytes, one for each slot of keys (slot_of): non-zero when
-//           a record of that slot may have changed since the snapshot.
+//           a record of that slot may have changed since the snapshot; then
+//           a nonce of 16 hex digits that `list` writes each time it clears
+//           the marks, and that the snapshot made after names.
 //
 // The protocol (FileStore::scan_rows and FileStore's writers):
 //
-// - Every write of a device record (a change, a removal, a creation, a
-//   bookkeeping overwrite) first sets the mark of its key's slot in
-//   `.marks`, while it holds the record's lock, and only then writes. A
-//   folder with no `.marks` has no snapshot that a later `list` would take
-//   (see "identity" below), so a writer that finds none marks nothing.
+// - Every change of a device's files (a change, a removal, a creation, a
+//   bookkeeping overwrite, expire's fold of a recent version) first sets the
+//   mark of its key's slot in `.marks`, while it holds the record's lock, and
+//   only then writes. Writers never write the nonce. A folder with no
+//   `.marks` has no snapshot that a later `list` would take (the marks file
+//   that `list` makes has a new nonce), so a writer that finds none marks
+//   nothing.
 // - `list`, for each folder, holds the folder's listing lock (a byte of
-//   `.lock` beyond every key's byte) so that two lists never rebuild one
+//   `.lock` beyond every key's byte) so that two lists never renew one
 //   folder at once, and reads the old snapshot. Then it takes every record
 //   lock of the folder at once (the range of all keys' bytes), which waits
 //   for writes in progress and holds off new ones, and within it reads the
-//   marks, removes `.list`, and clears the marks. It then reads afresh every
-//   record of a marked slot (every record, when there was no usable
-//   snapshot), takes the other rows from the old snapshot, and writes the
-//   new snapshot.
+//   marks and the nonce. If the snapshot names that nonce and nothing is
+//   marked, the snapshot is the listing and nothing is written. Otherwise,
+//   still within the lock, it removes `.list` and clears the marks under a
+//   new nonce; then it reads afresh every record of a marked slot (every
+//   record, when the snapshot could not be used), takes the other rows from
+//   the old snapshot, and writes the new snapshot, naming the new nonce.
 // - So a row can be older than its record only while the record's slot is
 //   marked: a write that finished before the marks were read is read afresh,
 //   and one that started later marks its slot again for the next list. A
-//   list that dies at any point leaves either the old snapshot with its marks
-//   or no snapshot.
+//   list that dies at any point leaves the old snapshot with its marks and
+//   nonce, or no snapshot, or a snapshot naming a nonce that is not there.
 // - A snapshot is used only if its header names the row form asked for, the
 //   kernel's boot id (a power cut can keep a snapshot and lose the marks set
 //   after it, or the record writes that never flush), the folder (device and
-//   inode: a store copied or restored elsewhere starts afresh) and the marks
-//   file it was made against (a `.marks` removed and made anew has lost
-//   marks), and if that marks file is whole.
+//   inode: a store copied elsewhere starts afresh) and the nonce now in
+//   `.marks` (a `.marks` removed, cut short or made anew has lost marks; the
+//   nonce is random, so no writer, and no reuse of an inode number, can
+//   bring it back).
 // - A record that cannot be read has no row: its slot is marked again, so
 //   that every list reports it anew.
+// - `fsck --repair` drops every snapshot: within the record locks of the
+//   folder it erases the nonce and removes `.list`.
 //
 // Record files changed by hand (not through provlock) are not marked: the
-// man page asks for `provlock fsck --repair` afterwards, which removes every
-// snapshot.
+// man page asks for `provlock fsck --repair` afterwards.
 #pragma once
 
 #include <sys/types.h>
@@ -60,6 +68,8 @@ namespace provlock::store::listing {
 inline constexpr const char* kSnapshotName = ".list";
 inline constexpr const char* kMarksName = ".marks";
 inline constexpr std::size_t kSlots = 4096;
+inline constexpr std::size_t kNonceSize = 16;
+inline constexpr std::size_t kMarksSize = kSlots + kNonceSize;  // of a whole `.marks`
 
 // The slot of a key: which byte of `.marks` a write of it sets.
 std::size_t slot_of(std::string_view key);
@@ -70,7 +80,7 @@ struct Identity {
   std::string boot;  // the kernel's boot id
   dev_t dev = 0;     // the folder's device and inode
   ino_t folder = 0;
-  ino_t marks = 0;  // the inode of the folder's `.marks`
+  std::string nonce;  // the nonce of the folder's `.marks`
 };
 
 struct Row {
@@ -85,6 +95,12 @@ std::string encode(const Identity& identity, const std::vector<Row>& rows);
 // against another identity or is not a whole snapshot (cut short, or not one
 // at all).
 std::optional<std::vector<Row>> decode(std::string_view text, const Identity& identity);
+
+// The nonce of the text of a `.marks`, or nullopt when it is not whole.
+std::optional<std::string> nonce_of(std::string_view marks);
+
+// A new random nonce.
+std::string new_nonce();
 
 // The kernel's boot id (/proc/sys/kernel/random/boot_id), read once; empty
 // when it cannot be read, and then no snapshot is made or used.

@@ -83,6 +83,12 @@ RecordLock::RecordLock(Shared shared, std::string_view key, std::chrono::millise
   shared_file_ = shared.lock_file;
 }
 
+RecordLock::RecordLock(int dirfd, Range range, std::chrono::milliseconds timeout,
+                       const std::string& display)
+    : own_file_(open_lock_file(dirfd, display)) {
+  lock(own_file_.get(), range, timeout, display);
+}
+
 RecordLock::RecordLock(Shared shared, Range range, std::chrono::milliseconds timeout,
                        const std::string& display) {
   lock(shared.lock_file, range, timeout, display);

@@ -58,6 +58,7 @@ class RecordLock {
   static constexpr off_t kKeyRange = off_t{1} << 62;  // every key's byte lies below
   RecordLock(Shared shared, Range range, std::chrono::milliseconds timeout,
              const std::string& display);
+  RecordLock(int dirfd, Range range, std::chrono::milliseconds timeout, const std::string& display);
   RecordLock(RecordLock&& other) noexcept;
   RecordLock& operator=(RecordLock&& other) noexcept;  // releases this lock first
   RecordLock(const RecordLock&) = delete;

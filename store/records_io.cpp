@@ -13,7 +13,11 @@ std::string file_safe(std::string text) {
 
 }  // namespace
 
-std::string address_key(const Prefix& prefix) { return file_safe(prefix.str()); }
-std::string window_key(const Ip& ip) { return file_safe(ip.str()); }
+std::string address_key(const Prefix& prefix) {
+  return file_safe(prefix.str());
+}
+std::string window_key(const Ip& ip) {
+  return file_safe(ip.str());
+}
 
 }  // namespace provlock::store

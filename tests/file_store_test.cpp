@@ -58,7 +58,8 @@ TEST_CASE("file store: a store that does not exist reads as empty and is created
   FileStore s = t.open();
   CHECK_FALSE(load_record<Device>(s, "001122aabbcc"));
   int seen = 0;
-  scan_records<Device>(s, [&](const Device&) { ++seen; }, [](const Error&) { FAIL("error"); });
+  scan_records<Device>(
+      s, [&](const Device&) { ++seen; }, [](const Error&) { FAIL("error"); });
   CHECK(seen == 0);
   CHECK_FALSE(std::filesystem::exists(t.path));
   put(s, device("001122aabbcc"));
@@ -161,13 +162,13 @@ TEST_CASE("file store: the journal is written by day and pruned by day") {
   TempStore t;
   FileStore s = t.open();
   const UnixTime day = 86400, t0 = parse_time("2026-11-20T23:59:59Z");
-  for (int i = 0; i < 5; ++i)
-    s.append_journal(t0 + i * day, Json{{"n", i}}, Durability::durable);
+  for (int i = 0; i < 5; ++i) s.append_journal(t0 + i * day, Json{{"n", i}}, Durability::durable);
   CHECK(std::filesystem::exists(t.path + "/journal/2026-11-20.jsonl"));
   CHECK(std::filesystem::exists(t.path + "/journal/2026-11-24.jsonl"));
   std::vector<int> seen;
-  s.scan_journal(t0 + 2 * day, [&](const Json& e) { seen.push_back(e["n"].get<int>()); },
-                 [](const Error&) { FAIL("error"); });
+  s.scan_journal(
+      t0 + 2 * day, [&](const Json& e) { seen.push_back(e["n"].get<int>()); },
+      [](const Error&) { FAIL("error"); });
   CHECK(seen == std::vector<int>{2, 3, 4});
   // Days wholly before 2026-11-23 go.
   CHECK(s.prune_journal(parse_time("2026-11-23T12:00:00Z"), true) == 3);
@@ -284,7 +285,8 @@ TEST_CASE("file store: a record kept only as a recent version exists, and its re
   REQUIRE(load_record<AddressRecord>(s, key));
   CHECK(load_record<AddressRecord>(s, key)->attempts.size() == 1);
   int seen = 0;
-  scan_records<AddressRecord>(s, [&](const AddressRecord&) { ++seen; }, [](const Error&) {});
+  scan_records<AddressRecord>(
+      s, [&](const AddressRecord&) { ++seen; }, [](const Error&) {});
   CHECK(seen == 1);
 
   // Removed: neither file is left.
@@ -381,8 +383,7 @@ TEST_CASE("file store: folders kept open are opened anew when their name leads e
     r->allowed = 3;
     return Write::durable;
   });
-  CHECK(slurp(t.path + "/devices/cc/001122aabbcc.json").find("\"allowed\":3") !=
-        std::string::npos);
+  CHECK(slurp(t.path + "/devices/cc/001122aabbcc.json").find("\"allowed\":3") != std::string::npos);
   CHECK(slurp(t.path + "/devices.old/cc/001122aabbcc.json").find("\"allowed\":3") ==
         std::string::npos);
 
@@ -395,7 +396,8 @@ TEST_CASE("file store: folders kept open are opened anew when their name leads e
       FileStore child(t.path, 200ms);
       int code = 0;
       try {
-        child.update(Kind::device, "001122aabbcc", [](std::optional<Json>&) { return Write::none; });
+        child.update(Kind::device, "001122aabbcc",
+                     [](std::optional<Json>&) { return Write::none; });
       } catch (const Error& e) {
         code = e.code() == Exit::temp_fail ? 3 : 4;
       }
@@ -421,11 +423,23 @@ TEST_CASE("file store: folders kept open are opened anew when their name leads e
 
 TEST_CASE("file store: keeping folders open never runs out of descriptors") {
   TempStore t;
+  {
+    // Every device folder with its listing marks, which writers keep open.
+    FileStore s = t.open();
+    for (int i = 0; i < 256; ++i) {
+      char mac[13];
+      std::snprintf(mac, sizeof mac, "0011223344%02x", i);
+      put(s, device(mac));
+    }
+    scan_device_rows(
+        s, [](Device&&) {}, [](const Error&) {});
+  }
   // A child with a low hard limit on open files, so that it cannot raise
   // its own: it works on every bucket of devices and addresses, twice.
+  // 1024 allows some hundreds of folders: fewer than it works on.
   pid_t pid = fork();
   if (pid == 0) {
-    rlimit low{100, 100};
+    rlimit low{1024, 1024};
     int code = 0;
     try {
       if (setrlimit(RLIMIT_NOFILE, &low) != 0) _exit(5);
@@ -441,16 +455,18 @@ TEST_CASE("file store: keeping folders open never runs out of descriptors") {
           });
           AddressRecord a;
           a.prefix = parse_prefix("10.0." + std::to_string(i) + ".0/32");
-          update_record<AddressRecord>(s, address_key(a.prefix), [&](std::optional<AddressRecord>& r) {
-            if (!r) r = a;
-            r->attempts.push_back(round);
-            return Write::bookkeeping;
-          });
+          update_record<AddressRecord>(s, address_key(a.prefix),
+                                       [&](std::optional<AddressRecord>& r) {
+                                         if (!r) r = a;
+                                         r->attempts.push_back(round);
+                                         return Write::bookkeeping;
+                                       });
           s.append_journal(100, Json{{"i", i}}, Durability::relaxed);
         }
       int total = 0;
-      scan_records<Device>(s, [&](const Device& d) { total += static_cast<int>(d.allowed); },
-                           [](const Error&) { _exit(6); });
+      scan_records<Device>(
+          s, [&](const Device& d) { total += static_cast<int>(d.allowed); },
+          [](const Error&) { _exit(6); });
       code = total == 512 ? 0 : 7;
     } catch (const Error& e) {
       std::fprintf(stderr, "%s\n", e.what());

@@ -15,6 +15,7 @@
 
 #include "lib/device_row.hpp"
 #include "store/file_store.hpp"
+#include "store/fsck.hpp"
 #include "store/records_io.hpp"
 
 namespace {
@@ -165,7 +166,7 @@ TEST_CASE("device rows: text that device_row did not make is refused, never misr
 }
 
 TEST_CASE("listing: a snapshot is read back only whole and against its own identity") {
-  listing::Identity id{"form-1", "0f0e-aa", 2049, 77, 78};
+  listing::Identity id{"form-1", "0f0e-aa", 2049, 77, "00112233445566ff"};
   const std::vector<listing::Row> rows = {{"001122aabb00", "one\trow"}, {"001122aabb01", "two"}};
   const std::string text = listing::encode(id, rows);
   auto back = listing::decode(text, id);
@@ -194,7 +195,7 @@ TEST_CASE("listing: a snapshot is read back only whole and against its own ident
         other.folder = 79;
         break;
       case 4:
-        other.marks = 79;
+        other.nonce = "00112233445566fe";
         break;
       default:
         other.form = "form-1 0f0e-aa";
@@ -223,7 +224,7 @@ TEST_CASE("listing: list sees every write made through the store since the last 
   CHECK(listed(s) == scanned(s));
   // The snapshots are there now, with their marks.
   CHECK(std::filesystem::exists(t.path + "/devices/00/.list"));
-  CHECK(std::filesystem::file_size(t.path + "/devices/00/.marks") == listing::kSlots);
+  CHECK(std::filesystem::file_size(t.path + "/devices/00/.marks") == listing::kMarksSize);
   CHECK(listed(s) == scanned(s));
 
   std::mt19937_64 rng(99);
@@ -421,4 +422,88 @@ TEST_CASE("listing: lists and writers in many processes at once never leave a st
   std::uint64_t allowed = 0;
   for (const auto& [mac, row] : rows) allowed += device_from_row(row).allowed;
   CHECK(allowed == 800);
+}
+
+TEST_CASE("listing: marks cut short or made anew never bring an old snapshot back") {
+  TempStore t;
+  FileStore s = t.open();
+  // Two devices of folder 55, one of them in the last slot: a writer's mark
+  // there makes a marks file cut short as long as a whole one again.
+  std::string last;
+  for (unsigned i = 0; last.empty(); ++i) {
+    char mac[13];
+    std::snprintf(mac, sizeof mac, "02%08x55", i);
+    if (listing::slot_of(mac) == listing::kSlots - 1) last = mac;
+  }
+  put(s, device("02aa00000055"));
+  put(s, device(last));
+  listed(s);
+  const std::string marks = t.path + "/devices/55/.marks";
+  CHECK(std::filesystem::file_size(marks) == listing::kMarksSize);
+  update_record<Device>(s, "02aa00000055", [](std::optional<Device>& d) {
+    d->bound_ip = parse_ip("192.0.2.55");
+    return Write::durable;
+  });
+  // The mark is lost with the file's end; the last slot's writer fills the
+  // file again. Only the nonce tells.
+  std::filesystem::resize_file(marks, 0);
+  put(s, device(last));
+  CHECK(std::filesystem::file_size(marks) == listing::kSlots);
+  CHECK(device_from_row(listed(s).at("02aa00000055")).bound_ip == parse_ip("192.0.2.55"));
+  CHECK(std::filesystem::file_size(marks) == listing::kMarksSize);
+  // Removed and made anew (whatever inode it gets).
+  update_record<Device>(s, "02aa00000055", [](std::optional<Device>& d) {
+    d->label = "moved";
+    return Write::durable;
+  });
+  std::filesystem::remove(marks);
+  put(s, device(last));
+  CHECK_FALSE(std::filesystem::exists(marks));  // writers never make it
+  CHECK(device_from_row(listed(s).at("02aa00000055")).label == "moved");
+  CHECK(listed(s) == scanned(s));
+}
+
+TEST_CASE("listing: expire's fold of a recent version marks the device") {
+  TempStore t;
+  FileStore s = t.open();
+  put(s, device("02dd00000004"));
+  update_record<Device>(s, "02dd00000004", [](std::optional<Device>& d) {
+    ++d->allowed;
+    return Write::bookkeeping;
+  });
+  listed(s);  // clears the marks
+  const std::string marks = t.path + "/devices/04/.marks";
+  const std::size_t slot = listing::slot_of("02dd00000004");
+  CHECK(slurp(marks)[slot] == '\0');
+  // A list that read the record file before the fold and looked for the
+  // recent version after it would keep the old record: the mark makes the
+  // next list read it again.
+  CHECK(s.fold_recent(Kind::device, false, [](const Error&) {}) == 1);
+  CHECK(slurp(marks)[slot] != '\0');
+  CHECK(device_from_row(listed(s).at("02dd00000004")).allowed == 1);
+}
+
+TEST_CASE("listing: fsck knows the snapshots; --repair drops them, so hand changes are seen") {
+  TempStore t;
+  FileStore s = t.open();
+  put(s, device("02ee00000005"));
+  put(s, device("02ee00000105"));
+  listed(s);
+  auto findings = [&](bool repair) {
+    long n = 0;
+    fsck(t.path, repair, 0, [&](const FsckFinding& f) {
+      MESSAGE(f.path << ": " << f.why);
+      ++n;
+    });
+    return n;
+  };
+  CHECK(findings(false) == 0);
+  const std::string file = t.path + "/devices/05/02ee00000005.json";
+  std::string text = slurp(file);
+  spit(file, text.replace(text.find("\"label\":\"\""), 10, "\"label\":\"by hand\""));
+  CHECK(device_from_row(listed(s).at("02ee00000005")).label.empty());
+  CHECK(findings(true) == 0);
+  CHECK_FALSE(std::filesystem::exists(t.path + "/devices/05/.list"));
+  CHECK(device_from_row(listed(s).at("02ee00000005")).label == "by hand");
+  CHECK(findings(false) == 0);
 }
