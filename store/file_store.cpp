@@ -190,9 +190,9 @@ std::size_t FileStore::folders_allowed() {
       if (setrlimit(RLIMIT_NOFILE, &limit) == 0) soft = want;
     }
   }
-  // Three descriptors a folder (itself, its lock file, its listing marks);
-  // the rest for records, the journal and stdio.
-  max_folders_ = soft > 176 ? static_cast<std::size_t>((soft - 128) / 3) : 16;
+  // Two descriptors a folder (itself and its lock file); the rest for
+  // records, the journal and stdio.
+  max_folders_ = soft > 160 ? static_cast<std::size_t>((soft - 128) / 2) : 16;
   return max_folders_;
 }
 
@@ -307,31 +307,12 @@ int FileStore::lock_file_of(Folder& f, const std::string& display) {
 }
 
 void FileStore::mark_changed(Folder& f, const std::string& key, const std::string& display) {
-  const std::string what = "cannot mark " + display + " as changed for list";
-  struct stat st {};
-  // As the lock file: the marks must go to the file the name leads to now.
-  if (f.marks.valid() &&
-      (fstatat(f.dir.get(), listing::kMarksName, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-       st.st_dev != f.marks_dev || st.st_ino != f.marks_ino))
-    f.marks = Fd();
-  if (!f.marks.valid()) {
-    Fd file(openat(f.dir.get(), listing::kMarksName,
-                   O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-    // No marks file: the one a list makes has a new nonce, which no
-    // snapshot made before names, so there is nothing to mark.
-    if (!file.valid() && errno == ENOENT) return;
-    if (!file.valid()) throw Error(Exit::io, what + ": " + std::strerror(errno));
-    if (fstat(file.get(), &st) != 0) throw Error(Exit::io, what + ": " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
-      throw Error(Exit::io, what + ": " + display.substr(0, display.rfind('/') + 1) +
-                                listing::kMarksName + " is not a regular file");
-    f.marks = std::move(file);
-    f.marks_dev = st.st_dev;
-    f.marks_ino = st.st_ino;
-  }
+  // The caller holds the record's lock, so f's lock file is open and the one
+  // the name leads to (lock_in).
   const char mark = 1;
-  if (pwrite(f.marks.get(), &mark, 1, static_cast<off_t>(listing::slot_of(key))) != 1)
-    throw Error(Exit::io, what + ": " + std::strerror(errno));
+  if (pwrite(f.lock_file.get(), &mark, 1, static_cast<off_t>(listing::slot_of(key))) != 1)
+    throw Error(Exit::io,
+                "cannot mark " + display + " as changed for list: " + std::strerror(errno));
 }
 
 std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
@@ -519,23 +500,19 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
   const int dir = f->dir.get();
   const std::string display = path_of(rel);
   const std::string snapshot_display = display + "/" + listing::kSnapshotName;
-  const std::string marks_display = display + "/" + listing::kMarksName;
+  const std::string marks_display = display + "/.lock";
   const int lock_file = lock_file_of(*f, snapshot_display);
 
   // 1. One list at a time renews the snapshot of a folder.
   RecordLock listing_lock(RecordLock::Shared{lock_file},
                           RecordLock::Range{RecordLock::kKeyRange + 1, 1}, lock_timeout_,
                           snapshot_display);
-  bool created = false;
-  Fd marks = open_or_create(dir, listing::kMarksName, O_RDWR, marks_display, created);
-  struct stat marks_st {
-  }, snapshot_st{}, now{};
-  if (fstat(marks.get(), &marks_st) != 0)
-    throw Error(Exit::io, "cannot read " + marks_display + ": " + std::strerror(errno));
+  struct stat snapshot_st {
+  }, now{};
   // The marks and their nonce, as they are now (`length` bytes of them).
   std::string marks_text(listing::kMarksSize + 1, '\0');
   auto read_marks = [&] {
-    const ssize_t n = pread(marks.get(), marks_text.data(), marks_text.size(), 0);
+    const ssize_t n = pread(lock_file, marks_text.data(), marks_text.size(), 0);
     if (n < 0) throw Error(Exit::io, "cannot read " + marks_display + ": " + std::strerror(errno));
     return std::string_view(marks_text.data(), static_cast<std::size_t>(n));
   };
@@ -563,11 +540,7 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
   {
     RecordLock all(RecordLock::Shared{lock_file}, RecordLock::Range{0, RecordLock::kKeyRange},
                    lock_timeout_, display);
-    // Writers mark in the file the name leads to, and a snapshot replaced
-    // meanwhile is not the one read.
-    if (fstatat(dir, listing::kMarksName, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !same_file(now, marks_st))
-      throw Error(Exit::io, marks_display + " was replaced while it was read");
+    // A snapshot replaced meanwhile is not the one read.
     const std::string_view text = read_marks();
     if (old && (listing::nonce_of(text) != identity.nonce ||
                 fstatat(dir, listing::kSnapshotName, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
@@ -586,9 +559,9 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
       identity.nonce = listing::new_nonce();
       const std::string clear = std::string(listing::kSlots, '\0') + identity.nonce;
       if (text.size() != listing::kMarksSize &&
-          ftruncate(marks.get(), static_cast<off_t>(listing::kMarksSize)) != 0)
+          ftruncate(lock_file, static_cast<off_t>(listing::kMarksSize)) != 0)
         throw Error(Exit::io, "cannot write " + marks_display + ": " + std::strerror(errno));
-      if (pwrite(marks.get(), clear.data(), clear.size(), 0) != static_cast<ssize_t>(clear.size()))
+      if (pwrite(lock_file, clear.data(), clear.size(), 0) != static_cast<ssize_t>(clear.size()))
         throw Error(Exit::io, "cannot clear " + marks_display + ": " + std::strerror(errno));
     }
   }
@@ -604,7 +577,7 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
   };
   auto mark_again = [&](std::string_view key) {
     const char mark = 1;
-    if (pwrite(marks.get(), &mark, 1, static_cast<off_t>(listing::slot_of(key))) != 1)
+    if (pwrite(lock_file, &mark, 1, static_cast<off_t>(listing::slot_of(key))) != 1)
       throw Error(Exit::io, "cannot write " + marks_display + ": " + std::strerror(errno));
   };
   std::vector<listing::Row> kept;

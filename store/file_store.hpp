@@ -3,8 +3,9 @@
 //   <root>/devices/<cc>/<mac>.json    cc = the MAC's last two hex digits
 //   <root>/devices/<cc>/<mac>.recent  bookkeeping not yet flushed (recent.hpp);
 //                                      records of every kind may have one
-//   <root>/devices/<cc>/.list, .marks  the folder's listing snapshot and its
-//                                      marks of changed records (listing.hpp)
+//   <root>/devices/<cc>/.list          the folder's listing snapshot; the marks
+//                                      of changed records are in its .lock
+//                                      (listing.hpp)
 //   <root>/bans/<hh>/<prefix>.json     hh = two hex digits of a hash of the key
 //   <root>/windows/<ip>.json
 //   <root>/meta/rules.json             unlock-alls and range bans
@@ -12,7 +13,8 @@
 //   <root>/quarantine/                 where fsck --repair moves bad files
 //
 // Each folder that holds records also holds ".lock", the file its record
-// locks live on (see RecordLock). Two levels keep every folder at a few
+// locks live on (see RecordLock); in device folders its contents are the
+// listing marks. Two levels keep every folder at a few
 // thousand files for a million devices.
 #pragma once
 
@@ -71,9 +73,6 @@ class FileStore final : public Store {
     Fd lock_file;
     dev_t lock_dev = 0;
     ino_t lock_ino = 0;
-    Fd marks;  // its listing marks (listing.hpp), once a record in it was written
-    dev_t marks_dev = 0;
-    ino_t marks_ino = 0;
   };
   using FolderRef = std::shared_ptr<Folder>;
 
@@ -106,7 +105,7 @@ class FileStore final : public Store {
   std::chrono::milliseconds lock_timeout_;
   Fd root_fd_;
   std::map<std::string, FolderRef> folders_;
-  // How many folders may be kept open: three descriptors each, within the
+  // How many folders may be kept open: two descriptors each, within the
   // process's limit of open files (raised to its hard limit, at most 4096).
   std::size_t max_folders_ = 0;                   // 0: not asked yet (folders_allowed)
   static constexpr std::size_t kFewFolders = 16;  // kept before the limit is asked

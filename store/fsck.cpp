@@ -175,14 +175,15 @@ class Checker {
   // --repair drops a device folder's listing snapshot, so that the next list
   // reads every record: what to run after changing records by hand. Within
   // every record lock of the folder (so that no list is between reading and
-  // clearing the marks), the nonce of the marks is erased, which no snapshot
-  // can name, and the snapshot removed. Not a finding.
+  // clearing the marks), the nonce of the marks (in the lock file) is
+  // erased, which no snapshot can name, and the snapshot removed. Not a
+  // finding.
   void drop_snapshot(int dirfd, const std::string& rel_dir) {
     try {
-      const std::string display = path(rel_dir + "/" + listing::kMarksName);
+      const std::string display = path(rel_dir + "/.lock");
       RecordLock all(dirfd, RecordLock::Range{0, RecordLock::kKeyRange}, std::chrono::seconds(5),
                      display);
-      Fd marks = open_to_read(dirfd, listing::kMarksName, display, O_WRONLY);
+      Fd marks = open_to_read(dirfd, ".lock", display, O_WRONLY);
       const std::string erased(listing::kNonceSize, '-');
       if (marks.valid() && pwrite(marks.get(), erased.data(), erased.size(),
                                   static_cast<off_t>(listing::kSlots)) < 0)
@@ -208,15 +209,12 @@ class Checker {
       } else if (n == ".lock") {
         if (!S_ISREG(e.st.st_mode))
           found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
-      } else if (kind == Kind::device &&
-                 (n == listing::kSnapshotName || n == listing::kMarksName)) {
-        // The folder's listing snapshot and its marks (listing.hpp). Every
-        // write in the folder fails closed on marks that are not a regular
-        // file.
+        else if (kind == Kind::device && repair_)
+          drop_snapshot(dirfd, rel_dir);  // its marks name the snapshot
+      } else if (kind == Kind::device && n == listing::kSnapshotName) {
+        // The folder's listing snapshot (listing.hpp).
         if (!S_ISREG(e.st.st_mode))
           found(dirfd, n, rel, Kind_::bad_record, "is not a regular file");
-        else if (repair_ && n == listing::kMarksName)
-          drop_snapshot(dirfd, rel_dir);
       } else if (is_temp_name(n)) {
         if (writer_gone(n, e.st, now_))
           found(dirfd, n, rel, Kind_::debris, "is a temporary file of an unfinished write");

@@ -3,26 +3,27 @@
 // of system calls and 5 µs of JSON parsing each; a snapshot row costs well
 // under one.
 //
-// Each folder of device records may hold two more files:
+// Each folder of device records may hold a snapshot, and its lock file
+// holds the marks:
 //
 //   .list   a snapshot: one row (Store::RowForm, made by the caller) for
 //           every record of the folder, as the records stood when it was
 //           made. Written by `list` to a temporary file and renamed into
 //           place, never flushed.
-//   .marks  kSlots bytes, one for each slot of keys (slot_of): non-zero when
-//           a record of that slot may have changed since the snapshot; then
-//           a nonce of 16 hex digits that `list` writes each time it clears
-//           the marks, and that the snapshot made after names.
+//   .lock   the folder's lock file (store/lock.hpp: the locks are on byte
+//           ranges, its contents are free): kSlots bytes, one for each slot
+//           of keys (slot_of), non-zero when a record of that slot may have
+//           changed since the snapshot; then a nonce of 16 hex digits that
+//           `list` writes each time it clears the marks, and that the
+//           snapshot made after names. Every writer has the lock file open
+//           already, so a mark costs one pwrite.
 //
 // The protocol (FileStore::scan_rows and FileStore's writers):
 //
 // - Every change of a device's files (a change, a removal, a creation, a
 //   bookkeeping overwrite, expire's fold of a recent version) first sets the
-//   mark of its key's slot in `.marks`, while it holds the record's lock, and
-//   only then writes. Writers never write the nonce. A folder with no
-//   `.marks` has no snapshot that a later `list` would take (the marks file
-//   that `list` makes has a new nonce), so a writer that finds none marks
-//   nothing.
+//   mark of its key's slot, while it holds the record's lock, and only then
+//   writes. Writers never write the nonce.
 // - `list`, for each folder, holds the folder's listing lock (a byte of
 //   `.lock` beyond every key's byte) so that two lists never renew one
 //   folder at once, and reads the old snapshot. Then it takes every record
@@ -42,14 +43,16 @@
 // - A snapshot is used only if its header names the row form asked for, the
 //   kernel's boot id (a power cut can keep a snapshot and lose the marks set
 //   after it, or the record writes that never flush), the folder (device and
-//   inode: a store copied elsewhere starts afresh) and the nonce now in
-//   `.marks` (a `.marks` removed, cut short or made anew has lost marks; the
-//   nonce is random, so no writer, and no reuse of an inode number, can
+//   inode: a store copied elsewhere starts afresh) and the nonce now in the
+//   lock file (a lock file removed, cut short or made anew has lost marks;
+//   the nonce is random, so no writer, and no reuse of an inode number, can
 //   bring it back).
 // - A record that cannot be read has no row: its slot is marked again, so
 //   that every list reports it anew.
 // - `fsck --repair` drops every snapshot: within the record locks of the
 //   folder it erases the nonce and removes `.list`.
+// - The lock file is never removed or replaced by provlock; removed by hand,
+//   it is made anew, empty, so the snapshot made against it is not used.
 //
 // Record files changed by hand (not through provlock) are not marked: the
 // man page asks for `provlock fsck --repair` afterwards.
@@ -66,12 +69,11 @@
 namespace provlock::store::listing {
 
 inline constexpr const char* kSnapshotName = ".list";
-inline constexpr const char* kMarksName = ".marks";
 inline constexpr std::size_t kSlots = 4096;
 inline constexpr std::size_t kNonceSize = 16;
-inline constexpr std::size_t kMarksSize = kSlots + kNonceSize;  // of a whole `.marks`
+inline constexpr std::size_t kMarksSize = kSlots + kNonceSize;  // whole marks
 
-// The slot of a key: which byte of `.marks` a write of it sets.
+// The slot of a key: which byte of the marks a write of it sets.
 std::size_t slot_of(std::string_view key);
 
 // What a snapshot was made against; it is used only when all of it matches.
@@ -80,7 +82,7 @@ struct Identity {
   std::string boot;  // the kernel's boot id
   dev_t dev = 0;     // the folder's device and inode
   ino_t folder = 0;
-  std::string nonce;  // the nonce of the folder's `.marks`
+  std::string nonce;  // the nonce of the folder's marks
 };
 
 struct Row {
@@ -96,7 +98,8 @@ std::string encode(const Identity& identity, const std::vector<Row>& rows);
 // at all).
 std::optional<std::vector<Row>> decode(std::string_view text, const Identity& identity);
 
-// The nonce of the text of a `.marks`, or nullopt when it is not whole.
+// The nonce of the marks `marks` (the lock file's contents), or nullopt when
+// they are not whole.
 std::optional<std::string> nonce_of(std::string_view marks);
 
 // A new random nonce.

@@ -224,7 +224,7 @@ TEST_CASE("listing: list sees every write made through the store since the last 
   CHECK(listed(s) == scanned(s));
   // The snapshots are there now, with their marks.
   CHECK(std::filesystem::exists(t.path + "/devices/00/.list"));
-  CHECK(std::filesystem::file_size(t.path + "/devices/00/.marks") == listing::kMarksSize);
+  CHECK(std::filesystem::file_size(t.path + "/devices/00/.lock") == listing::kMarksSize);
   CHECK(listed(s) == scanned(s));
 
   std::mt19937_64 rng(99);
@@ -299,7 +299,7 @@ TEST_CASE(
   // against other marks is not used.
   spit(file, text);
   CHECK(listed(s).at("02aa00000001").find("by hand") != std::string::npos);  // still the old one
-  std::filesystem::remove(t.path + "/devices/01/.marks");
+  std::filesystem::remove(t.path + "/devices/01/.lock");
   CHECK(listed(s).at("02aa00000001").find("by hand") == std::string::npos);
   spit(file, hand);
   std::filesystem::copy(t.path, t.path + "2", std::filesystem::copy_options::recursive);
@@ -348,7 +348,7 @@ TEST_CASE("listing: without write access the records are read, and nothing is wr
       std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
       std::filesystem::perm_options::add);
   const std::string before = slurp(t.path + "/devices/03/.list");
-  const std::string marks = slurp(t.path + "/devices/03/.marks");
+  const std::string marks = slurp(t.path + "/devices/03/.lock");
   pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
@@ -363,7 +363,7 @@ TEST_CASE("listing: without write access the records are read, and nothing is wr
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(slurp(t.path + "/devices/03/.list") == before);
-  CHECK(slurp(t.path + "/devices/03/.marks") == marks);
+  CHECK(slurp(t.path + "/devices/03/.lock") == marks);
 }
 
 TEST_CASE("listing: lists and writers in many processes at once never leave a stale row") {
@@ -428,7 +428,7 @@ TEST_CASE("listing: marks cut short or made anew never bring an old snapshot bac
   TempStore t;
   FileStore s = t.open();
   // Two devices of folder 55, one of them in the last slot: a writer's mark
-  // there makes a marks file cut short as long as a whole one again.
+  // there makes marks cut short as long as whole ones again.
   std::string last;
   for (unsigned i = 0; last.empty(); ++i) {
     char mac[13];
@@ -438,7 +438,7 @@ TEST_CASE("listing: marks cut short or made anew never bring an old snapshot bac
   put(s, device("02aa00000055"));
   put(s, device(last));
   listed(s);
-  const std::string marks = t.path + "/devices/55/.marks";
+  const std::string marks = t.path + "/devices/55/.lock";
   CHECK(std::filesystem::file_size(marks) == listing::kMarksSize);
   update_record<Device>(s, "02aa00000055", [](std::optional<Device>& d) {
     d->bound_ip = parse_ip("192.0.2.55");
@@ -458,7 +458,7 @@ TEST_CASE("listing: marks cut short or made anew never bring an old snapshot bac
   });
   std::filesystem::remove(marks);
   put(s, device(last));
-  CHECK_FALSE(std::filesystem::exists(marks));  // writers never make it
+  CHECK(std::filesystem::file_size(marks) == listing::kSlots);  // made anew by the lock
   CHECK(device_from_row(listed(s).at("02aa00000055")).label == "moved");
   CHECK(listed(s) == scanned(s));
 }
@@ -472,7 +472,7 @@ TEST_CASE("listing: expire's fold of a recent version marks the device") {
     return Write::bookkeeping;
   });
   listed(s);  // clears the marks
-  const std::string marks = t.path + "/devices/04/.marks";
+  const std::string marks = t.path + "/devices/04/.lock";
   const std::size_t slot = listing::slot_of("02dd00000004");
   CHECK(slurp(marks)[slot] == '\0');
   // A list that read the record file before the fold and looked for the
