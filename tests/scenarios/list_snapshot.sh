@@ -379,7 +379,16 @@ changer &
 writers+=($!)
 lister b &
 writers+=($!)
-(sleep 3 && : >"$tmp/stop") &
+# Until the writers and lists have done enough at once: at least 3 s, 100
+# checks and 5 lists (a sanitizer build is many times slower), at most 240 s.
+(
+  start=$SECONDS
+  until ((SECONDS - start >= 3 && $(cat "$tmp"/c3.checks.? 2>/dev/null | wc -l) >= 100 &&
+    $(ls "$tmp"/c3.list.*.rc 2>/dev/null | wc -l) >= 5)) || ((SECONDS - start >= 240)); do
+    sleep 0.2
+  done
+  : >"$tmp/stop"
+) &
 timer=$!
 k=0
 while [[ ! -e $tmp/stop ]]; do
