@@ -129,7 +129,9 @@ for page in "1 provlock" "5 provlock.toml"; do
   text=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 $page 2>"$tmp/man.err")
   [ ! -s "$tmp/man.err" ] && ok || bad "man $page warned: $(cat "$tmp/man.err")"
   name=${page#* }
-  printf '%s\n' "$text" | grep -qE "^ +${name//./\\.} +- " && [[ $text == *EXAMPLE* && $text == *"SEE ALSO"* ]] && ok ||
+  # A here-string, not a pipe: grep -q stops reading at the match, and a
+  # page longer than a pipe's buffer would then fail the writer (pipefail).
+  grep -qE "^ +${name//./\\.} +- " <<<"$text" && [[ $text == *EXAMPLE* && $text == *"SEE ALSO"* ]] && ok ||
     bad "man $page does not look like the page: $(printf '%s\n' "$text" | head -5)"
 done
 unset MANPATH
