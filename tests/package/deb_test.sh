@@ -131,8 +131,13 @@ for page in "1 provlock" "5 provlock.toml"; do
   name=${page#* }
   # A here-string, not a pipe: grep -q stops reading at the match, and a
   # page longer than a pipe's buffer would then fail the writer (pipefail).
-  grep -qE "^ +${name//./\\.} +- " <<<"$text" && [[ $text == *EXAMPLE* && $text == *"SEE ALSO"* ]] && ok ||
-    bad "man $page does not look like the page: $(printf '%s\n' "$text" | head -5)"
+  if ! grep -qE "^ +${name//./\\.} +- " <<<"$text"; then
+    bad "man $page has no NAME line for $name: $(head -5 <<<"$text")"
+  elif [[ $text != *EXAMPLE* || $text != *"SEE ALSO"* ]]; then
+    bad "man $page has no EXAMPLES or SEE ALSO ($(wc -c <<<"$text") bytes; it ends: $(tail -3 <<<"$text"))"
+  else
+    ok
+  fi
 done
 unset MANPATH
 
