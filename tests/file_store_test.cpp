@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "store/records_io.hpp"
+#include "tests/temp_store.hpp"
 
 namespace {
 
@@ -18,19 +19,7 @@ using namespace provlock;
 using namespace provlock::store;
 using namespace std::chrono_literals;
 
-struct TempStore {
-  std::string path;
-  TempStore() {
-    char templ[] = "/tmp/provlock-store-test-XXXXXX";
-    REQUIRE(::mkdtemp(templ) != nullptr);
-    path = std::string(templ) + "/store";
-  }
-  ~TempStore() {
-    std::error_code ignored;
-    std::filesystem::remove_all(std::filesystem::path(path).parent_path(), ignored);
-  }
-  FileStore open() const { return FileStore(path, 5000ms); }
-};
+using provlock::testing::TempStore;
 
 Device device(const char* mac) {
   Device d;

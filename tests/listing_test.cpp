@@ -17,6 +17,7 @@
 #include "store/file_store.hpp"
 #include "store/fsck.hpp"
 #include "store/records_io.hpp"
+#include "tests/temp_store.hpp"
 
 namespace {
 
@@ -24,19 +25,7 @@ using namespace provlock;
 using namespace provlock::store;
 using namespace std::chrono_literals;
 
-struct TempStore {
-  std::string path;
-  TempStore() {
-    char templ[] = "/tmp/provlock-listing-test-XXXXXX";
-    REQUIRE(::mkdtemp(templ) != nullptr);
-    path = std::string(templ) + "/store";
-  }
-  ~TempStore() {
-    std::error_code ignored;
-    std::filesystem::remove_all(std::filesystem::path(path).parent_path(), ignored);
-  }
-  FileStore open() const { return FileStore(path, 5000ms); }
-};
+using provlock::testing::TempStore;
 
 bool operator_eq(const Device& a, const Device& b) {
   return a.mac == b.mac && a.account == b.account && a.label == b.label &&

@@ -1,0 +1,30 @@
+// A throwaway FileStore for the store's unit tests: <tmp dir>/store, the
+// folder removed with everything in it at the end of the test.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "store/file_store.hpp"
+
+namespace provlock::testing {
+
+struct TempStore {
+  std::string path;
+  TempStore() {
+    char templ[] = "/tmp/provlock-store-test-XXXXXX";
+    REQUIRE(::mkdtemp(templ) != nullptr);
+    path = std::string(templ) + "/store";
+  }
+  ~TempStore() {
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::path(path).parent_path(), ignored);
+  }
+  store::FileStore open() const { return store::FileStore(path, std::chrono::seconds(5)); }
+};
+
+}  // namespace provlock::testing
