@@ -4,6 +4,7 @@
 #include <set>
 
 #include "lib/error.hpp"
+#include "lib/json_text.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::cli {
@@ -102,55 +103,6 @@ View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context
   return v;
 }
 
-namespace {
-
-// A JSON string as nlohmann's dump() writes it (UTF-8 kept as it is): the
-// two-letter escapes where JSON has one, \u00xx (lowercase) for the other
-// control characters. The text comes from records nlohmann parsed, so it is
-// valid UTF-8.
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the characters not yet appended
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s, run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-  }
-  out.append(s, run, s.size() - run);
-  out += '"';
-}
-
-}  // namespace
-
 void append_json(std::string& out, const DeviceFields& fields) {
   char sep = '{';
   for (const DeviceField& f : fields) {
@@ -175,13 +127,45 @@ void append_json(std::string& out, const DeviceFields& fields) {
   out += '}';
 }
 
+// The line is written straight from the entry, byte for byte what dumping
+// the entry with "time" (unless it has one) and "who" added would give (keys
+// in byte order): a check writes a line per decision.
 void journal(Context& ctx, store::Json entry, bool relaxed) {
-  store::Json line = {{"time", format_time(ctx.now)}};
-  line.update(entry);
   if (ctx.who.is_null()) ctx.who = who_am_i();
-  line["who"] = ctx.who;
-  ctx.store->append_journal(ctx.now, line,
-                            relaxed ? store::Durability::relaxed : store::Durability::durable);
+  std::string line;
+  line.reserve(256);
+  char sep = '{';
+  auto put = [&](std::string_view key, const store::Json& value) {
+    line += sep;
+    sep = ',';
+    append_json_string(line, key);
+    line += ':';
+    const std::string* text = value.get_ptr<const std::string*>();
+    // dump() checks that text is UTF-8; ASCII is, and anything else is left to it.
+    if (text && is_ascii(*text))
+      append_json_string(line, *text);
+    else
+      line += value.dump();
+  };
+  const store::Json time = format_time(ctx.now);
+  bool time_put = entry.contains("time");  // the entry's own time stands
+  bool who_put = false;                     // the entry's own "who" does not
+  for (const auto& [key, value] : entry.items()) {
+    if (!time_put && key > "time") {
+      put("time", time);
+      time_put = true;
+    }
+    if (!who_put && key >= "who") {
+      put("who", ctx.who);
+      who_put = true;
+    }
+    if (key != "who") put(key, value);
+  }
+  if (!time_put) put("time", time);
+  if (!who_put) put("who", ctx.who);
+  line += '}';
+  ctx.store->append_journal_line(ctx.now, std::move(line),
+                                 relaxed ? store::Durability::relaxed : store::Durability::durable);
 }
 
 void print_json(const View& j) {

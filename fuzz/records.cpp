@@ -1,8 +1,11 @@
 // Record decoding (lib/records.hpp): whatever JSON is on disk, a decoder
 // either returns a record or throws RecordError, never anything else (the
 // store turns only RecordError into "deny store-error"); and a decoded record
-// written back decodes to the same record.
+// written back decodes to the same record. A device record's text read
+// directly (lib/device_text.hpp) gives nothing or what the JSON reading gives,
+// and a device's text written directly is the JSON value's dump.
 #include "fuzz/fuzz.hpp"
+#include "lib/device_text.hpp"
 #include "lib/records.hpp"
 
 using namespace provlock;
@@ -26,10 +29,36 @@ void check(const json& j, Decode decode, const char* what) {
   }
   fuzz::require(again == first, what, first.dump());
 }
+
+// The direct reading of a device's text against the JSON reading.
+void check_device_text(std::string_view text, const json& j) {
+  std::optional<Device> slow;
+  if (!j.is_discarded()) {
+    try {
+      slow = device_from_json(j);
+    } catch (const RecordError&) {
+    }
+  }
+  if (std::optional<Device> fast = device_from_record_text(text)) {
+    fuzz::require(slow.has_value(), "text read directly reads as JSON too:", text);
+    fuzz::require(to_json(*fast) == to_json(*slow), "text read directly as JSON reads it:", text);
+  }
+  if (slow) {
+    std::string dumped;
+    try {
+      dumped = to_json(*slow).dump();
+    } catch (const json::type_error&) {
+      return;  // strings that are not UTF-8: neither writes them
+    }
+    fuzz::require(device_record_text(*slow) == dumped, "device text is the JSON dump:", dumped);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const json j = json::parse(data, data + size, nullptr, false);
+  check_device_text(fuzz::text_of(data, size), j);
   if (j.is_discarded()) return 0;
   check(j, device_from_json, "a device record survives a write and a read:");
   check(j, address_from_json, "an address record survives a write and a read:");

@@ -324,7 +324,7 @@ std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
   return parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
 }
 
-void FileStore::update(Kind kind, const std::string& key, const Change& change) {
+void FileStore::update_text(Kind kind, const std::string& key, const TextChange& change) {
   FolderRef f = record_folder(kind, key, true);  // held past the lock
   const int dir = f->dir.get();
   std::string display = where(kind, key);
@@ -333,14 +333,14 @@ void FileStore::update(Kind kind, const std::string& key, const Change& change) 
   const std::string recent_name = key + std::string(kRecentSuffix);
   Fd recent_fd;
   Current c = read_current(dir, key, display, true, &recent_fd);
-  std::optional<Json> record;
-  if (c.exists())
-    record = parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
-  Write how = change(record);
+  std::optional<std::string> text;
+  if (c.exists()) text = c.text();
+  const Write how = change(text, c.recent_in_force ? display_recent(display) : display);
   if (how == Write::none) return;
   if (kind == Kind::device) mark_changed(*f, key, display);
-  if (how == Write::bookkeeping && record) {
-    const std::string content = encode_recent(c.file, record->dump() + "\n");
+  if (text && (text->empty() || text->back() != '\n')) *text += '\n';
+  if (how == Write::bookkeeping && text) {
+    const std::string content = encode_recent(c.file, *text);
     if (recent_fd.valid())
       overwrite_at_start(recent_fd.get(), content, display_recent(display));
     else
@@ -351,13 +351,13 @@ void FileStore::update(Kind kind, const std::string& key, const Change& change) 
   Durability durability = how == Write::durable ? Durability::durable : Durability::relaxed;
   // The recent version goes first: were it left and the record made again
   // with the very same bytes, it would come back into force.
-  if (c.has_recent && !record)
+  if (c.has_recent && !text)
     remove_file(dir, recent_name, Durability::relaxed, display_recent(display));
-  if (!record) {
+  if (!text) {
     if (c.file || c.has_recent) remove_file(dir, name, durability, display);
     return;
   }
-  write_file_atomic(dir, name, record->dump() + "\n", durability, display);
+  write_file_atomic(dir, name, *text, durability, display);
   // What the recent version held is in the record now; the new record file
   // has superseded it anyway, so a crash before this removal loses nothing.
   if (c.has_recent) remove_file(dir, recent_name, Durability::relaxed, display_recent(display));
@@ -625,7 +625,7 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
   for (const std::string& r : unkept) visit(r);
 }
 
-void FileStore::append_journal(UnixTime time, const Json& entry, Durability durability) {
+void FileStore::append_journal_line(UnixTime time, std::string line, Durability durability) {
   const std::string name = day_of(time) + kJournalSuffix;
   const std::string display = path_of("journal/" + name);
   FolderRef dir = folder_at("journal", true);
@@ -650,7 +650,8 @@ void FileStore::append_journal(UnixTime time, const Json& entry, Durability dura
     // durable line of this process flushes the folder entry too.
     journal_entry_synced_ = false;
   }
-  append_to(journal_file_.get(), entry.dump() + "\n", durability, display);
+  line += '\n';
+  append_to(journal_file_.get(), line, durability, display);
   if (durability == Durability::durable && !journal_entry_synced_) {
     sync_fd(dir->dir.get(), display);
     journal_entry_synced_ = true;

@@ -38,13 +38,13 @@ class FileStore final : public Store {
 
   std::string where(Kind kind, const std::string& key) const override;
   std::optional<Json> load(Kind kind, const std::string& key) override;
-  void update(Kind kind, const std::string& key, const Change& change) override;
+  void update_text(Kind kind, const std::string& key, const TextChange& change) override;
   std::vector<bool> create_all(Kind kind,
                                const std::vector<std::pair<std::string, Json>>& records) override;
   void scan(Kind kind, const Visit& visit, const OnError& on_error) override;
   void scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
                  const OnError& on_error) override;
-  void append_journal(UnixTime time, const Json& entry, Durability durability) override;
+  void append_journal_line(UnixTime time, std::string line, Durability durability) override;
   void scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,
                     const OnError& on_error) override;
   int prune_journal(UnixTime before, bool dry_run) override;
@@ -120,9 +120,6 @@ class FileStore final : public Store {
 
 // The path of a record's recent version (recent.hpp), from the record's path.
 std::string display_recent(const std::string& record_display);
-
-// Parses the text of a record file; throws Error(Exit::io) naming `where`.
-Json parse_record(const std::string& text, const std::string& where);
 
 // Whether `key` may name a record file: non-empty, at most 100 characters of
 // [0-9a-zA-Z._-], not starting with '.'.

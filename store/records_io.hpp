@@ -9,6 +9,7 @@
 #include <string>
 
 #include "lib/device_row.hpp"
+#include "lib/device_text.hpp"
 #include "lib/ip.hpp"
 #include "lib/records.hpp"
 #include "store/store.hpp"
@@ -28,6 +29,9 @@ struct Codec<Device> {
   static constexpr Kind kind = Kind::device;
   static Device decode(const Json& j) { return device_from_json(j); }
   static std::string key(const Device& d) { return d.mac.str(); }
+  // Its text read and written directly (lib/device_text.hpp).
+  static std::optional<Device> from_text(std::string_view t) { return device_from_record_text(t); }
+  static std::string to_text(const Device& d) { return device_record_text(d); }
 };
 template <>
 struct Codec<AddressRecord> {
@@ -70,16 +74,37 @@ std::optional<R> load_record(Store& s, const std::string& key) {
   return decode_record<R>(*j, key, s.where(Codec<R>::kind, key));
 }
 
+// A record from its file text: through the kind's own reader of its text
+// where it has one and the text is in its form, otherwise parsed as JSON.
+// `where` names the file the text came from, `record_where` the record.
+template <class R>
+R decode_text(const std::string& text, const std::string& key, const std::string& where,
+              const std::string& record_where) {
+  if constexpr (requires { Codec<R>::from_text(std::string_view()); }) {
+    std::optional<R> r = Codec<R>::from_text(text);
+    if (r && Codec<R>::key(*r) == key) return std::move(*r);
+  }
+  return decode_record<R>(parse_record(text, where), key, record_where);
+}
+
+template <class R>
+std::string encode_text(const R& r) {
+  if constexpr (requires { Codec<R>::to_text(r); })
+    return Codec<R>::to_text(r);
+  else
+    return to_json(r).dump();
+}
+
 // Store::update with records instead of JSON.
 template <class R>
 void update_record(Store& s, const std::string& key,
                    const std::function<Write(std::optional<R>&)>& change) {
   const Kind kind = Codec<R>::kind;
-  s.update(kind, key, [&](std::optional<Json>& j) {
+  s.update_text(kind, key, [&](std::optional<std::string>& text, const std::string& where) {
     std::optional<R> r;
-    if (j) r = decode_record<R>(*j, key, s.where(kind, key));
+    if (text) r = decode_text<R>(*text, key, where, s.where(kind, key));
     Write how = change(r);
-    if (how != Write::none) j = r ? std::optional<Json>(to_json(*r)) : std::nullopt;
+    if (how != Write::none) text = r ? std::optional<std::string>(encode_text(*r)) : std::nullopt;
     return how;
   });
 }

@@ -38,6 +38,13 @@ enum class Write {
 
 using Json = nlohmann::json;
 using Change = std::function<Write(std::optional<Json>& record)>;
+// As Change, on the record's text rather than its JSON value, for callers
+// that read and write a kind's text themselves (a device's: lib/
+// device_text.hpp). `text` is the record's file text as it stands (nullopt:
+// no record), `where` names the file it came from (for messages). Unless it
+// returns Write::none, the change leaves in `text` the record's new JSON text
+// (one line), or nullopt to remove the record.
+using TextChange = std::function<Write(std::optional<std::string>& text, const std::string& where)>;
 using Visit = std::function<void(const std::string& key, const Json& record)>;
 using OnError = std::function<void(const Error& error)>;
 
@@ -52,6 +59,9 @@ struct RowForm {
   std::function<std::string(const std::string& key, const Json& record)> encode;
 };
 using VisitRow = std::function<void(std::string_view row)>;
+
+// Parses the text of a record file; throws Error(Exit::io) naming `where`.
+Json parse_record(const std::string& text, const std::string& where);
 
 class Store {
  public:
@@ -72,7 +82,18 @@ class Store {
   // `change` is called. If `change` throws, nothing is written. `change`
   // may append to the journal but must not update records: locks do not
   // nest (store/lock.hpp).
-  virtual void update(Kind kind, const std::string& key, const Change& change) = 0;
+  void update(Kind kind, const std::string& key, const Change& change) {
+    update_text(kind, key, [&](std::optional<std::string>& text, const std::string& where) {
+      std::optional<Json> record;
+      if (text) record = parse_record(*text, where);
+      const Write how = change(record);
+      if (how != Write::none) text = record ? std::optional<std::string>(record->dump()) : std::nullopt;
+      return how;
+    });
+  }
+  // update, with the record as text (TextChange). A record whose file cannot
+  // be read is never shown to `change`: Error(Exit::io) first.
+  virtual void update_text(Kind kind, const std::string& key, const TextChange& change) = 0;
 
   // Creates each record that does not exist yet, never replacing one, and
   // returns which it created. Each record is created under its lock, whole or
@@ -94,7 +115,11 @@ class Store {
 
   // Appends one entry, as one JSON line, to the journal of the UTC day of
   // `time`.
-  virtual void append_journal(UnixTime time, const Json& entry, Durability durability) = 0;
+  void append_journal(UnixTime time, const Json& entry, Durability durability) {
+    append_journal_line(time, entry.dump(), durability);
+  }
+  // As append_journal, with the entry's JSON text (one line, no newline).
+  virtual void append_journal_line(UnixTime time, std::string line, Durability durability) = 0;
 
   // Calls `visit` for every journal entry of the days from `since`'s day on,
   // oldest day first, in the order written. Unparseable lines go to

@@ -17,6 +17,7 @@
 #include "store/file_store.hpp"
 #include "store/fsck.hpp"
 #include "store/records_io.hpp"
+#include "tests/random_device.hpp"
 #include "tests/temp_store.hpp"
 
 namespace {
@@ -25,59 +26,10 @@ using namespace provlock;
 using namespace provlock::store;
 using namespace std::chrono_literals;
 
+using provlock::testing::random_device;
+using provlock::testing::same_device;
 using provlock::testing::TempStore;
 
-bool operator_eq(const Device& a, const Device& b) {
-  return a.mac == b.mac && a.account == b.account && a.label == b.label &&
-         a.registered == b.registered && a.bound_ip == b.bound_ip && a.bound_at == b.bound_at &&
-         a.first_provisioned == b.first_provisioned && a.unlock_until == b.unlock_until &&
-         a.unlock_all_seen == b.unlock_all_seen && a.blocked == b.blocked &&
-         a.blocked_at == b.blocked_at && a.foreign == b.foreign && a.last_seen == b.last_seen &&
-         a.last_ip == b.last_ip && a.allowed == b.allowed && a.denied == b.denied;
-}
-
-Device random_device(std::mt19937_64& rng) {
-  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
-  auto text = [&] {
-    static const std::string kAlphabet = std::string("ab \t\n\\\"\x01\x7f", 10) + "\xc3\xa9,";
-    std::string s;
-    for (int i = pick(8); i > 0; --i) s += kAlphabet[static_cast<std::size_t>(pick(13))];
-    return s;
-  };
-  auto time = [&] { return static_cast<UnixTime>(rng() % 4000000000ULL) - 100000000; };
-  auto opt_time = [&]() -> std::optional<UnixTime> {
-    if (pick(2)) return std::nullopt;
-    return time();
-  };
-  auto opt_ip = [&]() -> std::optional<Ip> {
-    switch (pick(3)) {
-      case 0:
-        return std::nullopt;
-      case 1:
-        return parse_ip("10." + std::to_string(pick(256)) + ".0." + std::to_string(pick(256)));
-      default:
-        return parse_ip("2001:db8::" + std::to_string(pick(9999)));
-    }
-  };
-  Device d;
-  d.mac = parse_mac("02" + std::to_string(1000000000 + pick(999999999)).substr(0, 10));
-  d.account = text();
-  d.label = text();
-  d.registered = time();
-  d.bound_ip = opt_ip();
-  d.bound_at = opt_time();
-  d.first_provisioned = opt_time();
-  d.unlock_until = opt_time();
-  d.unlock_all_seen = rng() % 3 == 0 ? rng() : 0;
-  d.blocked = pick(2);
-  d.blocked_at = opt_time();
-  for (int i = pick(4); i > 0; --i) d.foreign.push_back(time());
-  d.last_seen = opt_time();
-  d.last_ip = opt_ip();
-  d.allowed = rng() % 2 ? rng() : 0;
-  d.denied = static_cast<std::uint64_t>(pick(100));
-  return d;
-}
 
 Device device(const std::string& mac) {
   Device d;
@@ -127,7 +79,7 @@ TEST_CASE("device rows: every device reads back as it was written") {
     const std::string row = device_row(d);
     CHECK(row.find('\n') == std::string::npos);
     const Device back = device_from_row(row);
-    CHECK_MESSAGE(operator_eq(d, back), row);
+    CHECK_MESSAGE(same_device(d, back), row);
   }
 }
 

@@ -1,0 +1,19 @@
+// JSON text written directly, byte for byte as nlohmann's dump() writes the
+// same value, for the hot paths that would otherwise build a JSON value only
+// to dump it (device records, list --json).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace provlock {
+
+// Appends `s` as a JSON string the way dump() does (UTF-8 kept as it is):
+// the two-letter escapes where JSON has one, \u00xx (lowercase) for the
+// other control characters. `s` must be valid UTF-8 (dump() would throw).
+void append_json_string(std::string& out, std::string_view s);
+
+// Whether every byte of `s` is ASCII: text that is valid UTF-8 whatever it is.
+bool is_ascii(std::string_view s);
+
+}  // namespace provlock

@@ -1,0 +1,147 @@
+// A device record's text written and read without a JSON value
+// (lib/device_text.hpp): the same bytes as nlohmann's dump, and a reader that
+// either returns the device the JSON reading returns or declines.
+#include "lib/device_text.hpp"
+
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "tests/random_device.hpp"
+
+namespace {
+
+using namespace provlock;
+using provlock::testing::random_device;
+using provlock::testing::same_device;
+
+// The JSON reading of a record's text, as the store did it before.
+std::optional<Device> read_as_json(std::string_view text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  try {
+    return device_from_json(j);
+  } catch (const RecordError&) {
+    return std::nullopt;
+  }
+}
+
+// Whatever the text, the direct reader returns nothing or what the JSON
+// reading returns.
+void check_agrees(const std::string& text) {
+  const std::optional<Device> fast = device_from_record_text(text);
+  if (!fast) return;
+  const std::optional<Device> slow = read_as_json(text);
+  REQUIRE_MESSAGE(slow.has_value(), text);
+  CHECK_MESSAGE(same_device(*fast, *slow), text);
+}
+
+// The text, or nullopt where it throws (an account or label that is not
+// UTF-8: dump() refuses it, and so must the direct writer).
+template <class Write>
+std::optional<std::string> written(Write write, const Device& d) {
+  try {
+    return write(d);
+  } catch (const nlohmann::json::type_error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("device text: the same bytes as the JSON value's dump, for any device") {
+  std::mt19937_64 rng(20261126);
+  for (int i = 0; i < 3000; ++i) {
+    const Device d = random_device(rng, i % 2 == 0);
+    const auto direct = written(device_record_text, d);
+    REQUIRE(direct == written([](const Device& x) { return to_json(x).dump(); }, d));
+    if (i % 2 == 0) REQUIRE(direct.has_value());
+  }
+  Device extreme;
+  extreme.mac = parse_mac("fefefefefefe");
+  extreme.allowed = extreme.denied = extreme.unlock_all_seen = UINT64_MAX;
+  extreme.registered = -62135596800;  // 0001-01-01
+  CHECK(device_record_text(extreme) == to_json(extreme).dump());
+}
+
+TEST_CASE("device text: read back directly when plain, and never differently from JSON") {
+  std::mt19937_64 rng(77);
+  int direct = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const bool plain = i % 2 == 0;
+    const Device d = random_device(rng, plain);
+    const auto written_text = written(device_record_text, d);
+    if (!written_text) continue;  // not UTF-8: never written
+    const std::string& text = *written_text;
+    const std::optional<Device> back = device_from_record_text(text + "\n");
+    if (plain) {
+      // Plain strings: always read directly, and to the very device.
+      REQUIRE_MESSAGE(back.has_value(), text);
+      CHECK_MESSAGE(same_device(*back, d), text);
+    }
+    if (back) ++direct;
+    check_agrees(text);
+  }
+  CHECK(direct >= 1500);  // the plain half at least
+}
+
+TEST_CASE("device text: other spellings of a record are left to the JSON reading") {
+  Device d;
+  d.mac = parse_mac("0004f2abcdef");
+  d.account = "acme";
+  d.registered = parse_time("2026-11-01T00:00:00Z");
+  d.bound_ip = parse_ip("192.0.2.7");
+  d.foreign = {parse_time("2026-11-02T00:00:00Z"), parse_time("2026-11-03T00:00:00Z")};
+  d.allowed = 5;
+  const std::string text = device_record_text(d);
+  REQUIRE(device_from_record_text(text));
+
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    const auto at = t.find(from);
+    REQUIRE_MESSAGE(at != std::string::npos, from);
+    return t.replace(at, from.size(), to);
+  };
+  const std::vector<std::string> others = {
+      " " + text,                                            // white space
+      text + " ",                                            //
+      text + "\n\n",                                         //
+      replaced(",", ", "),                                   //
+      replaced("\"account\":\"acme\",", "") + "",            // a key missing
+      replaced("\"allowed\":5", "\"allowed\":05"),           // a number spelled otherwise
+      replaced("\"allowed\":5", "\"allowed\":5.0"),          //
+      replaced("\"allowed\":5", "\"allowed\":-5"),           //
+      replaced("\"allowed\":5", "\"allowed\":18446744073709551616"),
+      replaced("\"format\":1", "\"format\":2"),              // another format
+      replaced("\"mac\":\"0004f2abcdef\"", "\"mac\":\"00:04:F2:AB:CD:EF\""),
+      replaced("\"bound_ip\":\"192.0.2.7\"", "\"bound_ip\":\"192.000.2.7\""),
+      replaced("2026-11-02T00:00:00Z", "2026-11-02T00:00:00+00:00"),
+      replaced("\"acme\"", "\"ac\\u006de\""),                // an escape
+      replaced("\"acme\"", "\"acm\xc3\xa9\""),               // UTF-8
+      replaced("\"blocked\":false", "\"blocked\":0"),        //
+      replaced("\"label\":\"\"", "\"label\":null"),          //
+      replaced("\"label\":\"\"", "\"label\":\"\",\"x\":1"),  // an unknown key
+      replaced("\"account\":\"acme\",\"allowed\":5",         // keys out of order
+               "\"allowed\":5,\"account\":\"acme\""),
+      replaced("\"account\":\"acme\"", "\"account\":\"acme\",\"account\":\"acme\""),
+      replaced("}", ""),                                     // cut short
+      text.substr(0, text.size() / 2),                       //
+      "", "{}", "null", "[]",
+  };
+  for (const std::string& other : others) {
+    CHECK_MESSAGE(!device_from_record_text(other), other);
+    check_agrees(other);
+  }
+}
+
+TEST_CASE("device text: every cut and every changed byte of a record is read right or left") {
+  std::mt19937_64 rng(5);
+  const std::string text = device_record_text(random_device(rng, true));
+  for (std::size_t i = 0; i <= text.size(); ++i) check_agrees(text.substr(0, i));
+  for (std::size_t i = 0; i < text.size(); ++i)
+    for (const char c : std::string("019aZ\":,{}[]-TnN \\")) {
+      std::string t = text;
+      t[i] = c;
+      check_agrees(t);
+    }
+}

@@ -1,0 +1,71 @@
+// Random devices for the unit tests of the forms a device is written in
+// (records, listing rows, record text), and a field-by-field comparison.
+#pragma once
+
+#include <random>
+#include <string>
+
+#include "lib/records.hpp"
+
+namespace provlock::testing {
+
+inline bool same_device(const Device& a, const Device& b) {
+  return a.mac == b.mac && a.account == b.account && a.label == b.label &&
+         a.registered == b.registered && a.bound_ip == b.bound_ip && a.bound_at == b.bound_at &&
+         a.first_provisioned == b.first_provisioned && a.unlock_until == b.unlock_until &&
+         a.unlock_all_seen == b.unlock_all_seen && a.blocked == b.blocked &&
+         a.blocked_at == b.blocked_at && a.foreign == b.foreign && a.last_seen == b.last_seen &&
+         a.last_ip == b.last_ip && a.allowed == b.allowed && a.denied == b.denied;
+}
+
+// Every field random, optional ones unset about half the time. With
+// `plain_text`, account and label hold printable ASCII only (no character a
+// JSON string escapes); otherwise also tabs, newlines, quotes, backslashes,
+// control characters, DEL and UTF-8.
+inline Device random_device(std::mt19937_64& rng, bool plain_text = false) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto text = [&] {
+    static const std::string kAny = std::string("ab \t\n\\\"\x01\x7f", 10) + "\xc3\xa9,";
+    static const std::string kPlain = "aZ 9-_.,:/'@~";
+    const std::string& alphabet = plain_text ? kPlain : kAny;
+    std::string s;
+    for (int i = pick(8); i > 0; --i)
+      s += alphabet[static_cast<std::size_t>(pick(static_cast<int>(alphabet.size())))];
+    return s;
+  };
+  auto time = [&] { return static_cast<UnixTime>(rng() % 4000000000ULL) - 100000000; };
+  auto opt_time = [&]() -> std::optional<UnixTime> {
+    if (pick(2)) return std::nullopt;
+    return time();
+  };
+  auto opt_ip = [&]() -> std::optional<Ip> {
+    switch (pick(3)) {
+      case 0:
+        return std::nullopt;
+      case 1:
+        return parse_ip("10." + std::to_string(pick(256)) + ".0." + std::to_string(pick(256)));
+      default:
+        return parse_ip("2001:db8::" + std::to_string(pick(9999)));
+    }
+  };
+  Device d;
+  d.mac = parse_mac("02" + std::to_string(1000000000 + pick(999999999)).substr(0, 10));
+  d.account = text();
+  d.label = text();
+  d.registered = time();
+  d.bound_ip = opt_ip();
+  d.bound_at = opt_time();
+  d.first_provisioned = opt_time();
+  d.unlock_until = opt_time();
+  d.unlock_all_seen = rng() % 3 == 0 ? rng() : 0;
+  d.blocked = pick(2);
+  d.blocked_at = opt_time();
+  for (int i = pick(4); i > 0; --i) d.foreign.push_back(time());
+  d.last_seen = opt_time();
+  d.last_ip = opt_ip();
+  d.allowed = rng() % 2 ? rng() : 0;
+  d.denied = static_cast<std::uint64_t>(pick(100));
+  return d;
+}
+
+}  // namespace provlock::testing
