@@ -62,6 +62,7 @@ std::string day_of(UnixTime t) {
 struct Current {
   std::optional<std::string> file;  // the text of <key>.json
   bool has_recent = false;          // whether <key>.recent exists, in force or not
+  std::uint64_t recent_size = 0;    // its size, as read
   bool recent_in_force = false;
   std::string recent;  // the record's text from <key>.recent, when in force
 
@@ -83,7 +84,9 @@ Current read_current(int dirfd, const std::string& key, const std::string& displ
   Fd fd = open_to_read(dirfd, recent_name, recent_display, recent_fd ? O_RDWR : O_RDONLY);
   if (!fd.valid()) return c;
   c.has_recent = true;
-  RecentVersion v = decode_recent(read_whole(fd.get(), recent_display), c.file);
+  const std::string recent_text = read_whole(fd.get(), recent_display);
+  c.recent_size = recent_text.size();
+  RecentVersion v = decode_recent(recent_text, c.file);
   if (v.status == RecentStatus::current) {
     c.recent_in_force = true;
     c.recent = std::move(v.content);
@@ -341,10 +344,12 @@ void FileStore::update_text(Kind kind, const std::string& key, const TextChange&
   if (text && (text->empty() || text->back() != '\n')) *text += '\n';
   if (how == Write::bookkeeping && text) {
     const std::string content = encode_recent(c.file, *text);
+    // Under the lock, nobody else writes the recent version: its size is as
+    // read, and a missing one is still missing.
     if (recent_fd.valid())
-      overwrite_at_start(recent_fd.get(), content, display_recent(display));
+      overwrite_at_start(recent_fd.get(), content, display_recent(display), c.recent_size);
     else
-      overwrite_in_place(dir, recent_name, content, display_recent(display));
+      overwrite_in_place(dir, recent_name, content, display_recent(display), !c.has_recent);
     return;
   }
   recent_fd = Fd();

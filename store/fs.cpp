@@ -211,6 +211,11 @@ std::string read_whole(int fd, const std::string& display, std::size_t max_bytes
     }
     if (n == 0) break;
     used += static_cast<std::size_t>(n);
+    // Less than asked for, and all that fstat saw: the end of the file (a
+    // regular file's read stops short only there). Files of /proc, whose
+    // size reads as 0, are read until a read returns nothing.
+    if (used < content.size() && st.st_size > 0 && used >= static_cast<std::size_t>(st.st_size))
+      break;
   }
   if (used > max_bytes) throw Error(Exit::io, too_large);
   content.resize(used);
@@ -224,16 +229,20 @@ std::optional<std::string> read_file(int dirfd, const std::string& name, const s
   return read_whole(file.get(), display, max_bytes);
 }
 
-void overwrite_at_start(int fd, std::string_view content, const std::string& display) {
+void overwrite_at_start(int fd, std::string_view content, const std::string& display,
+                        std::optional<std::uint64_t> size) {
   const std::string what = "cannot write " + display;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) fail(Exit::io, what, errno);
-  if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
+  if (!size) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) fail(Exit::io, what, errno);
+    if (!S_ISREG(st.st_mode)) throw Error(Exit::io, display + " is not a regular file");
+    size = static_cast<std::uint64_t>(st.st_size);
+  }
   // Claim the space first, so that a full disk refuses the write before a
   // byte of the old contents is overwritten (Linux's fallocate, not
   // posix_fallocate, which emulates by writing). File systems without it go
   // on; their readers still tell a torn file by its header.
-  if (static_cast<std::uint64_t>(st.st_size) < content.size() &&
+  if (*size < content.size() &&
       ::fallocate(fd, 0, 0, static_cast<off_t>(content.size())) != 0 && errno != EOPNOTSUPP &&
       errno != ENOSYS && errno != EINVAL)
     fail(Exit::io, what, errno);
@@ -303,26 +312,30 @@ std::string write_unflushed_temp(int dirfd, const std::string& name, std::string
 }
 
 Fd open_or_create(int dirfd, const std::string& name, int flags, const std::string& display,
-                  bool& created) {
+                  bool& created, bool likely_missing) {
   check_name(name, display);
   const std::string what = "cannot write " + display;
   const int open_flags = flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
   created = false;
   Fd file;
-  for (;;) {
-    file = Fd(::openat(dirfd, name.c_str(), open_flags));
-    if (file.valid()) break;
-    if (errno != ENOENT) {
-      if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
-      fail(Exit::io, what, errno);
+  // Opening and creating take turns until one succeeds: a file made or
+  // removed by another process in between is met by the other.
+  for (bool create = likely_missing;; create = !create) {
+    if (create) {
+      file = Fd(::openat(dirfd, name.c_str(), open_flags | O_CREAT | O_EXCL, kFileMode & 0777));
+      if (file.valid()) {
+        created = true;
+        break;
+      }
+      if (errno != EEXIST) fail(Exit::cant_create, "cannot create " + display, errno);
+    } else {
+      file = Fd(::openat(dirfd, name.c_str(), open_flags));
+      if (file.valid()) break;
+      if (errno != ENOENT) {
+        if (errno == ELOOP && is_symlink(dirfd, name)) fail_symlink(display);
+        fail(Exit::io, what, errno);
+      }
     }
-    file = Fd(::openat(dirfd, name.c_str(), open_flags | O_CREAT | O_EXCL, kFileMode & 0777));
-    if (file.valid()) {
-      created = true;
-      break;
-    }
-    if (errno != EEXIST) fail(Exit::cant_create, "cannot create " + display, errno);
-    // Created by another process in between: open that one.
   }
   struct stat st {};
   if (::fstat(file.get(), &st) != 0) fail(Exit::io, what, errno);
@@ -332,11 +345,12 @@ Fd open_or_create(int dirfd, const std::string& name, int flags, const std::stri
 }
 
 void overwrite_in_place(int dirfd, const std::string& name, std::string_view content,
-                        const std::string& display) {
+                        const std::string& display, bool likely_missing) {
   bool created = false;
-  Fd file = open_or_create(dirfd, name, O_WRONLY, display, created);
+  Fd file = open_or_create(dirfd, name, O_WRONLY, display, created, likely_missing);
   try {
-    overwrite_at_start(file.get(), content, display);
+    overwrite_at_start(file.get(), content, display,
+                       created ? std::optional<std::uint64_t>(0) : std::nullopt);
   } catch (...) {
     // A file this call made and could not fill is no version at all.
     if (created) ::unlinkat(dirfd, name.c_str(), 0);

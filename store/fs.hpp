@@ -6,6 +6,7 @@
 // intermediate directories.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,20 +111,26 @@ std::string write_unflushed_temp(int dirfd, const std::string& name, std::string
 // content ends. Never follows a symlink. Throws Error(Exit::io) naming
 // `display` (also for a non-regular file), Error(Exit::cant_create) when the
 // file is missing and cannot be created.
+// `likely_missing`: the caller saw no such file just now, so creating it is
+// tried first (either way the outcome is the same).
 void overwrite_in_place(int dirfd, const std::string& name, std::string_view content,
-                        const std::string& display);
+                        const std::string& display, bool likely_missing = false);
 
-// overwrite_in_place on a descriptor already open for writing.
-void overwrite_at_start(int fd, std::string_view content, const std::string& display);
+// overwrite_in_place on a descriptor already open for writing. `size`: the
+// file's size when the caller knows it (it has just read the regular file
+// through this descriptor, under a lock that keeps other writers out).
+void overwrite_at_start(int fd, std::string_view content, const std::string& display,
+                        std::optional<std::uint64_t> size = std::nullopt);
 
 // Opens `name` beneath `dirfd` for writing (`flags`, e.g. O_RDWR, added to
 // O_NOFOLLOW and O_NONBLOCK), creating it exclusively with kFileMode when it
 // is missing, so that only the creator sets the mode: a mode an operator
 // later chose for an existing file is left alone. Refuses a non-regular file
 // (Error(Exit::io) naming `display`); Error(Exit::cant_create) when it cannot
-// be created. `created` tells whether it was.
+// be created. `created` tells whether it was. `likely_missing`: try creating
+// it first.
 Fd open_or_create(int dirfd, const std::string& name, int flags, const std::string& display,
-                  bool& created);
+                  bool& created, bool likely_missing = false);
 
 // Removes `name` beneath `dirfd` (no error if it is already gone), then
 // fsyncs the directory when durable. Throws Error(Exit::io) naming `display`.
