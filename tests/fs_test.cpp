@@ -159,6 +159,47 @@ TEST_CASE("read_file enforces its size limit") {
   CHECK(std::string(error.what()).find(dir / "r.json") != std::string::npos);
 }
 
+TEST_CASE("read_whole reads files of every size whole, and /proc files whose size reads 0") {
+  TempDir dir;
+  for (std::size_t size : {0, 1, 4095, 4096, 4097, 100000}) {
+    const std::string content(size, 'a');
+    write_plain(dir / "f", content);
+    Fd fd(::open((dir / "f").c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(fd.valid());
+    CHECK(read_whole(fd.get(), dir / "f") == content);
+  }
+  // Its size reads as 0; its text is longer than any one first read.
+  Fd proc(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+  REQUIRE(proc.valid());
+  const std::string status = read_whole(proc.get(), "/proc/self/status");
+  CHECK(status.find("Name:") == 0);
+  CHECK(status.find("\nvoluntary_ctxt_switches:") != std::string::npos);
+  CHECK(status.back() == '\n');
+}
+
+TEST_CASE("overwrite_in_place and overwrite_at_start whatever the caller believed") {
+  TempDir dir;
+  Umask mask(022);
+  // Believed missing, but there: opened and overwritten, its mode kept.
+  write_plain(dir / "r.recent", "old contents, longer than the new");
+  REQUIRE(::chmod((dir / "r.recent").c_str(), 0600) == 0);
+  overwrite_in_place(dir.fd.get(), "r.recent", "new", dir / "r.recent", true);
+  CHECK(read_plain(dir / "r.recent").substr(0, 3) == "new");
+  CHECK(mode_at(dir.fd.get(), "r.recent") == 0600);
+  // Believed there, but missing: created, with the store's mode.
+  overwrite_in_place(dir.fd.get(), "s.recent", "made", dir / "s.recent", false);
+  CHECK(read_plain(dir / "s.recent") == "made");
+  CHECK(mode_at(dir.fd.get(), "s.recent") == 0664);
+  // A size given too small or too large changes only whether space is
+  // claimed first: the content is written whole either way.
+  Fd fd(::open((dir / "s.recent").c_str(), O_RDWR | O_CLOEXEC));
+  REQUIRE(fd.valid());
+  overwrite_at_start(fd.get(), "0123456789", dir / "s.recent", 0);
+  CHECK(read_plain(dir / "s.recent") == "0123456789");
+  overwrite_at_start(fd.get(), "abcdefghijklmnop", dir / "s.recent", 1000);
+  CHECK(read_plain(dir / "s.recent") == "abcdefghijklmnop");
+}
+
 TEST_CASE("a failed write leaves the old record and no temporary file") {
   TempDir dir;
   const std::string name = "001122aabbcc.json";
