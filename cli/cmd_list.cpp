@@ -27,13 +27,21 @@ struct ListOptions {
 constexpr std::array<const char*, 7> kColumns = {"mac",       "state", "account", "bound_ip",
                                                  "last_seen", "until", "label"};
 
-// Every cell holds something, so the columns split on white space.
+// Every cell holds something, and a device is one line: control characters
+// of accounts and labels (tabs, newlines) show escaped, as \x09.
 std::string_view cell(const DeviceField& f, std::string& scratch) {
   switch (f.type) {
     case DeviceField::Type::null:
       return "-";
     case DeviceField::Type::text:
-      return f.text.empty() ? std::string_view("-") : std::string_view(f.text);
+      if (f.text.empty()) return "-";
+      if (std::any_of(f.text.begin(), f.text.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+          })) {
+        scratch = printable(f.text);
+        return scratch;
+      }
+      return f.text;
     case DeviceField::Type::count:
       scratch = std::to_string(f.count);
       return scratch;

@@ -6,7 +6,8 @@
 # UTF-8; devices are in every state.
 source "$PROVLOCK_TESTLIB"
 at 2026-11-20T12:00:00Z
-labels=($'desk "3"' $'back\\slash' $'tab\there' $'bell\x01\x1f' $'del\x7f' 'Zürich 東京' '' '-')
+labels=($'desk "3"' $'back\\slash' $'tab\there' $'bell\x01\x1f' $'del\x7f' 'Zürich 東京' '' '-'
+  $'two\nlines')
 i=0
 for label in "${labels[@]}"; do
   i=$((i + 1))
@@ -26,7 +27,7 @@ for round in first second; do # the second list reads the snapshots
   assert '[[ $rc == 0 ]]' "list --json ($round) exits 0"
   lines=$out
   n=$(printf '%s\n' "$lines" | wc -l)
-  assert '[[ $n == 13 ]]' "list --json ($round) prints 13 devices, not $n"
+  assert '[[ $n == 14 ]]' "list --json ($round) prints 14 devices, not $n"
   while IFS= read -r line; do
     mac=$(printf '%s' "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mac"])')
     run show "$mac" --json
@@ -37,7 +38,8 @@ sys.stdout.write(json.dumps(json.loads(sys.stdin.read()), ensure_ascii=False, se
     assert '[[ $again == "$line" ]]' "Python writes $mac differently: $again"
   done <<<"$lines"
 
-  # The table: one row per device, cells as show's fields ("-" for none).
+  # The table: one line per device, cells as show's fields ("-" for none,
+  # control characters escaped as \x0a).
   run list
   printf '%s\n' "$lines" >"$tmp/json"
   printf '%s\n' "$out" >"$tmp/table"
@@ -55,8 +57,10 @@ for r, line in zip(rows, table[1:]):
     for k, c in enumerate(cols):
         end = starts[k + 1] if k + 1 < len(cols) else len(line)
         want = r[c] if r[c] not in (None, "") else "-"
+        want = "".join("\\x%02x" % ord(ch) if ord(ch) < 0x20 or ord(ch) == 0x7f else ch
+                       for ch in str(want))
         got = line[starts[k]:end]
-        assert got.rstrip(b" ") == str(want).encode().rstrip(b" "), (c, got, want)
+        assert got.rstrip(b" ") == want.encode().rstrip(b" "), (c, got, want)
         assert k + 1 == len(cols) or got.endswith(b"  "), (c, got)
 PY' "table ($round) matches the JSON fields column by column"
 done
@@ -72,9 +76,9 @@ for round in first second; do
 import json, sys
 macs = [json.loads(l)["mac"] for l in open(sys.argv[1])]
 table = [l.split()[0] for l in open(sys.argv[2])][1:]
-want = sorted(set(l.strip() for l in open(sys.argv[3])) | {"02fe0000%04x" % i for i in (1, 2, 3, 4, 5, 6, 7, 8, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5)})
+want = sorted(set(l.strip() for l in open(sys.argv[3])) | {"02fe0000%04x" % i for i in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5)})
 assert macs == want, (len(macs), len(want))
 assert table == want, (len(table), len(want))
-PY' "list of 10,013 devices ($round) is in MAC order, each once, table as JSON"
+PY' "list of 10,014 devices ($round) is in MAC order, each once, table as JSON"
 done
 finish
