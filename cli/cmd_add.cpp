@@ -22,6 +22,8 @@ Runner setup_add(CLI::App& sub) {
   sub.add_option("--account", opt->account, "Account the devices belong to");
   sub.add_option("--label", opt->label, "A note for the operator (e.g. the desk)");
   return [opt](Context& ctx) {
+    require_text(opt->account, "--account");
+    require_text(opt->label, "--label");
     const std::vector<Mac> macs = read_macs(opt->macs);
     // Devices added now must not be caught by unlock-alls given before.
     const UnlockAllSet unlock_alls = load_rules(ctx).unlock_alls;

@@ -22,6 +22,7 @@ Runner setup_unlock_all(CLI::App& sub) {
                  "Only for N hours, 1 to 40 (default: until each device's next fetch)")
       ->type_name("N");
   return [opt](Context& ctx) {
+    require_text(opt->account, "--account");
     std::optional<UnixTime> until;
     if (!opt->hours.empty()) until = ctx.now + std::int64_t{3600} * parse_hours(opt->hours);
     // One small record, whatever the number of devices: each device learns

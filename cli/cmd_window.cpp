@@ -37,6 +37,7 @@ Runner setup_window(CLI::App& sub) {
 
   return [opt, open, close, list](Context& ctx) {
     if (open->parsed()) {
+      require_text(opt->account, "--account");
       const Ip ip = parse_ip(opt->ip);
       const int hours = parse_hours(opt->hours);
       Window w{ip, opt->account, ctx.now, ctx.now + std::int64_t{3600} * hours};

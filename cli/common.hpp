@@ -24,6 +24,11 @@ using View = nlohmann::ordered_json;
 // the store untouched. Duplicates are kept once, in first-seen order.
 std::vector<Mac> read_macs(const std::vector<std::string>& args);
 
+// Refuses an --account or --label value that is not UTF-8 text (records are
+// JSON, which holds only UTF-8): Error(Exit::data) naming the option and the
+// value, before anything is written.
+void require_text(const std::string& value, const char* option);
+
 // The store-wide rules: unlock-alls and range bans (empty when none).
 StoreRules load_rules(Context& ctx);
 

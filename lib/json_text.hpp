@@ -16,4 +16,8 @@ void append_json_string(std::string& out, std::string_view s);
 // Whether every byte of `s` is ASCII: text that is valid UTF-8 whatever it is.
 bool is_ascii(std::string_view s);
 
+// Whether `s` is valid UTF-8 (no overlong forms, surrogates or code points
+// past U+10FFFF): the text a JSON string can hold.
+bool is_utf8(std::string_view s);
+
 }  // namespace provlock

@@ -9,6 +9,15 @@ expect 65 '' add 01:00:5e:00:00:01
 contains "multicast"
 expect 65 '' add 000000000000
 expect 65 '' add ffffffffffff
+# Accounts and labels are JSON strings in the records: UTF-8 or refused,
+# named with the bytes escaped, before anything is written.
+expect 65 '' add 001122aabbcc --label $'desk\xff'
+contains "invalid --label 'desk\\xff': not UTF-8 text"
+expect 65 '' add 001122aabbcc --account $'\xc0\xaf' # an overlong '/'
+contains "invalid --account '\\xc0\\xaf'"
+expect 65 '' unlock-all --account $'\xed\xa0\x80' # a surrogate
+expect 65 '' window open 192.0.2.1 --hours 1 --account $'\xf4\x90\x80\x80' # past U+10FFFF
+assert '[[ ! -e $PROVLOCK_STORE ]]' "text that is not UTF-8 must not create the store"
 
 expect 0 "001122aabbcc added
 001122aabbcd added
