@@ -123,38 +123,69 @@ Setter table_of(const Reader& r, std::map<std::string, Setter> setters) {
 
 }  // namespace
 
-// toml++ 3.3.0 reaches __builtin_unreachable (undefined behaviour) on some
-// non-ASCII characters where it expects white space. So a byte >= 0x80 is
-// allowed only inside a quoted string or a comment. Quotes are followed
-// roughly (an escaped quote ends the string early), which can only refuse
-// more. Returns the first line that breaks the rule, or 0.
+// toml++ 3.3.0 reaches __builtin_unreachable (undefined behaviour) on many
+// non-ASCII characters wherever it asks whether a character is white space,
+// which it does all over its reading of keys and bare values (fixed upstream:
+// marzer/tomlplusplus#190, #295, PR #305). Guessing where TOML's strings and
+// comments are, to let non-ASCII text through only there, went wrong three
+// times (fuzz/regressions/config/toml-unreachable-*). So the guess is now
+// toml++'s own: a copy of the text with every byte >= 0x80 replaced by 'x'
+// (ASCII, which toml++ reads safely) is read first; its string values are
+// where their sources say, and a '#' outside strings and keys starts a
+// comment. Non-ASCII text is allowed only inside string values and comments,
+// where it cannot change how the text splits into tokens, so the text reads
+// as the copy did. Returns the first line where it is elsewhere, or 0; a copy
+// that does not parse throws toml::parse_error (its positions are the
+// text's).
 std::size_t first_non_ascii_line(std::string_view text) {
-  std::size_t line = 1;
+  if (std::all_of(text.begin(), text.end(),
+                  [](char ch) { return static_cast<unsigned char>(ch) < 0x80; }))
+    return 0;
+  std::string copy(text);
+  for (char& ch : copy)
+    if (static_cast<unsigned char>(ch) >= 0x80) ch = 'x';
+  const toml::table doc = toml::parse(std::string_view(copy), std::string_view("copy"));
+
+  // The regions of string values (non-ASCII allowed) and of keys (not), as
+  // [begin, end) in (line, column), both from 1.
+  using Position = std::pair<std::size_t, std::size_t>;
+  std::vector<std::pair<Position, Position>> strings, keys;
+  auto region = [](const toml::source_region& r) {
+    return std::pair<Position, Position>{{r.begin.line, r.begin.column},
+                                         {r.end.line, r.end.column}};
+  };
+  std::function<void(const toml::node&)> visit = [&](const toml::node& n) {
+    if (n.is_string()) strings.push_back(region(n.source()));
+    if (const toml::table* t = n.as_table())
+      for (const auto& [key, value] : *t) {
+        keys.push_back(region(key.source()));
+        visit(value);
+      }
+    if (const toml::array* a = n.as_array())
+      for (const toml::node& value : *a) visit(value);
+  };
+  visit(doc);
+  auto inside = [](const std::vector<std::pair<Position, Position>>& regions, Position p) {
+    return std::any_of(regions.begin(), regions.end(),
+                       [&](const auto& r) { return r.first <= p && p < r.second; });
+  };
+
+  std::size_t line = 1, column = 1;
   bool comment = false;
-  char open_quote = 0;
-  char prev = '\n';  // the last character on this line that is not white space
-  for (const char ch : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    const Position here{line, column};
     if (ch == '\n') {
       ++line;
+      column = 1;
       comment = false;
-      open_quote = 0;
-      prev = '\n';
       continue;
     }
+    ++column;
     if (comment) continue;
-    if (open_quote) {
-      if (ch == open_quote) open_quote = 0;
-    } else if ((ch == '"' || ch == '\'') &&
-               (prev == '\n' || prev == '=' || prev == '[' || prev == ',' || prev == '{' ||
-                prev == '.')) {
-      // Only where TOML lets a string (or quoted key) begin.
-      open_quote = ch;
-    } else if (ch == '#') {
-      comment = true;
-    } else if (static_cast<unsigned char>(ch) >= 0x80) {
-      return line;
-    }
-    if (ch != ' ' && ch != '\t') prev = ch;
+    const bool in_string = inside(strings, here);
+    if (!in_string && ch == '#' && !inside(keys, here)) comment = true;
+    if (static_cast<unsigned char>(ch) >= 0x80 && !in_string) return line;
   }
   return 0;
 }
@@ -162,11 +193,11 @@ std::size_t first_non_ascii_line(std::string_view text) {
 Config parse_config(std::string_view text, const std::string& source) {
   Config c;
   Reader r(source);
-  if (std::size_t line = first_non_ascii_line(text))
-    throw Error(Exit::config, printable(source + ":" + std::to_string(line) +
-                                        ": non-ASCII text outside a string or comment"));
   toml::table doc;
   try {
+    if (std::size_t line = first_non_ascii_line(text))
+      throw Error(Exit::config, printable(source + ":" + std::to_string(line) +
+                                          ": non-ASCII text outside a string or comment"));
     doc = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     const auto line = static_cast<std::size_t>(e.source().begin.line);

@@ -85,6 +85,34 @@ TEST_CASE("fuzz regression: a non-ASCII character after a stray quote is a synta
   }));
 }
 
+// Where strings and comments are was guessed by parse_config's own reading
+// of quotes, and the guess went wrong again: a quote after a '.' in a value
+// ("2\":\"\".\"...") passed for a dotted key's string, and a '#' inside a
+// multi-line string for a comment, while toml++ read on and reached
+// TOML_UNREACHABLE (at a U+FDBF; at a U+FEF7 after a backslash). Now toml++
+// itself says where the strings are, reading a copy with every non-ASCII
+// byte made 'x'. fuzz/regressions/config/toml-unreachable-quote-after-dot-in-value,
+// toml-unreachable-backslash-in-multiline-string.
+TEST_CASE("fuzz regression: non-ASCII text where toml++ reads no string is a syntax error") {
+  CHECK(survives([] {
+    static const char kFound[] = "bogUs = 2\":\"\".\"olo----z\0\0[batter\xef\xb6\xbf]\n";
+    if (config_error(std::string(kFound, sizeof kFound - 1)).find("fuzz.toml:1") ==
+        std::string::npos)
+      _exit(1);
+    if (config_error("a = 2\"x\".\"\xc3\xa9\"\n").find("fuzz.toml:1") == std::string::npos) _exit(1);
+    if (config_error("a = \"unterminated \xc3\xa9\n").find("fuzz.toml:1") == std::string::npos)
+      _exit(1);
+    if (config_error("[ch]\nps = \"\"\"\"x \"#[\"\\\xef\xbb\xb7xnl]\n").find("fuzz.toml:2") ==
+        std::string::npos)
+      _exit(1);
+  }));
+  // Where TOML has strings and comments, their text may still be anything.
+  CHECK_NOTHROW(parse_config("[store] # caf\xc3\xa9\npath = \"/srv/caf\xc3\xa9\"\n", "fuzz.toml"));
+  CHECK_NOTHROW(parse_config("store.\"path\" = '/srv/\xe6\x9d\xb1'\n", "fuzz.toml"));
+  CHECK(parse_config("[cgi]\nroot = \"\"\"/srv/#\xc3\xa9\"\"\" # \xc3\xa9 \"\n", "fuzz.toml").cgi.root ==
+        "/srv/#\xc3\xa9");
+}
+
 // toml++ 3.3.0 asserts (TOML_ASSERT_ASSUME in parse_key) on a table header
 // broken by a newline (upstream PR #301); a build without NDEBUG (the
 // sanitizer build) aborted where a release build reports the syntax error.
