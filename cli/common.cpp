@@ -48,24 +48,9 @@ std::vector<Mac> read_macs(const std::vector<std::string>& args) {
 }
 
 void require_text(const std::string& value, const char* option) {
-  if (is_utf8(value)) return;
-  // Shown with every byte outside printable ASCII escaped: the value is not
-  // text a terminal can be trusted to show.
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string shown;
-  for (const char ch : value.substr(0, 64)) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7f) {
-      shown += ch;
-    } else {
-      shown += "\\x";
-      shown += kHex[c >> 4];
-      shown += kHex[c & 15];
-    }
-  }
-  if (value.size() > 64) shown += "...";
-  throw Error(Exit::data,
-              std::string("invalid ") + option + " '" + shown + "': not UTF-8 text");
+  if (!is_utf8(value))
+    throw Error(Exit::data, std::string("invalid ") + option + " " +
+                                provlock::quoted(value, true) + ": not UTF-8 text");
 }
 
 StoreRules load_rules(Context& ctx) {

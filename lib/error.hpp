@@ -35,12 +35,14 @@ class Error : public std::runtime_error {
 };
 
 // `text` with control bytes escaped ("\x0a"), so that a message made of
-// outside input stays one line (SPEC §10).
-std::string printable(std::string_view text);
+// outside input stays one line (SPEC §10). With `non_ascii`, bytes >= 0x80
+// too ("\xff"), for a value that is not text a terminal can show.
+std::string printable(std::string_view text, bool non_ascii = false);
 
-// The value as it appears between quotes in a message: control bytes are
-// escaped and long values cut, so the message stays one readable line whatever
-// was typed or sent. quoted("ab\n") is "'ab\x0a'".
-std::string quoted(std::string_view text);
+// The value as it appears between quotes in a message: control bytes (and
+// with `non_ascii` bytes >= 0x80) are escaped and long values cut, so the
+// message stays one readable line whatever was typed or sent. quoted("ab\n")
+// is "'ab\x0a'".
+std::string quoted(std::string_view text, bool non_ascii = false);
 
 }  // namespace provlock

@@ -113,12 +113,8 @@ class Store {
   virtual void scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
                          const OnError& on_error) = 0;
 
-  // Appends one entry, as one JSON line, to the journal of the UTC day of
-  // `time`.
-  void append_journal(UnixTime time, const Json& entry, Durability durability) {
-    append_journal_line(time, entry.dump(), durability);
-  }
-  // As append_journal, with the entry's JSON text (one line, no newline).
+  // Appends one entry, its JSON text `line` (one line, no newline), to the
+  // journal of the UTC day of `time`.
   virtual void append_journal_line(UnixTime time, std::string line, Durability durability) = 0;
 
   // Calls `visit` for every journal entry of the days from `since`'s day on,

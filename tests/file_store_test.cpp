@@ -151,7 +151,7 @@ TEST_CASE("file store: the journal is written by day and pruned by day") {
   TempStore t;
   FileStore s = t.open();
   const UnixTime day = 86400, t0 = parse_time("2026-11-20T23:59:59Z");
-  for (int i = 0; i < 5; ++i) s.append_journal(t0 + i * day, Json{{"n", i}}, Durability::durable);
+  for (int i = 0; i < 5; ++i) s.append_journal_line(t0 + i * day, Json{{"n", i}}.dump(), Durability::durable);
   CHECK(std::filesystem::exists(t.path + "/journal/2026-11-20.jsonl"));
   CHECK(std::filesystem::exists(t.path + "/journal/2026-11-24.jsonl"));
   std::vector<int> seen;
@@ -354,7 +354,7 @@ TEST_CASE("file store: folders kept open are opened anew when their name leads e
   Device d = device("001122aabbcc");
   d.bound_ip = parse_ip("192.0.2.1");
   put(s, d);
-  s.append_journal(100, Json{{"n", 1}}, Durability::relaxed);
+  s.append_journal_line(100, Json{{"n", 1}}.dump(), Durability::relaxed);
   REQUIRE(load_record<Device>(s, "001122aabbcc")->bound_ip->str() == "192.0.2.1");
 
   // The devices folder replaced (a restored copy moved into place) by one
@@ -403,9 +403,9 @@ TEST_CASE("file store: folders kept open are opened anew when their name leads e
   // away: lines go to the file the name leads to.
   fs::remove_all(t.path + "/journal");
   fs::create_directory(t.path + "/journal");
-  s.append_journal(100, Json{{"n", 2}}, Durability::relaxed);
+  s.append_journal_line(100, Json{{"n", 2}}.dump(), Durability::relaxed);
   fs::rename(t.path + "/journal/1970-01-01.jsonl", t.path + "/journal-1970-01-01.rotated");
-  s.append_journal(100, Json{{"n", 3}}, Durability::durable);
+  s.append_journal_line(100, Json{{"n", 3}}.dump(), Durability::durable);
   CHECK(slurp(t.path + "/journal-1970-01-01.rotated") == "{\"n\":2}\n");
   CHECK(slurp(t.path + "/journal/1970-01-01.jsonl") == "{\"n\":3}\n");
 }
@@ -450,7 +450,7 @@ TEST_CASE("file store: keeping folders open never runs out of descriptors") {
                                          r->attempts.push_back(round);
                                          return Write::bookkeeping;
                                        });
-          s.append_journal(100, Json{{"i", i}}, Durability::relaxed);
+          s.append_journal_line(100, Json{{"i", i}}.dump(), Durability::relaxed);
         }
       int total = 0;
       scan_records<Device>(
