@@ -35,9 +35,8 @@ std::string_view cell(const DeviceField& f, std::string& scratch) {
       return "-";
     case DeviceField::Type::text:
       if (f.text.empty()) return "-";
-      if (std::any_of(f.text.begin(), f.text.end(), [](char c) {
-            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-          })) {
+      if (std::any_of(f.text.begin(), f.text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
         scratch = printable(f.text);
         return scratch;
       }

@@ -49,8 +49,8 @@ std::vector<Mac> read_macs(const std::vector<std::string>& args) {
 
 void require_text(const std::string& value, const char* option) {
   if (!is_utf8(value))
-    throw Error(Exit::data, std::string("invalid ") + option + " " +
-                                provlock::quoted(value, true) + ": not UTF-8 text");
+    throw Error(Exit::data, std::string("invalid ") + option + " " + provlock::quoted(value, true) +
+                                ": not UTF-8 text");
 }
 
 StoreRules load_rules(Context& ctx) {
@@ -155,7 +155,7 @@ void journal(Context& ctx, store::Json entry, bool relaxed) {
   };
   const store::Json time = format_time(ctx.now);
   bool time_put = entry.contains("time");  // the entry's own time stands
-  bool who_put = false;                     // the entry's own "who" does not
+  bool who_put = false;                    // the entry's own "who" does not
   for (const auto& [key, value] : entry.items()) {
     if (!time_put && key > "time") {
       put("time", time);

@@ -242,9 +242,8 @@ void overwrite_at_start(int fd, std::string_view content, const std::string& dis
   // byte of the old contents is overwritten (Linux's fallocate, not
   // posix_fallocate, which emulates by writing). File systems without it go
   // on; their readers still tell a torn file by its header.
-  if (*size < content.size() &&
-      ::fallocate(fd, 0, 0, static_cast<off_t>(content.size())) != 0 && errno != EOPNOTSUPP &&
-      errno != ENOSYS && errno != EINVAL)
+  if (*size < content.size() && ::fallocate(fd, 0, 0, static_cast<off_t>(content.size())) != 0 &&
+      errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL)
     fail(Exit::io, what, errno);
   std::size_t done = 0;
   while (done < content.size()) {

@@ -87,7 +87,8 @@ class Store {
       std::optional<Json> record;
       if (text) record = parse_record(*text, where);
       const Write how = change(record);
-      if (how != Write::none) text = record ? std::optional<std::string>(record->dump()) : std::nullopt;
+      if (how != Write::none)
+        text = record ? std::optional<std::string>(record->dump()) : std::nullopt;
       return how;
     });
   }

@@ -103,16 +103,16 @@ TEST_CASE("device text: other spellings of a record are left to the JSON reading
     return t.replace(at, from.size(), to);
   };
   const std::vector<std::string> others = {
-      " " + text,                                            // white space
-      text + " ",                                            //
-      text + "\n\n",                                         //
-      replaced(",", ", "),                                   //
-      replaced("\"account\":\"acme\",", "") + "",            // a key missing
-      replaced("\"allowed\":5", "\"allowed\":05"),           // a number spelled otherwise
-      replaced("\"allowed\":5", "\"allowed\":5.0"),          //
-      replaced("\"allowed\":5", "\"allowed\":-5"),           //
+      " " + text,                                    // white space
+      text + " ",                                    //
+      text + "\n\n",                                 //
+      replaced(",", ", "),                           //
+      replaced("\"account\":\"acme\",", "") + "",    // a key missing
+      replaced("\"allowed\":5", "\"allowed\":05"),   // a number spelled otherwise
+      replaced("\"allowed\":5", "\"allowed\":5.0"),  //
+      replaced("\"allowed\":5", "\"allowed\":-5"),   //
       replaced("\"allowed\":5", "\"allowed\":18446744073709551616"),
-      replaced("\"format\":1", "\"format\":2"),              // another format
+      replaced("\"format\":1", "\"format\":2"),  // another format
       replaced("\"mac\":\"0004f2abcdef\"", "\"mac\":\"00:04:F2:AB:CD:EF\""),
       replaced("\"bound_ip\":\"192.0.2.7\"", "\"bound_ip\":\"192.000.2.7\""),
       replaced("2026-11-02T00:00:00Z", "2026-11-02T00:00:00+00:00"),
@@ -124,9 +124,12 @@ TEST_CASE("device text: other spellings of a record are left to the JSON reading
       replaced("\"account\":\"acme\",\"allowed\":5",         // keys out of order
                "\"allowed\":5,\"account\":\"acme\""),
       replaced("\"account\":\"acme\"", "\"account\":\"acme\",\"account\":\"acme\""),
-      replaced("}", ""),                                     // cut short
-      text.substr(0, text.size() / 2),                       //
-      "", "{}", "null", "[]",
+      replaced("}", ""),                // cut short
+      text.substr(0, text.size() / 2),  //
+      "",
+      "{}",
+      "null",
+      "[]",
   };
   for (const std::string& other : others) {
     CHECK_MESSAGE(!device_from_record_text(other), other);

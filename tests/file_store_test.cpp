@@ -151,7 +151,8 @@ TEST_CASE("file store: the journal is written by day and pruned by day") {
   TempStore t;
   FileStore s = t.open();
   const UnixTime day = 86400, t0 = parse_time("2026-11-20T23:59:59Z");
-  for (int i = 0; i < 5; ++i) s.append_journal_line(t0 + i * day, Json{{"n", i}}.dump(), Durability::durable);
+  for (int i = 0; i < 5; ++i)
+    s.append_journal_line(t0 + i * day, Json{{"n", i}}.dump(), Durability::durable);
   CHECK(std::filesystem::exists(t.path + "/journal/2026-11-20.jsonl"));
   CHECK(std::filesystem::exists(t.path + "/journal/2026-11-24.jsonl"));
   std::vector<int> seen;

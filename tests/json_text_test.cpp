@@ -25,15 +25,24 @@ bool dump_takes(const std::string& s) {
 
 TEST_CASE("json text: is_utf8 takes exactly what dump takes") {
   const std::vector<std::string> cases = {
-      "", "plain", "Z\xc3\xbcrich", "\xe6\x9d\xb1\xe4\xba\xac", "\xf0\x9f\x93\x9e",
+      "",
+      "plain",
+      "Z\xc3\xbcrich",
+      "\xe6\x9d\xb1\xe4\xba\xac",
+      "\xf0\x9f\x93\x9e",
       "\xef\xbf\xbf",      // U+FFFF
       "\xf4\x8f\xbf\xbf",  // U+10FFFF
-      "\xff", "\xc0\xaf", "\xc1\xbf",  // never in UTF-8; overlong
-      "\xe0\x80\xaf",                  // overlong
-      "\xed\xa0\x80",                  // a surrogate
-      "\xf4\x90\x80\x80",              // past U+10FFFF
-      "\xc3", "\xe6\x9d", "\xf0\x9f\x93",  // cut short
-      "\x80", "a\xbf",                     // a continuation byte alone
+      "\xff",
+      "\xc0\xaf",
+      "\xc1\xbf",          // never in UTF-8; overlong
+      "\xe0\x80\xaf",      // overlong
+      "\xed\xa0\x80",      // a surrogate
+      "\xf4\x90\x80\x80",  // past U+10FFFF
+      "\xc3",
+      "\xe6\x9d",
+      "\xf0\x9f\x93",  // cut short
+      "\x80",
+      "a\xbf",  // a continuation byte alone
   };
   for (const std::string& s : cases) CHECK_MESSAGE(is_utf8(s) == dump_takes(s), s);
   CHECK(is_utf8("Z\xc3\xbcrich"));
