@@ -60,17 +60,18 @@ Runner setup_ban(CLI::App& sub) {
       const BanTarget t = resolve(opt->target, ctx.config);
       const std::int64_t length =
           opt->duration.empty() ? ctx.config.ban.max_ban_time : parse_duration(opt->duration);
-      const UnixTime until = ctx.now + length;
+      const UnixTime until =
+          end_of(ctx.now, length, Exit::usage,
+                 opt->duration.empty() ? "ban.max_ban_time " + format_duration(length)
+                                       : "ban add --for " + provlock::quoted(opt->duration));
       if (t.is_range) {
-        store::update_record<StoreRules>(
-            *ctx.store, store::kRulesKey, [&](std::optional<StoreRules>& r) {
-              if (!r) r = StoreRules{};
-              std::erase_if(r->range_bans.entries, [&](const RangeBan& b) {
-                return b.prefix == t.prefix || b.until <= ctx.now;
-              });
-              r->range_bans.entries.push_back({t.prefix, ctx.now, until});
-              return store::Write::durable;
-            });
+        store::update_rules(*ctx.store, [&](StoreRules& r) {
+          std::erase_if(r.range_bans.entries, [&](const RangeBan& b) {
+            return b.prefix == t.prefix || b.until <= ctx.now;
+          });
+          r.range_bans.entries.push_back({t.prefix, ctx.now, until});
+          return store::Write::durable;
+        });
       } else {
         store::update_record<AddressRecord>(*ctx.store, store::address_key(t.prefix),
                                             [&](std::optional<AddressRecord>& a) {

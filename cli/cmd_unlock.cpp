@@ -26,7 +26,10 @@ Runner setup_unlock(CLI::App& sub) {
     const std::int64_t length =
         opt->duration.empty() ? ctx.config.lock.unlock_for : parse_duration(opt->duration);
     const std::vector<Mac> macs = read_macs(opt->macs);
-    const UnixTime until = ctx.now + length;
+    const UnixTime until =
+        end_of(ctx.now, length, Exit::usage,
+               opt->duration.empty() ? "lock.unlock_for " + format_duration(length)
+                                     : "unlock --for " + provlock::quoted(opt->duration));
     const store::Write mode = write_mode(macs.size());
     std::optional<Exit> first_failure;
     for (const Mac& mac : macs) {

@@ -39,8 +39,9 @@ Runner setup_window(CLI::App& sub) {
     if (open->parsed()) {
       require_text(opt->account, "--account");
       const Ip ip = parse_ip(opt->ip);
-      const int hours = parse_hours(opt->hours);
-      Window w{ip, opt->account, ctx.now, ctx.now + std::int64_t{3600} * hours};
+      const UnixTime until = end_of(ctx.now, std::int64_t{3600} * parse_hours(opt->hours),
+                                    Exit::usage, "window open --hours " + opt->hours);
+      Window w{ip, opt->account, ctx.now, until};
       // One window per address: opening again replaces it.
       store::update_record<Window>(*ctx.store, store::window_key(ip), [&](std::optional<Window>& r) {
         r = w;

@@ -92,6 +92,10 @@ Context make_context(const Globals& globals) {
   std::string now = first_of(globals.now, env("PROVLOCK_NOW"));
   ctx.now_fixed = !now.empty();
   ctx.now = ctx.now_fixed ? parse_time(now) : clock_now();
+  // Every stored time is one the records can hold (SPEC §2, bounds); `now`
+  // is stored as it is by almost every command.
+  if (ctx.now < kEarliestTime)
+    throw Error(Exit::usage, "--now " + provlock::quoted(now) + " is before 1970-01-01T00:00:00Z");
   std::string root =
       first_of(first_of(globals.store, env("PROVLOCK_STORE")), ctx.config.store.path);
   ctx.store = std::make_unique<store::FileStore>(

@@ -26,7 +26,9 @@ void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::option
                 const char* reason) {
   std::int64_t len = length ? *length : next_ban_length(rec, cfg);
   rec.banned_since = now;
-  rec.banned_until = now + len;
+  // A ban that would outlast the latest storable time ends there instead:
+  // the record must stay readable (SPEC §2, bounds).
+  rec.banned_until = time_after(now, len).value_or(kLatestTime);
   rec.reason = reason;
   rec.times_banned += 1;
   rec.last_ban_length = len;

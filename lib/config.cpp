@@ -38,23 +38,31 @@ class Reader {
   std::string string(const toml::node& node, const std::string& key) const {
     auto v = node.value_exact<std::string>();
     if (!v) fail(key, "expected a string");
+    // A path or pattern with a NUL would be cut short where the system
+    // reads it: refused rather than silently shortened.
+    if (v->find('\0') != std::string::npos) fail(key, "must not contain a NUL character");
     return *v;
   }
 
   std::int64_t duration(const toml::node& node, const std::string& key) const {
+    std::int64_t seconds = 0;
     if (auto n = node.value_exact<std::int64_t>()) {
       if (*n <= 0) fail(key, "a duration must be greater than zero");
-      // The same bound as the text form, so that now + duration never overflows.
-      if (*n >= (std::int64_t{1} << 53)) fail(key, std::to_string(*n) + " seconds is too long");
-      return *n;
+      seconds = *n;
+    } else {
+      auto s = node.value_exact<std::string>();
+      if (!s) fail(key, "expected a duration such as \"7d\" or a number of seconds");
+      try {
+        seconds = parse_duration(*s);
+      } catch (const Error& e) {
+        fail(key, e.what());
+      }
     }
-    auto s = node.value_exact<std::string>();
-    if (!s) fail(key, "expected a duration such as \"7d\" or a number of seconds");
-    try {
-      return parse_duration(*s);
-    } catch (const Error& e) {
-      fail(key, e.what());
-    }
+    // Durations are added to times that are stored (SPEC §2, bounds).
+    if (seconds > kMaxConfigDuration)
+      fail(key, format_duration(seconds) + " is too long (at most " +
+                    format_duration(kMaxConfigDuration) + ", 100 years)");
+    return seconds;
   }
 
   std::vector<std::string> strings(const toml::node& node, const std::string& key) const {
@@ -217,25 +225,30 @@ Config parse_config(std::string_view text, const std::string& source) {
     };
   };
 
-  Setter store_table = table_of(
-      r, {{"path", [&](const toml::node& n, const std::string& k) { c.store.path = r.string(n, k); }},
-          {"lock_timeout", [&](const toml::node& n, const std::string& k) {
-             std::int64_t s = r.duration(n, k);
-             if (s > 3600) r.fail(k, "must be at most 1h");
-             c.store.lock_timeout_ms = s * 1000;
-           }},
-          {"durability", [&](const toml::node& n, const std::string& k) {
-             std::string v = r.string(n, k);
-             if (v != "bindings" && v != "full")
-               r.fail(k, "'" + v + "' is not one of \"bindings\", \"full\"");
-             c.store.sync_bookkeeping = v == "full";
-           }}});
+  auto store_path = [&](const toml::node& n, const std::string& k) {
+    c.store.path = r.string(n, k);
+    if (c.store.path.empty()) r.fail(k, "the store path must not be empty");
+  };
+  Setter store_table =
+      table_of(r, {{"path", store_path},
+                   {"lock_timeout",
+                    [&](const toml::node& n, const std::string& k) {
+                      std::int64_t s = r.duration(n, k);
+                      if (s > 3600) r.fail(k, "must be at most 1h");
+                      c.store.lock_timeout_ms = s * 1000;
+                    }},
+                   {"durability", [&](const toml::node& n, const std::string& k) {
+                      std::string v = r.string(n, k);
+                      if (v != "bindings" && v != "full")
+                        r.fail(k, "'" + v + "' is not one of \"bindings\", \"full\"");
+                      c.store.sync_bookkeeping = v == "full";
+                    }}});
 
   std::map<std::string, Setter> top = {
       {"store",
        [&](const toml::node& n, const std::string& k) {
          if (n.is_string())
-           c.store.path = r.string(n, k);
+           store_path(n, k);
          else
            store_table(n, k);
        }},
@@ -245,7 +258,7 @@ Config parse_config(std::string_view text, const std::string& source) {
                             {"bind_prefix_v6", int_into(c.lock.bind_prefix_v6, 0, 128)}})},
       {"ban",
        table_of(r,
-                {{"max_attempts", int_into(c.ban.max_attempts, 1, 100000)},
+                {{"max_attempts", int_into(c.ban.max_attempts, 1, kMaxCount)},
                  {"find_time", duration_into(c.ban.find_time)},
                  {"ban_time", duration_into(c.ban.ban_time)},
                  {"count",
@@ -277,8 +290,8 @@ Config parse_config(std::string_view text, const std::string& source) {
                       }
                     }
                   }},
-                 {"self_unban_max", int_into(c.ban.self_unban_max, 0, 1000)}})},
-      {"suspicious", table_of(r, {{"max_foreign", int_into(c.suspicious.max_foreign, 1, 10000)},
+                 {"self_unban_max", int_into(c.ban.self_unban_max, 0, kMaxCount)}})},
+      {"suspicious", table_of(r, {{"max_foreign", int_into(c.suspicious.max_foreign, 1, kMaxCount)},
                                   {"within", duration_into(c.suspicious.within)}})},
       {"journal", table_of(r, {{"keep_days", int_into(c.journal.keep_days, 1, 36500)}})},
       {"cgi", table_of(r, {{"root",

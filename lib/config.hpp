@@ -16,6 +16,14 @@ namespace provlock {
 inline constexpr const char* kDefaultConfigPath = "/etc/provlock/provlock.toml";
 inline constexpr const char* kDefaultStorePath = "/var/lib/provlock";
 
+// The largest value of a configured count that keeps a list in a record
+// (ban.max_attempts, suspicious.max_foreign, ban.self_unban_max): a record
+// at it stays far below the store's 1 MiB record limit, and counting a fetch
+// stays cheap (tests at the maximum: bans_test, policy_test).
+inline constexpr int kMaxCount = 1000;
+// The longest configured duration: 100 years (36500d).
+inline constexpr std::int64_t kMaxConfigDuration = std::int64_t{36500} * 86400;
+
 struct Config {
   struct Store {
     std::string path = kDefaultStorePath;

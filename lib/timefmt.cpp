@@ -52,6 +52,7 @@ constexpr int days_in_month(int y, int m) {
 // time prints as RFC 3339 and later arithmetic on it stays far from overflow.
 constexpr std::int64_t kFirst = days_from_civil(1, 1, 1) * kDay;
 constexpr std::int64_t kLast = days_from_civil(9999, 12, 31) * kDay + kDay - 1;
+static_assert(kLast == kLatestTime);
 
 // `width` decimal digits at text[at], or -1.
 int digits_at(std::string_view text, std::size_t at, std::size_t width) {
@@ -175,6 +176,18 @@ std::string format_time(UnixTime t) {
   if (date.year < 0) year.insert(0, 1, '-');
   return year + "-" + two_digits(date.month) + "-" + two_digits(date.day) + "T" +
          two_digits(s / 3600) + ":" + two_digits(s / 60 % 60) + ":" + two_digits(s % 60) + "Z";
+}
+
+std::optional<UnixTime> time_after(UnixTime now, std::int64_t length) {
+  // Compared as a difference: neither side can overflow for any inputs.
+  if (length < 0 || now > kLatestTime || length > kLatestTime - now) return std::nullopt;
+  return now + length;
+}
+
+UnixTime end_of(UnixTime now, std::int64_t length, Exit code, const std::string& what) {
+  if (auto end = time_after(now, length)) return *end;
+  throw Error(code, what + " from " + format_time(now) + " would end after " +
+                        format_time(kLatestTime) + ", the latest time provlock stores");
 }
 
 }  // namespace provlock

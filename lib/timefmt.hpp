@@ -3,12 +3,30 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "lib/error.hpp"
 
 namespace provlock {
 
 using UnixTime = std::int64_t;
+
+// The span of times provlock stores (SPEC §2, bounds): every stored time is
+// one parse_time reads back. 9999-12-31T23:59:59Z and the Unix epoch.
+inline constexpr UnixTime kLatestTime = 253402300799;
+inline constexpr UnixTime kEarliestTime = 0;
+
+// `now` + `length` seconds (length >= 0, now within the span), or nullopt
+// when that would fall after kLatestTime: the caller refuses it with the exit
+// code of where the length came from (64 for a flag, 78 for a config key)
+// before anything is written. See end_of for the usual refusal.
+std::optional<UnixTime> time_after(UnixTime now, std::int64_t length);
+
+// time_after, or Error(`code`) saying that `what` (e.g. "--for 500000w")
+// starting at `now` would end after 9999-12-31T23:59:59Z.
+UnixTime end_of(UnixTime now, std::int64_t length, Exit code, const std::string& what);
 
 // Parses RFC 3339 ("2026-11-26T12:00:00Z", "2026-11-26t12:00:00.5+01:00",
 // "2026-11-26 12:00:00-05:30") or "@<unix seconds>" ("@1764158400", may be

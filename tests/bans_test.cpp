@@ -164,12 +164,12 @@ TEST_CASE("bans: the attempts log stays bounded after 100,000 counted fetches") 
   }
   SUBCASE("a huge log loaded from a record is cut down on the next count") {
     Config cfg;
-    cfg.ban.max_attempts = 100000;
+    cfg.ban.max_attempts = kMaxCount;
     AddressRecord rec = record_for("198.51.100.7");
-    // A record that holds 99,999 recent attempts: one more does not ban...
-    rec.attempts.assign(99999, kNow - kMinute);
+    // A record that holds 999 recent attempts: one more does not ban...
+    rec.attempts.assign(kMaxCount - 1, kNow - kMinute);
     CHECK_FALSE(count_fetch(rec, cfg, kNow));
-    CHECK(rec.attempts.size() == 100000);
+    CHECK(rec.attempts.size() == static_cast<std::size_t>(kMaxCount));
     // ...but under the default of 20 the next count bans and empties the log.
     cfg.ban.max_attempts = 20;
     CHECK(count_fetch(rec, cfg, kNow + 1));

@@ -296,16 +296,46 @@ TEST_CASE("config: a TOML syntax error names the file and the line") {
   }
 }
 
-TEST_CASE("config: the largest duration is 2^53 - 1 seconds, as text") {
-  CHECK(parse("[lock]\nunlock_for = \"9007199254740991s\"\n").lock.unlock_for == 9007199254740991);
-  check_refused("[lock]\nunlock_for = \"9007199254740992s\"\n", "lock.unlock_for");
+// SPEC §2 (bounds): a configured duration is added to times that are
+// stored, so it has a documented maximum: 100 years.
+TEST_CASE("config: the largest duration is 36500d (100 years), as text") {
+  CHECK(parse("[lock]\nunlock_for = \"36500d\"\n").lock.unlock_for == kMaxConfigDuration);
+  CHECK(parse("[lock]\nunlock_for = \"3153600000s\"\n").lock.unlock_for == 3153600000);
+  check_refused("[lock]\nunlock_for = \"3153600001s\"\n", "lock.unlock_for");
+  check_refused("[lock]\nunlock_for = \"3000000d\"\n", "lock.unlock_for");
+  check_refused("[ban]\nmax_ban_time = \"3000000d\"\n", "ban.max_ban_time");
+  check_refused("[lock]\nstale_after = \"36501d\"\n", "lock.stale_after");
+  check_refused("[ban]\nfind_time = \"36501d\"\n", "ban.find_time");
+  check_refused("[ban]\nban_time = \"36501d\"\n", "ban.ban_time");
+  check_refused("[suspicious]\nwithin = \"36501d\"\n", "suspicious.within");
+  check_refused("[store]\nlock_timeout = \"36501d\"\n", "store.lock_timeout");
+}
+
+// Values that parsed but broke later: an empty store path, a NUL in a path.
+TEST_CASE("config: an empty store path and strings with NUL are refused") {
+  check_refused("store = \"\"\n", "store");
+  check_refused("[store]\npath = \"\"\n", "store.path");
+  check_refused("[cgi]\nroot = \"/srv/a\\u0000b\"\n", "cgi.root");
+  check_refused("store = \"/var/lib/a\\u0000b\"\n", "store");
+  check_refused("[cgi]\npublic = [\"*.bin\\u0000\"]\n", "cgi.public");
+}
+
+// SPEC §2: every configured count has a documented maximum.
+TEST_CASE("config: counts that keep lists in records stop at kMaxCount") {
+  CHECK(parse("[ban]\nmax_attempts = 1000\n").ban.max_attempts == kMaxCount);
+  CHECK(parse("[suspicious]\nmax_foreign = 1000\n").suspicious.max_foreign == kMaxCount);
+  CHECK(parse("[ban]\nself_unban_max = 1000\n").ban.self_unban_max == kMaxCount);
+  check_refused("[ban]\nmax_attempts = 1001\n", "ban.max_attempts");
+  check_refused("[suspicious]\nmax_foreign = 1001\n", "suspicious.max_foreign");
+  check_refused("[ban]\nself_unban_max = 1001\n", "ban.self_unban_max");
 }
 
 // SPEC §2: overflowing durations are refused; §8: a bad value exits 78 naming
 // the key. The integer form must not let through what the text form refuses
 // (ban_time = 2^63 - 1 would overflow `now + ban_time`).
 TEST_CASE("config: an overflowing duration in integer seconds is refused") {
-  CHECK(parse("[lock]\nunlock_for = 9007199254740991\n").lock.unlock_for == 9007199254740991);
+  CHECK(parse("[lock]\nunlock_for = 3153600000\n").lock.unlock_for == 3153600000);
+  check_refused("[lock]\nunlock_for = 3153600001\n", "lock.unlock_for");
   check_refused("[lock]\nunlock_for = 9007199254740992\n", "lock.unlock_for");
   check_refused("[ban]\nban_time = 9223372036854775807\nmax_ban_time = 9223372036854775807\n",
                 "ban.ban_time");

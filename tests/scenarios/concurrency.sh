@@ -3,7 +3,7 @@
 # journal must agree exactly with the checks made; each device is
 # first-provisioned exactly once; nobody waits past the lock timeout.
 source "$PROVLOCK_TESTLIB"
-config '[ban]' 'max_attempts = 100000'
+config '[ban]' 'max_attempts = 1000'
 at 2026-11-26T12:00:00Z
 devices=16 workers=8 per_worker=150
 for i in $(seq 1 $devices); do printf '805ec000%04x\n' "$i"; done >"$tmp/macs"

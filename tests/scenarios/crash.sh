@@ -8,7 +8,7 @@
 # debris. At the end the journal never records a check that the device
 # counters lost.
 source "$PROVLOCK_TESTLIB"
-config '[ban]' 'max_attempts = 100000' '[suspicious]' 'max_foreign = 10000'
+config '[ban]' 'max_attempts = 1000' '[suspicious]' 'max_foreign = 1000'
 rounds=${CRASH_ROUNDS:-32}
 base_devices=8
 start=1795003200 # 2026-11-18T12:00:00Z; each round is 20 minutes later

@@ -28,7 +28,7 @@ if ! mount -t tmpfs -o size=1m,mode=0700 provlock-test "$mnt"; then
   exit 1
 fi
 export PROVLOCK_STORE=$mnt/store
-config '[ban]' 'max_attempts = 100000' '[suspicious]' 'max_foreign = 10000' '[lock]' 'stale_after = "52w"'
+config '[ban]' 'max_attempts = 1000' '[suspicious]' 'max_foreign = 1000' '[lock]' 'stale_after = "52w"'
 day0=1795435200 # 2026-11-23T12:00:00Z
 at @$day0
 expect 0 '*' add 805ec0000001 805ec0000002 805ec00000{10,11,12,13,50,51,52,53}

@@ -17,7 +17,7 @@
 # machines; list writes no record); the lock files must not be: list writes
 # its marks and nonce into .lock, and its locks there would be the store's.
 source "$PROVLOCK_TESTLIB"
-base_config=('[ban]' 'max_attempts = 100000' '[suspicious]' 'max_foreign = 3')
+base_config=('[ban]' 'max_attempts = 1000' '[suspicious]' 'max_foreign = 3')
 config "${base_config[@]}"
 at 2026-11-26T12:00:00Z
 devs=$PROVLOCK_STORE/devices
