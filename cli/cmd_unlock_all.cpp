@@ -24,19 +24,19 @@ Runner setup_unlock_all(CLI::App& sub) {
   return [opt](Context& ctx) {
     require_text(opt->account, "--account");
     std::optional<UnixTime> until;
-    if (!opt->hours.empty()) until = ctx.now + std::int64_t{3600} * parse_hours(opt->hours);
+    if (!opt->hours.empty())
+      until = end_of(ctx.now, std::int64_t{3600} * parse_hours(opt->hours), Exit::usage,
+                     "unlock-all --hours " + opt->hours);
     // One small record, whatever the number of devices: each device learns
     // of the unlock when it is next judged (see state.hpp).
     UnlockAll entry;
-    store::update_record<StoreRules>(
-        *ctx.store, store::kRulesKey, [&](std::optional<StoreRules>& r) {
-          if (!r) r = StoreRules{};
-          UnlockAllSet& set = r->unlock_alls;
-          entry = UnlockAll{set.last_id + 1, ctx.now, opt->account, until};
-          set.last_id = entry.id;
-          set.entries.push_back(entry);
-          return store::Write::durable;
-        });
+    store::update_rules(*ctx.store, [&](StoreRules& r) {
+      UnlockAllSet& set = r.unlock_alls;
+      entry = UnlockAll{set.last_id + 1, ctx.now, opt->account, until};
+      set.last_id = entry.id;
+      set.entries.push_back(entry);
+      return store::Write::durable;
+    });
     const std::string scope = opt->account.empty() ? "all accounts" : "account " + opt->account;
     const std::string until_text = until ? format_time(*until) : "";
     journal(ctx, {{"command", "unlock-all"},

@@ -121,6 +121,10 @@ class Checker {
         sync_fd(dirfd, path(rel));
         f.repaired = true;
         f.repair = "moved to " + path("quarantine/" + target);
+        if (rel == "meta/" + kRulesKey + ".json")
+          f.repair +=
+              "; its range bans and unlock-alls are gone (re-add the bans), and the next "
+              "unlock-all carries its ids on from the highest the devices have seen";
       } else {
         f.repair = std::string("could not move it: ") + std::strerror(errno);
       }
@@ -308,10 +312,15 @@ class Checker {
   }
 
   // Messages name the file already; keep only the reason.
+  // The error's message less the path, which the finding names already:
+  // "unreadable record PATH: why" becomes "unreadable record: why".
   std::string reason(const Error& e, const std::string& rel) const {
     std::string why = e.what();
-    if (auto pos = why.find(path(rel)); pos != std::string::npos) {
-      why.erase(pos, path(rel).size());
+    const std::string p = path(rel);
+    if (auto pos = why.find(" " + p); pos != std::string::npos) {
+      why.erase(pos, p.size() + 1);
+    } else if (why.rfind(p, 0) == 0) {
+      why.erase(0, p.size());
       if (why.rfind(": ", 0) == 0) why.erase(0, 2);
     }
     return why;
@@ -337,7 +346,7 @@ class Checker {
         if (end == std::string::npos) end = text->size();
         ++line;
         const std::string_view l(text->data() + start, end - start);
-        Json j = Json::parse(l, nullptr, false);
+        Json j = parse_journal_line(l);
         if (!l.empty() && (j.is_discarded() || !j.is_object()))
           found(dir.get(), e.name, rel + ":" + std::to_string(line), Kind_::bad_journal,
                 "line does not parse");

@@ -20,4 +20,37 @@ std::string window_key(const Ip& ip) {
   return file_safe(ip.str());
 }
 
+std::uint64_t highest_unlock_all_seen(Store& s) {
+  std::uint64_t highest = 0;
+  scan_records<Device>(
+      s, [&](const Device& d) { highest = std::max(highest, d.unlock_all_seen); },
+      [](const Error& e) {
+        throw Error(Exit::io, std::string(e.what()) +
+                                  "; the unlock-all ids cannot be recovered past it (see fsck)");
+      });
+  return highest;
+}
+
+void update_rules(Store& s, const std::function<Write(StoreRules&)>& change) {
+  std::optional<std::uint64_t> recovered;
+  for (;;) {
+    bool missing = false;
+    update_record<StoreRules>(s, kRulesKey, [&](std::optional<StoreRules>& r) {
+      if (!r) {
+        // Reading every device under the rules' lock would hold up every
+        // unlock-all meanwhile: look first, then try again.
+        if (!recovered) {
+          missing = true;
+          return Write::none;
+        }
+        r = StoreRules{};
+        r->unlock_alls.last_id = *recovered;
+      }
+      return change(*r);
+    });
+    if (!missing) return;
+    recovered = highest_unlock_all_seen(s);
+  }
+}
+
 }  // namespace provlock::store

@@ -150,4 +150,18 @@ inline void scan_device_rows(Store& s, const std::function<void(Device&&)>& visi
       on_error);
 }
 
+// The highest unlock-all id any device has seen (0 when none has). Reads
+// every device; a device that cannot be read throws Error(Exit::io) naming
+// it, since its id could be the highest.
+std::uint64_t highest_unlock_all_seen(Store& s);
+
+// update_record for the store-wide rules, the one way to change them. `change`
+// is shown the record, made anew when there is none. A new record's unlock-all
+// ids go on from highest_unlock_all_seen, so that an id never repeats even
+// after the record was lost (or fsck --repair moved it away): a device that
+// has seen id N ignores every unlock-all up to N. Only that case reads the
+// devices; a store's first rules record is made by `add` (cheap while the
+// store is empty) or by the first command that needs it.
+void update_rules(Store& s, const std::function<Write(StoreRules&)>& change);
+
 }  // namespace provlock::store
