@@ -160,7 +160,15 @@ bool valid_key(const std::string& key) {
   });
 }
 
+Json parse_journal_line(std::string_view line) {
+  if (line.find('\0') != std::string_view::npos) return Json(Json::value_t::discarded);
+  return Json::parse(line, nullptr, false);
+}
+
 Json parse_record(const std::string& text, const std::string& where) {
+  if (auto nul = text.find('\0'); nul != std::string::npos)
+    throw Error(Exit::io,
+                "unreadable record " + where + ": NUL byte at offset " + std::to_string(nul));
   try {
     return Json::parse(text);
   } catch (const Json::exception& e) {
@@ -691,7 +699,7 @@ void FileStore::scan_journal(UnixTime since, const std::function<void(const Json
       std::string_view line(text->data() + start, end - start);
       start = end + 1;
       if (line.empty()) continue;
-      Json entry = Json::parse(line, nullptr, false);
+      Json entry = parse_journal_line(line);
       if (entry.is_discarded() || !entry.is_object())
         on_error(
             Error(Exit::io, "unreadable journal line " + display + ":" + std::to_string(line_no)));

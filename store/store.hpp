@@ -61,7 +61,13 @@ struct RowForm {
 using VisitRow = std::function<void(std::string_view row)>;
 
 // Parses the text of a record file; throws Error(Exit::io) naming `where`.
+// A NUL byte anywhere in it makes the record unreadable.
 Json parse_record(const std::string& text, const std::string& where);
+
+// Parses one journal line; a discarded value when it is not JSON or holds a
+// NUL byte. (nlohmann's reader takes a NUL for the end of its input, so
+// whatever follows one would otherwise pass unseen.)
+Json parse_journal_line(std::string_view line);
 
 class Store {
  public:
