@@ -12,6 +12,19 @@
 namespace provlock::cli {
 
 namespace {
+
+// Runs `change` on a record as expire changes it: under its lock, written as
+// `change` asks. With `dry_run`, on a copy read without taking any lock, so
+// that a dry run writes nothing at all, not even a lock file or a folder
+// (it works on a store it may not write).
+template <class R>
+void examine(store::Store& s, bool dry_run, const std::string& key,
+             const std::function<store::Write(std::optional<R>&)>& change) {
+  if (!dry_run) return store::update_record<R>(s, key, change);
+  std::optional<R> copy = store::load_record<R>(s, key);
+  change(copy);
+}
+
 struct Counts {
   int unlocks = 0, unlock_alls = 0, bans = 0, range_bans = 0, windows = 0, forgotten = 0,
       journal_days = 0;
@@ -49,7 +62,7 @@ Runner setup_expire(CLI::App& sub) {
         },
         report);
     for (const Mac& mac : ran_out) {
-      store::update_record<Device>(*ctx.store, mac.str(), [&](std::optional<Device>& d) {
+      examine<Device>(*ctx.store, dry, mac.str(), [&](std::optional<Device>& d) {
         bool changed = d && d->unlock_until && *d->unlock_until <= now;
         if (changed) {
           d->unlock_until.reset();
@@ -64,8 +77,8 @@ Runner setup_expire(CLI::App& sub) {
     // Not when a device could not be read: it might still use one.
     const bool devices_complete = bad == 0;
     // Range bans that ran out go in the same write.
-    store::update_record<StoreRules>(
-        *ctx.store, store::kRulesKey, [&](std::optional<StoreRules>& rules) {
+    examine<StoreRules>(
+        *ctx.store, dry, store::kRulesKey, [&](std::optional<StoreRules>& rules) {
           if (!rules) return store::Write::none;
           auto ranges = std::erase_if(rules->range_bans.entries,
                                       [&](const RangeBan& b) { return b.until <= now; });
@@ -83,8 +96,8 @@ Runner setup_expire(CLI::App& sub) {
     store::scan_records<AddressRecord>(
         *ctx.store, [&](const AddressRecord& a) { addresses.push_back(a); }, report);
     for (const AddressRecord& seen : addresses) {
-      store::update_record<AddressRecord>(
-          *ctx.store, store::address_key(seen.prefix), [&](std::optional<AddressRecord>& a) {
+      examine<AddressRecord>(
+          *ctx.store, dry, store::address_key(seen.prefix), [&](std::optional<AddressRecord>& a) {
             if (!a) return store::Write::none;
             if (a->banned_until && *a->banned_until <= now) {
               a->banned_since.reset();
@@ -107,15 +120,14 @@ Runner setup_expire(CLI::App& sub) {
     store::scan_records<Window>(
         *ctx.store, [&](const Window& w) { windows.push_back(w); }, report);
     for (const Window& seen : windows) {
-      store::update_record<Window>(*ctx.store, store::window_key(seen.ip),
-                                   [&](std::optional<Window>& w) {
-                                     bool over = w && w->until <= now;
-                                     if (over) {
-                                       w.reset();
-                                       ++n.windows;
-                                     }
-                                     return write(over);
-                                   });
+      examine<Window>(*ctx.store, dry, store::window_key(seen.ip), [&](std::optional<Window>& w) {
+        bool over = w && w->until <= now;
+        if (over) {
+          w.reset();
+          ++n.windows;
+        }
+        return write(over);
+      });
     }
 
     n.journal_days =
