@@ -156,8 +156,8 @@ void unban_self(Context& ctx, const CgiRequest& req, Reply& reply) {
   }
 }
 
-void serve(Reply& reply) {
-  Context ctx = make_context(Globals{});
+void serve(Reply& reply, const Globals& globals) {
+  Context ctx = make_context(globals);
   const CgiRequest req = read_cgi_request();
   reply.set_head(req.method == "HEAD");
   ctx.who = store::Json{{"remote_addr", req.remote_addr.str()}};
@@ -205,13 +205,13 @@ void serve(Reply& reply) {
 
 }  // namespace
 
-int run_cgi() {
+int run_cgi(const Globals& globals) {
   Reply reply;
   int status = 0;
   std::string message;
   try {
     drain_request_body();
-    serve(reply);
+    serve(reply, globals);
     return 0;
   } catch (const Error& e) {
     message = e.what();

@@ -69,20 +69,22 @@ int run_batch(Context& ctx, bool dry_run) {
 
 Runner setup_check(CLI::App& sub) {
   auto opt = std::make_shared<CheckOptions>();
-  sub.add_option("MAC", opt->mac, "The device asking for its configuration");
-  sub.add_option("IP", opt->ip, "The address it asks from");
+  CLI::Option* mac = sub.add_option("MAC", opt->mac, "The device asking for its configuration");
+  CLI::Option* ip = sub.add_option("IP", opt->ip, "The address it asks from");
   sub.add_flag("--authenticated", opt->authenticated,
                "The web server verified the device's own HTTP credentials");
   sub.add_flag("--dry-run", opt->dry_run, "Decide, but write nothing");
   sub.add_flag("--batch", opt->batch,
                "Read 'MAC IP [authenticated]' lines from stdin, answer each on its own line");
-  return [opt](Context& ctx) {
+  return [opt, mac, ip](Context& ctx) {
     if (opt->batch) {
-      if (!opt->mac.empty() || opt->authenticated)
+      if (mac->count() || opt->authenticated)
         throw Error(Exit::usage, "check --batch reads its requests from stdin, not from arguments");
       return run_batch(ctx, opt->dry_run);
     }
-    if (opt->mac.empty() || opt->ip.empty())
+    // An empty MAC or IP given is bad data (65, from the parsers below); only
+    // a missing one is a usage error.
+    if (!mac->count() || !ip->count())
       throw Error(Exit::usage, "check needs a MAC and an IP (or --batch)");
     // Bad input is refused before the store is touched; it is never an allow.
     Fetch fetch{parse_mac(opt->mac), parse_ip(opt->ip), opt->authenticated};

@@ -32,9 +32,10 @@ Runner setup_ban(CLI::App& sub);
 Runner setup_expire(CLI::App& sub);
 Runner setup_fsck(CLI::App& sub);
 
-// The CGI front: takes nothing from argv (RFC 3875 §4.4 lets a server pass a
-// query string's words there); everything comes from the CGI environment,
+// The CGI front: takes nothing from argv but the operator's global options
+// before `cgi` (RFC 3875 §4.4 lets a server pass a query string's words
+// there; main drops them); everything else comes from the CGI environment,
 // PROVLOCK_CONFIG and PROVLOCK_STORE. Writes a whole CGI response to stdout.
-int run_cgi();
+int run_cgi(const Globals& globals);
 
 }  // namespace provlock::cli
