@@ -161,9 +161,9 @@ Runner setup_ban(CLI::App& sub) {
     (void)list;
     std::vector<View> rows;
     int bad = 0;
-    auto report = [&](const Error& e) {
+    auto unreadable = [&](const Error& e) {
       ++bad;
-      std::cerr << "provlock: " << e.what() << '\n';
+      report(e);
     };
     store::scan_records<AddressRecord>(
         *ctx.store,
@@ -172,12 +172,12 @@ Runner setup_ban(CLI::App& sub) {
             rows.push_back(ban_view(a.prefix, a.banned_since.value_or(0), *a.banned_until, a.reason,
                                     a.times_banned));
         },
-        report);
+        unreadable);
     try {
       for (const RangeBan& r : load_rules(ctx).range_bans.entries)
         if (ctx.now < r.until) rows.push_back(ban_view(r.prefix, r.since, r.until, "manual", 1));
     } catch (const Error& e) {
-      report(e);
+      unreadable(e);
     }
     for (const View& v : rows) {
       if (ctx.json) {
@@ -186,8 +186,8 @@ Runner setup_ban(CLI::App& sub) {
       }
       std::cout << v["ip"].get<std::string>() << "  since " << v["since"].get<std::string>()
                 << "  until " << v["until"].get<std::string>() << "  "
-                << v["reason"].get<std::string>() << "  banned " << v["times_banned"].dump()
-                << "x\n";
+                << printable(v["reason"].get_ref<const std::string&>()) << "  banned "
+                << v["times_banned"].dump() << "x\n";
     }
     return bad ? static_cast<int>(Exit::io) : 0;
   };

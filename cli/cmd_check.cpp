@@ -57,7 +57,7 @@ int run_batch(Context& ctx, bool dry_run) {
     }
     FetchResult r = judge_fetch(ctx, *fetch, dry_run);
     if (r.store_error) {
-      std::cerr << "provlock: " << r.store_error->what() << '\n';
+      report(*r.store_error);
       status = exit_code(r);
     }
     answer(r, *fetch, ctx);
@@ -92,7 +92,7 @@ Runner setup_check(CLI::App& sub) {
     answer(r, fetch, ctx);
     if (r.store_error) {
       std::cout.flush();
-      std::cerr << "provlock: " << r.store_error->what() << '\n';
+      report(*r.store_error);
     }
     return exit_code(r);
   };

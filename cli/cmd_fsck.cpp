@@ -24,8 +24,11 @@ Runner setup_fsck(CLI::App& sub) {
                     {"repair", f.repair}});
         return;
       }
-      std::cout << store::finding_name(f.kind) << ": " << f.path << ": " << f.why;
-      if (!f.repair.empty()) std::cout << " (" << f.repair << ")";
+      // A path is a name found in the store, which anyone who can write there
+      // chose.
+      std::cout << store::finding_name(f.kind) << ": " << printable(f.path) << ": "
+                << printable(f.why);
+      if (!f.repair.empty()) std::cout << " (" << printable(f.repair) << ")";
       std::cout << '\n';
     });
     if (ctx.json)

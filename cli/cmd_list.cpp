@@ -28,15 +28,19 @@ constexpr std::array<const char*, 7> kColumns = {"mac",       "state", "account"
                                                  "last_seen", "until", "label"};
 
 // Every cell holds something, and a device is one line: control characters
-// of accounts and labels (tabs, newlines) show escaped, as \x09.
+// of accounts and labels (tabs, newlines) show escaped, as \x09, as
+// printable() escapes them. Most cells are plain ASCII and are shown as
+// they are without a copy (a million devices).
 std::string_view cell(const DeviceField& f, std::string& scratch) {
   switch (f.type) {
     case DeviceField::Type::null:
       return "-";
     case DeviceField::Type::text:
       if (f.text.empty()) return "-";
-      if (std::any_of(f.text.begin(), f.text.end(),
-                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+      if (std::any_of(f.text.begin(), f.text.end(), [](char c) {
+            const auto b = static_cast<unsigned char>(c);
+            return b < 0x20 || b >= 0x7f;
+          })) {
         scratch = printable(f.text);
         return scratch;
       }
@@ -113,7 +117,7 @@ Runner setup_list(CLI::App& sub) {
         },
         [&](const Error& e) {
           ++bad;
-          std::cerr << "provlock: " << e.what() << '\n';
+          report(e);
         });
     // Sorted by MAC through (MAC, index) pairs: a million devices are not
     // moved, and the pairs sort in cache.

@@ -18,6 +18,10 @@ std::string text_of(const store::Json& v) {
 }
 
 // One line an entry: time, command, then the remaining fields as key=value.
+// Entries hold outside text (accounts, labels, user names, request paths,
+// and whatever a hand-edited journal holds, keys included): the line is
+// escaped as a whole, so that an entry never prints as two lines or sends
+// a terminal an escape sequence.
 std::string format_entry(const store::Json& e) {
   std::string line = text_of(e.value("time", store::Json("-"))) + "  " +
                      text_of(e.value("command", store::Json("-")));
@@ -36,7 +40,7 @@ std::string format_entry(const store::Json& e) {
     else if (who.contains("user"))
       line += "  by " + text_of(who["user"]);
   }
-  return line;
+  return printable(line);
 }
 }  // namespace
 
@@ -54,7 +58,8 @@ Runner setup_log(CLI::App& sub) {
       else if (auto a = try_parse_ip(opt->subject))
         ip = a;
       else
-        throw Error(Exit::data, "'" + opt->subject + "' is neither a MAC nor an IP address");
+        throw Error(Exit::data,
+                    provlock::quoted(opt->subject) + " is neither a MAC nor an IP address");
     }
     const UnixTime since = opt->since.empty() ? 0 : parse_time(opt->since);
     int bad = 0;
@@ -77,14 +82,16 @@ Runner setup_log(CLI::App& sub) {
               return;
             }
           }
+          // The journal's lines were parsed, so they are UTF-8; replace
+          // keeps --json from ever stopping at one that is not.
           if (ctx.json)
-            std::cout << e.dump() << '\n';
+            std::cout << e.dump(-1, ' ', false, store::Json::error_handler_t::replace) << '\n';
           else
             std::cout << format_entry(e) << '\n';
         },
         [&](const Error& err) {
           ++bad;
-          std::cerr << "provlock: " << err.what() << '\n';
+          report(err);
         });
     return bad ? static_cast<int>(Exit::io) : 0;
   };

@@ -19,8 +19,10 @@ Runner setup_show(CLI::App& sub) {
       print_json(view);
       return 0;
     }
+    // One line a field, whatever an account or label holds: a label must
+    // not print a line of its own (a forged "state: unlocked").
     for (const auto& [key, value] : view.items()) {
-      std::string text = value.is_string() ? value.get<std::string>()
+      std::string text = value.is_string() ? printable(value.get_ref<const std::string&>())
                          : value.is_null() ? "-"
                                            : value.dump();
       std::cout << key << ": " << text << '\n';

@@ -1,4 +1,7 @@
 // provlock unlock-all [--account A] [--hours N]
+//
+// --account "" is the devices without an account; only leaving the flag out
+// means every account (SPEC §6).
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -17,12 +20,14 @@ struct UnlockAllOptions {
 
 Runner setup_unlock_all(CLI::App& sub) {
   auto opt = std::make_shared<UnlockAllOptions>();
-  sub.add_option("--account", opt->account, "Only devices of this account (default: all)");
+  sub.add_option("--account", opt->account,
+                 "Only devices of this account; \"\" for those without one (default: all)");
   sub.add_option("--hours", opt->hours,
                  "Only for N hours, 1 to 40 (default: until each device's next fetch)")
       ->type_name("N");
-  return [opt](Context& ctx) {
+  return [opt, &sub](Context& ctx) {
     require_text(opt->account, "--account");
+    const AccountScope scope = account_scope(sub.count("--account") > 0, opt->account);
     std::optional<UnixTime> until;
     if (!opt->hours.empty())
       until = end_of(ctx.now, std::int64_t{3600} * parse_hours(opt->hours), Exit::usage,
@@ -32,24 +37,26 @@ Runner setup_unlock_all(CLI::App& sub) {
     UnlockAll entry;
     store::update_rules(*ctx.store, [&](StoreRules& r) {
       UnlockAllSet& set = r.unlock_alls;
-      entry = UnlockAll{set.last_id + 1, ctx.now, opt->account, until};
+      entry = UnlockAll{set.last_id + 1, ctx.now, scope, until};
       set.last_id = entry.id;
       set.entries.push_back(entry);
       return store::Write::durable;
     });
-    const std::string scope = opt->account.empty() ? "all accounts" : "account " + opt->account;
     const std::string until_text = until ? format_time(*until) : "";
     journal(ctx, {{"command", "unlock-all"},
-                  {"account", opt->account},
+                  {"account", scope ? store::Json(*scope) : store::Json(nullptr)},
                   {"id", entry.id},
                   {"until", until ? store::Json(until_text) : store::Json(nullptr)}});
-    if (ctx.json)
+    if (ctx.json) {
       print_json({{"id", entry.id},
-                  {"account", opt->account},
+                  {"account", scope_view(scope)},
                   {"until", until ? View(until_text) : View(nullptr)}});
-    else
-      std::cout << "unlock-all " << entry.id << ": devices of " << scope << " unlocked until "
-                << (until ? until_text + " or their next fetch" : "their next fetch") << '\n';
+      return 0;
+    }
+    const std::string devices =
+        scope && scope->empty() ? "devices without an account" : "devices of " + scope_name(scope);
+    std::cout << "unlock-all " << entry.id << ": " << devices << " unlocked until "
+              << (until ? until_text + " or their next fetch" : "their next fetch") << '\n';
     return 0;
   };
 }

@@ -1,4 +1,7 @@
 // provlock window open IP --hours N [--account A] | close IP | list
+//
+// --account "" is the devices without an account; only leaving the flag out
+// means every account (SPEC §6).
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -18,7 +21,7 @@ struct WindowOptions {
 
 View window_view(const Window& w) {
   return {{"ip", w.ip.str()},
-          {"account", w.account},
+          {"account", scope_view(w.account)},
           {"opened", format_time(w.opened)},
           {"until", format_time(w.until)}};
 }
@@ -30,7 +33,8 @@ Runner setup_window(CLI::App& sub) {
   CLI::App* open = sub.add_subcommand("open", "Let devices fetching from IP provision for N hours");
   open->add_option("IP", opt->ip, "The address phones will provision from")->required();
   open->add_option("--hours", opt->hours, "How long, 1 to 40 hours")->required()->type_name("N");
-  open->add_option("--account", opt->account, "Only devices of this account (default: all)");
+  open->add_option("--account", opt->account,
+                   "Only devices of this account; \"\" for those without one (default: all)");
   CLI::App* close = sub.add_subcommand("close", "Close the window of IP");
   close->add_option("IP", opt->ip, "The address")->required();
   CLI::App* list = sub.add_subcommand("list", "List the windows open now");
@@ -41,7 +45,7 @@ Runner setup_window(CLI::App& sub) {
       const Ip ip = parse_ip(opt->ip);
       const UnixTime until = end_of(ctx.now, std::int64_t{3600} * parse_hours(opt->hours),
                                     Exit::usage, "window open --hours " + opt->hours);
-      Window w{ip, opt->account, ctx.now, until};
+      Window w{ip, account_scope(open->count("--account") > 0, opt->account), ctx.now, until};
       // One window per address: opening again replaces it.
       store::update_record<Window>(*ctx.store, store::window_key(ip), [&](std::optional<Window>& r) {
         r = w;
@@ -49,13 +53,13 @@ Runner setup_window(CLI::App& sub) {
       });
       journal(ctx, {{"command", "window-open"},
                     {"ip", ip.str()},
-                    {"account", w.account},
+                    {"account", w.account ? store::Json(*w.account) : store::Json(nullptr)},
                     {"until", format_time(w.until)}});
       if (ctx.json)
         print_json(window_view(w));
       else
         std::cout << "window open for " << ip.str() << " until " << format_time(w.until)
-                  << (w.account.empty() ? "" : " (account " + w.account + ")") << '\n';
+                  << (w.account ? " (" + scope_name(w.account) + ")" : "") << '\n';
       return 0;
     }
     if (close->parsed()) {
@@ -84,14 +88,14 @@ Runner setup_window(CLI::App& sub) {
         },
         [&](const Error& e) {
           ++bad;
-          std::cerr << "provlock: " << e.what() << '\n';
+          report(e);
         });
     for (const Window& w : windows) {
       if (ctx.json)
         print_json(window_view(w));
       else
         std::cout << w.ip.str() << "  until " << format_time(w.until) << "  "
-                  << (w.account.empty() ? "all accounts" : "account " + w.account) << '\n';
+                  << scope_name(w.account) << '\n';
     }
     return bad ? static_cast<int>(Exit::io) : 0;
   };

@@ -53,6 +53,20 @@ void require_text(const std::string& value, const char* option) {
                                 ": not UTF-8 text");
 }
 
+std::string scope_name(const AccountScope& scope) {
+  if (!scope) return "all accounts";
+  if (scope->empty()) return "no account";
+  return "account " + printable(*scope);
+}
+
+View scope_view(const AccountScope& scope) {
+  return scope ? View(*scope) : View(nullptr);
+}
+
+void report(const Error& error) {
+  std::cerr << "provlock: " << printable(error.what()) << '\n';
+}
+
 StoreRules load_rules(Context& ctx) {
   auto rules = store::load_record<StoreRules>(*ctx.store, store::kRulesKey);
   return rules ? *rules : StoreRules{};
@@ -175,7 +189,9 @@ void journal(Context& ctx, store::Json entry, bool relaxed) {
 }
 
 void print_json(const View& j) {
-  std::cout << j.dump() << '\n';
+  // Text read from outside the records (a file name in the store) may not be
+  // UTF-8: it prints as U+FFFD rather than ending the command.
+  std::cout << j.dump(-1, ' ', false, View::error_handler_t::replace) << '\n';
 }
 
 }  // namespace provlock::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/context.hpp"
+#include "lib/error.hpp"
 #include "lib/mac.hpp"
 #include "lib/records.hpp"
 #include "lib/state.hpp"
@@ -28,6 +29,25 @@ std::vector<Mac> read_macs(const std::vector<std::string>& args);
 // JSON, which holds only UTF-8): Error(Exit::data) naming the option and the
 // value, before anything is written.
 void require_text(const std::string& value, const char* option);
+
+// The scope of an --account flag (SPEC §6): every account when the flag was
+// left out (`given` false), else the devices of `value`, where "" is the
+// devices without an account. An empty value never means every account.
+inline AccountScope account_scope(bool given, const std::string& value) {
+  return given ? AccountScope(value) : std::nullopt;
+}
+
+// A scope as the human-readable output names it: "all accounts", "account
+// A" (escaped, as by printable()), or "no account".
+std::string scope_name(const AccountScope& scope);
+
+// A scope in JSON output: null for every account, else the account ("" for
+// the devices without one).
+View scope_view(const AccountScope& scope);
+
+// Reports a record that could not be read, while a command goes on, on
+// stderr as "provlock: <what>", escaped as by printable().
+void report(const Error& error);
 
 // The store-wide rules: unlock-alls and range bans (empty when none).
 StoreRules load_rules(Context& ctx);

@@ -38,7 +38,9 @@ const Command kCommands[] = {
 
 int fail(const std::string& message, Exit code) {
   std::cout.flush();
-  std::cerr << "provlock: " << message << '\n';
+  // Messages name outside values (argv words, bytes of a damaged record):
+  // escaped here once for all (SPEC §10); quoted() values are unchanged.
+  std::cerr << "provlock: " << printable(message) << '\n';
   return static_cast<int>(code);
 }
 

@@ -146,7 +146,7 @@ complete -c provlock -n '__provlock_at "unlock" 0+' -a '(__provlock_query device
 
 # provlock unlock-all
 complete -c provlock -n '__provlock_at "unlock-all"' -s h -l help -d 'Print this help message and exit'
-complete -c provlock -n '__provlock_at "unlock-all"' -l account -x -d 'Only devices of this account (default: all)'
+complete -c provlock -n '__provlock_at "unlock-all"' -l account -x -d 'Only devices of this account; "" for those without one (default: all)'
 complete -c provlock -n '__provlock_at "unlock-all"' -l hours -x -d 'Only for N hours, 1 to 40 (default: until each device\'s next fetch)'
 
 # provlock window
@@ -158,7 +158,7 @@ complete -c provlock -n '__provlock_at "window"' -s h -l help -d 'Print this hel
 # provlock window open
 complete -c provlock -n '__provlock_at "window open"' -s h -l help -d 'Print this help message and exit'
 complete -c provlock -n '__provlock_at "window open"' -l hours -x -d 'How long, 1 to 40 hours'
-complete -c provlock -n '__provlock_at "window open"' -l account -x -d 'Only devices of this account (default: all)'
+complete -c provlock -n '__provlock_at "window open"' -l account -x -d 'Only devices of this account; "" for those without one (default: all)'
 
 # provlock window close
 complete -c provlock -n '__provlock_at "window close"' -s h -l help -d 'Print this help message and exit'

@@ -34,15 +34,18 @@ class Error : public std::runtime_error {
   Exit code_;
 };
 
-// `text` with control bytes escaped ("\x0a"), so that a message made of
-// outside input stays one line (SPEC §10). With `non_ascii`, bytes >= 0x80
-// too ("\xff"), for a value that is not text a terminal can show.
+// `text` as it may reach a terminal or a log line (SPEC §10): every control
+// character is escaped byte by byte as "\x0a" (C0, DEL, and C1, U+0080 to
+// U+009F, as "\xc2\x9b"), and so is every byte that is not part of valid
+// UTF-8 ("\xff"); other UTF-8 text stays as it is. With `non_ascii`, every
+// byte >= 0x80 is escaped, for a value that is not text a terminal can show.
+// This is the one escaper of outside text for human-readable output; the
+// result is one line, and escaping it again changes nothing.
 std::string printable(std::string_view text, bool non_ascii = false);
 
-// The value as it appears between quotes in a message: control bytes (and
-// with `non_ascii` bytes >= 0x80) are escaped and long values cut, so the
-// message stays one readable line whatever was typed or sent. quoted("ab\n")
-// is "'ab\x0a'".
+// The value as it appears between quotes in a message: escaped as by
+// printable() and long values cut, so the message stays one readable line
+// whatever was typed or sent. quoted("ab\n") is "'ab\x0a'".
 std::string quoted(std::string_view text, bool non_ascii = false);
 
 }  // namespace provlock

@@ -20,4 +20,9 @@ bool is_ascii(std::string_view s);
 // past U+10FFFF): the text a JSON string can hold.
 bool is_utf8(std::string_view s);
 
+// The length in bytes of the UTF-8 character that starts at s[i] (1 for
+// ASCII), or 0 if no valid one starts there (a stray continuation byte, an
+// overlong form, a surrogate, a code point past U+10FFFF, a cut sequence).
+std::size_t utf8_length(std::string_view s, std::size_t i);
+
 }  // namespace provlock

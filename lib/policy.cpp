@@ -49,7 +49,7 @@ bool same_binding(const Ip& bound, const Ip& ip, const Config& cfg) {
 }
 
 bool window_admits(const Window& w, const Device& d, UnixTime now) {
-  return w.opened <= now && now < w.until && (w.account.empty() || w.account == d.account);
+  return w.opened <= now && now < w.until && in_scope(w.account, d.account);
 }
 
 Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, UnixTime now) {

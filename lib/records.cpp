@@ -1,5 +1,7 @@
 #include "lib/records.hpp"
 
+#include <array>
+
 namespace provlock {
 namespace {
 
@@ -9,19 +11,25 @@ using nlohmann::json;
 // optional fields being absent (they read as unset).
 class Decoder {
  public:
-  // Top-level records carry a format version; their nested objects do not.
-  Decoder(const json& j, const char* what, bool versioned = true) : j_(j) {
+  // Top-level records carry a format version, from kRecordFormat to
+  // `newest`; their nested objects do not (format() is 0).
+  Decoder(const json& j, const char* what, bool versioned = true, int newest = kRecordFormat)
+      : j_(j) {
     if (!j.is_object())
       throw RecordError(std::string("not a JSON object (expected a ") + what + ")");
     if (!versioned) return;
     auto f = j.find("format");
     if (f == j.end() || !f->is_number_integer()) throw RecordError("no \"format\" field");
-    int format = f->get<int>();
-    if (format != kRecordFormat)
+    const auto format = f->get<std::int64_t>();
+    if (format < kRecordFormat || format > newest)
       throw RecordError("format " + std::to_string(format) + " is not " +
                         std::to_string(kRecordFormat) +
-                        (format > kRecordFormat ? " (written by a newer provlock)" : ""));
+                        (newest > kRecordFormat ? " to " + std::to_string(newest) : "") +
+                        (format > newest ? " (written by a newer provlock)" : ""));
+    format_ = static_cast<int>(format);
   }
+
+  int format() const { return format_; }
 
   const json& need(const char* key) const {
     auto it = j_.find(key);
@@ -84,6 +92,22 @@ class Decoder {
     return out;
   }
 
+  // The scope of a window or an unlock-all entry in a record of `format`
+  // (kScopedRecordFormat in records.hpp).
+  AccountScope scope(const char* key, int format) const {
+    if (format == kRecordFormat) {
+      std::string account = str(key, false);
+      if (account.empty()) return std::nullopt;
+      return account;
+    }
+    // Format 2 says every account with null, never by leaving the field out.
+    auto it = j_.find(key);
+    if (it == j_.end()) throw RecordError(std::string("field \"") + key + "\" is missing");
+    if (it->is_null()) return std::nullopt;
+    if (!it->is_string()) bad(key, "a string or null");
+    return it->get<std::string>();
+  }
+
   [[noreturn]] void bad(const char* key, const char* expected) const {
     throw RecordError(std::string("field \"") + key + "\" is not " + expected);
   }
@@ -100,7 +124,23 @@ class Decoder {
   }
 
   const json& j_;
+  int format_ = 0;
 };
+
+// The oldest format that says what the scopes say: 0.1's format 1 unless a
+// scope is "no account", which format 1 cannot say (it would read as every
+// account).
+template <typename Scopes>
+int scoped_format(const Scopes& scopes) {
+  for (const AccountScope& s : scopes)
+    if (s && s->empty()) return kScopedRecordFormat;
+  return kRecordFormat;
+}
+
+json scope_json(const AccountScope& scope, int format) {
+  if (scope) return *scope;
+  return format == kRecordFormat ? json("") : json(nullptr);
+}
 
 json opt(const std::optional<UnixTime>& t) {
   return t ? json(format_time(*t)) : json(nullptr);
@@ -161,15 +201,20 @@ Device device_from_json(const json& j) {
 }
 
 json to_json(const UnlockAllSet& s) {
+  std::vector<AccountScope> scopes;
+  for (const UnlockAll& u : s.entries) scopes.push_back(u.account);
+  const int format = scoped_format(scopes);
   json entries = json::array();
   for (const UnlockAll& u : s.entries)
-    entries.push_back(json{
-        {"id", u.id}, {"at", format_time(u.at)}, {"account", u.account}, {"until", opt(u.until)}});
-  return json{{"format", kRecordFormat}, {"last_id", s.last_id}, {"entries", entries}};
+    entries.push_back(json{{"id", u.id},
+                           {"at", format_time(u.at)},
+                           {"account", scope_json(u.account, format)},
+                           {"until", opt(u.until)}});
+  return json{{"format", format}, {"last_id", s.last_id}, {"entries", entries}};
 }
 
 UnlockAllSet unlock_alls_from_json(const json& j) {
-  Decoder in(j, "unlock-all record");
+  Decoder in(j, "unlock-all record", true, kScopedRecordFormat);
   UnlockAllSet s;
   s.last_id = in.required_count("last_id");
   const json& entries = in.need("entries");
@@ -179,7 +224,7 @@ UnlockAllSet unlock_alls_from_json(const json& j) {
     UnlockAll u;
     u.id = entry.required_count("id");
     u.at = entry.time("at");
-    u.account = entry.str("account", false);
+    u.account = entry.scope("account", in.format());
     u.until = entry.opt_time("until");
     s.entries.push_back(u);
   }
@@ -187,20 +232,21 @@ UnlockAllSet unlock_alls_from_json(const json& j) {
 }
 
 json to_json(const Window& w) {
-  return json{{"format", kRecordFormat},
+  const int format = scoped_format(std::array{w.account});
+  return json{{"format", format},
               {"ip", w.ip.str()},
-              {"account", w.account},
+              {"account", scope_json(w.account, format)},
               {"opened", format_time(w.opened)},
               {"until", format_time(w.until)}};
 }
 
 Window window_from_json(const json& j) {
-  Decoder in(j, "window record");
+  Decoder in(j, "window record", true, kScopedRecordFormat);
   Window w;
   auto ip = in.opt_ip("ip");
   if (!ip) in.bad("ip", "an IP address");
   w.ip = *ip;
-  w.account = in.str("account", false);
+  w.account = in.scope("account", in.format());
   w.opened = in.time("opened");
   w.until = in.time("until");
   return w;

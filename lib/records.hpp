@@ -1,6 +1,7 @@
 // The records provlock keeps, and their JSON form on disk. Each record
-// carries "format": kRecordFormat; a record of another format, or one that
-// lacks a field or has one of the wrong type, is refused with RecordError.
+// carries "format": kRecordFormat (windows and unlock-all sets: see
+// kScopedRecordFormat); a record of another format, or one that lacks a field
+// or has one of the wrong type, is refused with RecordError.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,18 @@
 namespace provlock {
 
 inline constexpr int kRecordFormat = 1;
+
+// Windows and unlock-all sets have a scope (AccountScope). provlock 0.1 wrote
+// them in format 1, where "account": "" meant every account; it had no way to
+// say "the devices without an account". Such a scope is written in format 2,
+// which 0.1 refuses ("written by a newer provlock") instead of reading it as
+// every account. Every other scope is still written in format 1, as 0.1
+// wrote it, so that a store that never uses the new scope stays readable by
+// 0.1 (a rolling upgrade, a downgrade). Both formats are read.
+//   format 1: "account": "" (or absent, or null) = every account; "A" = A.
+//   format 2: "account": null = every account; "" = no account; "A" = A;
+//             the field must be there.
+inline constexpr int kScopedRecordFormat = 2;
 
 // A record that cannot be decoded. The store adds the file name.
 class RecordError : public std::runtime_error {
@@ -58,13 +71,22 @@ struct Device {
   std::uint64_t denied = 0;
 };
 
-// One `unlock-all`: devices of `account` (all accounts when empty) that
-// existed when it was given are unlocked until their next fetch, or until
-// `until` when set.
+// Which devices an unlock-all or a window covers (SPEC §6): every device
+// (nullopt: `--account` left out), or the devices of one account, where ""
+// is the devices without an account. "" never means every account.
+using AccountScope = std::optional<std::string>;
+
+// Whether a device of `account` ("" for none) is within `scope`.
+inline bool in_scope(const AccountScope& scope, const std::string& account) {
+  return !scope || *scope == account;
+}
+
+// One `unlock-all`: devices of `account` that existed when it was given are
+// unlocked until their next fetch, or until `until` when set.
 struct UnlockAll {
   std::uint64_t id = 0;
   UnixTime at = 0;
-  std::string account;
+  AccountScope account;
   std::optional<UnixTime> until;
 };
 
@@ -75,11 +97,11 @@ struct UnlockAllSet {
   std::vector<UnlockAll> entries;
 };
 
-// A provisioning window: any device of `account` (all when empty) fetching
-// from `ip` while opened <= now < until is allowed and re-bound.
+// A provisioning window: any device of `account` fetching from `ip` while
+// opened <= now < until is allowed and re-bound.
 struct Window {
   Ip ip;
-  std::string account;
+  AccountScope account;
   UnixTime opened = 0;
   UnixTime until = 0;
 };

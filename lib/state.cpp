@@ -20,8 +20,7 @@ std::optional<State> state_from_name(const std::string& name) {
 }
 
 bool unlock_all_applies(const UnlockAll& u, const Device& d, UnixTime now) {
-  return u.id > d.unlock_all_seen && (u.account.empty() || u.account == d.account) &&
-         (!u.until || now < *u.until);
+  return u.id > d.unlock_all_seen && in_scope(u.account, d.account) && (!u.until || now < *u.until);
 }
 
 std::optional<ActiveUnlock> active_unlock(const Device& d, const UnlockAllSet& unlock_alls,

@@ -90,8 +90,11 @@ Device blocked_device() {
   return DeviceBuilder().bound(kHome).blocked();
 }
 
-Window window_for(const char* ip, const std::string& account = "", UnixTime opened = kNow - kHour,
-                  UnixTime until = kNow + kHour) {
+// The scope of `--account` left out.
+const AccountScope kAllAccounts = std::nullopt;
+
+Window window_for(const char* ip, const AccountScope& account = kAllAccounts,
+                  UnixTime opened = kNow - kHour, UnixTime until = kNow + kHour) {
   Window w;
   w.ip = parse_ip(ip);
   w.account = account;
@@ -101,7 +104,7 @@ Window window_for(const char* ip, const std::string& account = "", UnixTime open
 }
 
 // One unlock-all with id 1, given an hour ago.
-UnlockAllSet unlock_all(const std::string& account = "",
+UnlockAllSet unlock_all(const AccountScope& account = kAllAccounts,
                         std::optional<UnixTime> until = std::nullopt, std::uint64_t id = 1) {
   UnlockAllSet s;
   s.last_id = id;
@@ -313,7 +316,7 @@ TEST_CASE("policy: a window is open from `opened` up to, not including, `until`"
   const UnixTime until = kNow + kHour;
   auto at = [&](UnixTime now) {
     Scene s = scene(locked_device());
-    s.window = window_for(kAway, "", opened, until);
+    s.window = window_for(kAway, kAllAccounts, opened, until);
     return line(decide_in(s, kAway, now));
   };
   CHECK(at(opened - 1) == "deny locked");
@@ -323,7 +326,7 @@ TEST_CASE("policy: a window is open from `opened` up to, not including, `until`"
   CHECK(at(until) == "deny locked");
   CHECK(at(until + 1) == "deny locked");
 
-  Window w = window_for(kAway, "", opened, until);
+  Window w = window_for(kAway, kAllAccounts, opened, until);
   Device d = locked_device();
   CHECK_FALSE(window_admits(w, d, opened - 1));
   CHECK(window_admits(w, d, opened));
@@ -331,26 +334,31 @@ TEST_CASE("policy: a window is open from `opened` up to, not including, `until`"
   CHECK_FALSE(window_admits(w, d, until));
 }
 
-TEST_CASE("policy: a window's scope is its account; an empty account is every account") {
+TEST_CASE("policy: a window's scope: every account, one account, or the devices without one") {
   struct Row {
     const char* name;
-    const char* window_account;
+    AccountScope window_account;
     const char* device_account;
     const char* expect;
   };
   const Row rows[] = {
-      {"all accounts, device in acme", "", "acme", "allow window"},
-      {"all accounts, device in no account", "", "", "allow window"},
+      {"all accounts, device in acme", kAllAccounts, "acme", "allow window"},
+      {"all accounts, device in no account", kAllAccounts, "", "allow window"},
       {"acme window, acme device", "acme", "acme", "allow window"},
       {"acme window, other device", "acme", "other", "deny locked"},
       {"acme window, device in no account", "acme", "", "deny locked"},
       {"account names are compared exactly", "acme", "Acme", "deny locked"},
+      // SPEC §6: --account "" is the devices without an account, never all.
+      {"no-account window, device in no account", "", "", "allow window"},
+      {"no-account window, device in acme", "", "acme", "deny locked"},
+      {"no-account window, device in an account of one space", "", " ", "deny locked"},
   };
   for (const Row& r : rows) {
     CAPTURE(r.name);
     Scene s = scene(DeviceBuilder().account(r.device_account).bound(kHome));
     s.window = window_for(kAway, r.window_account);
     CHECK(line(decide_in(s, kAway)) == r.expect);
+    CHECK(window_admits(*s.window, *s.device, kNow) == (r.expect == std::string("allow window")));
   }
 }
 
@@ -418,13 +426,13 @@ TEST_CASE("policy: an unlock that expired unused falls back to the state before 
   });
 
   Scene s = scene(DeviceBuilder().bound(kHome).unlocked_until(kNow - kHour));
-  s.unlock_alls = unlock_all("", kNow - 1);
+  s.unlock_alls = unlock_all(kAllAccounts, kNow - 1);
   CHECK(line(decide_in(s, kAway)) == "deny locked");
 }
 
 TEST_CASE("policy: unlock-all allows any ip once and is used up by the fetch") {
   Scene s = scene(DeviceBuilder().bound(kHome).unlock_all_seen(0));
-  s.unlock_alls = unlock_all("", std::nullopt, 3);
+  s.unlock_alls = unlock_all(kAllAccounts, std::nullopt, 3);
   Decision d = decide_in(s, kAway);
   REQUIRE(d.device);
   CHECK(line(d) == "allow unlock-all");
@@ -442,7 +450,7 @@ TEST_CASE("policy: unlock-all allows any ip once and is used up by the fetch") {
 TEST_CASE("policy: unlock-all uses up every unlock-all given so far") {
   UnlockAllSet set;
   set.last_id = 7;  // id 7 has expired and left the set; 5 and 6 remain
-  set.entries = {UnlockAll{5, kNow - 2 * kHour, "", std::nullopt},
+  set.entries = {UnlockAll{5, kNow - 2 * kHour, kAllAccounts, std::nullopt},
                  UnlockAll{6, kNow - kHour, "other", std::nullopt}};
   Scene s = scene(DeviceBuilder().bound(kHome).unlock_all_seen(4));
   s.unlock_alls = set;
@@ -461,18 +469,22 @@ TEST_CASE("policy: which unlock-alls apply to a device") {
     const char* expect;
   };
   const Row rows[] = {
-      {"given after the device was added", 2, "", unlock_all("", std::nullopt, 3),
+      {"given after the device was added", 2, "", unlock_all(kAllAccounts, std::nullopt, 3),
        "allow unlock-all"},
-      {"id equal to unlock_all_seen: device added after it", 3, "", unlock_all("", std::nullopt, 3),
-       "deny locked"},
-      {"id below unlock_all_seen", 5, "", unlock_all("", std::nullopt, 3), "deny locked"},
+      {"id equal to unlock_all_seen: device added after it", 3, "",
+       unlock_all(kAllAccounts, std::nullopt, 3), "deny locked"},
+      {"id below unlock_all_seen", 5, "", unlock_all(kAllAccounts, std::nullopt, 3), "deny locked"},
       {"its account", 0, "acme", unlock_all("acme"), "allow unlock-all"},
       {"another account", 0, "other", unlock_all("acme"), "deny locked"},
       {"no account, unlock-all of one account", 0, "", unlock_all("acme"), "deny locked"},
-      {"every account", 0, "other", unlock_all(""), "allow unlock-all"},
-      {"until one second from now", 0, "", unlock_all("", kNow + 1), "allow unlock-all"},
-      {"until now: expired", 0, "", unlock_all("", kNow), "deny locked"},
-      {"until one second ago", 0, "", unlock_all("", kNow - 1), "deny locked"},
+      {"every account", 0, "other", unlock_all(kAllAccounts), "allow unlock-all"},
+      {"every account, device in no account", 0, "", unlock_all(kAllAccounts), "allow unlock-all"},
+      // SPEC §6: --account "" is the devices without an account, never all.
+      {"no account, device in no account", 0, "", unlock_all(""), "allow unlock-all"},
+      {"no account, device in an account", 0, "acme", unlock_all(""), "deny locked"},
+      {"until one second from now", 0, "", unlock_all(kAllAccounts, kNow + 1), "allow unlock-all"},
+      {"until now: expired", 0, "", unlock_all(kAllAccounts, kNow), "deny locked"},
+      {"until one second ago", 0, "", unlock_all(kAllAccounts, kNow - 1), "deny locked"},
       {"empty set", 0, "", UnlockAllSet{}, "deny locked"},
   };
   for (const Row& r : rows) {
@@ -486,7 +498,7 @@ TEST_CASE("policy: which unlock-alls apply to a device") {
 
 TEST_CASE("policy: an explicit unlock and an unlock-all are both used up by one fetch") {
   Scene s = scene(DeviceBuilder().bound(kHome).unlocked_until(kNow + kDay));
-  s.unlock_alls = unlock_all("", std::nullopt, 2);
+  s.unlock_alls = unlock_all(kAllAccounts, std::nullopt, 2);
   Decision d = decide_in(s, kAway);
   REQUIRE(d.device);
   CHECK(line(d) == "allow unlocked");
@@ -497,7 +509,7 @@ TEST_CASE("policy: an explicit unlock and an unlock-all are both used up by one 
 
 TEST_CASE("policy: a window fetch uses up the unlocks in force") {
   Scene s = scene(DeviceBuilder().bound(kHome).unlocked_until(kNow + kDay));
-  s.unlock_alls = unlock_all("", std::nullopt, 2);
+  s.unlock_alls = unlock_all(kAllAccounts, std::nullopt, 2);
   s.window = window_for(kAway);
   Decision d = decide_in(s, kAway);
   REQUIRE(d.device);

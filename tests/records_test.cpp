@@ -9,6 +9,7 @@
 
 #include "lib/ip.hpp"
 #include "lib/mac.hpp"
+#include "lib/policy.hpp"
 #include "lib/timefmt.hpp"
 
 using namespace provlock;
@@ -17,6 +18,8 @@ using nlohmann::json;
 namespace {
 
 const UnixTime kNow = parse_time("2026-11-26T12:00:00Z");
+// The scope of `--account` left out.
+const AccountScope kAllAccounts = std::nullopt;
 constexpr std::int64_t kHour = 3600;
 constexpr std::int64_t kDay = 86400;
 
@@ -128,7 +131,7 @@ json unlock_alls_json() {
 }
 
 json window_json() {
-  return to_json(Window{parse_ip("192.0.2.1"), "", kNow, kNow + kHour});
+  return to_json(Window{parse_ip("192.0.2.1"), kAllAccounts, kNow, kNow + kHour});
 }
 
 json address_json() {
@@ -207,8 +210,10 @@ TEST_CASE("records: a device record may leave its optional fields out") {
 TEST_CASE("records: an unlock-all set round trips") {
   UnlockAllSet s;
   s.last_id = 9;
-  s.entries = {UnlockAll{7, kNow - kDay, "", std::nullopt},
+  s.entries = {UnlockAll{7, kNow - kDay, kAllAccounts, std::nullopt},
                UnlockAll{8, kNow - kHour, "acme", kNow + 40 * kHour}};
+  check_same(unlock_alls_from_json(through_text(to_json(s))), s);
+  s.entries.push_back(UnlockAll{9, kNow, "", std::nullopt});  // no account
   check_same(unlock_alls_from_json(through_text(to_json(s))), s);
 
   UnlockAllSet empty;
@@ -218,10 +223,118 @@ TEST_CASE("records: an unlock-all set round trips") {
 
 TEST_CASE("records: a window round trips") {
   for (const Window& w :
-       {Window{parse_ip("192.0.2.1"), "", kNow, kNow + kHour},
+       {Window{parse_ip("192.0.2.1"), kAllAccounts, kNow, kNow + kHour},
+        Window{parse_ip("192.0.2.2"), "", kNow, kNow + kHour},
         Window{parse_ip("2001:db8::1"), "acme", kNow - kDay, kNow + 40 * kHour}}) {
     check_same(window_from_json(through_text(to_json(w))), w);
   }
+}
+
+// SPEC §6: every account, one account and the devices without an account
+// are three scopes, and each reads back as itself. Records that 0.1 could
+// also have written are written as 0.1 wrote them (format 1, "" for every
+// account); "no account", which 0.1 would read as every account, is written
+// in format 2, which 0.1 refuses.
+TEST_CASE("records: a scope is written in the oldest format that says it") {
+  struct Row {
+    const char* name;
+    AccountScope scope;
+    int format;
+    json account;
+  };
+  const Row rows[] = {
+      {"every account", kAllAccounts, 1, ""},
+      {"one account", "acme", 1, "acme"},
+      {"no account", "", 2, ""},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.name);
+    const json w = to_json(Window{parse_ip("192.0.2.1"), r.scope, kNow, kNow + kHour});
+    CHECK(w["format"] == r.format);
+    CHECK(w["account"] == r.account);
+    CHECK(window_from_json(through_text(w)).account == r.scope);
+
+    UnlockAllSet set;
+    set.last_id = 3;
+    set.entries = {UnlockAll{2, kNow, "other", std::nullopt}, UnlockAll{3, kNow, r.scope, kNow}};
+    const json u = to_json(set);
+    CHECK(u["format"] == r.format);
+    CHECK(u["entries"][1]["account"] == r.account);
+    CHECK(u["entries"][0]["account"] == "other");
+    check_same(unlock_alls_from_json(through_text(u)), set);
+    // Inside the store rules too, whose own format stays 1.
+    StoreRules rules;
+    rules.unlock_alls = set;
+    const json j = to_json(rules);
+    CHECK(j["format"] == kRecordFormat);
+    check_same(store_rules_from_json(through_text(j)).unlock_alls, set);
+  }
+  // In format 2, every account is null: one set with all three scopes.
+  UnlockAllSet all_three;
+  all_three.last_id = 3;
+  all_three.entries = {UnlockAll{1, kNow, kAllAccounts, std::nullopt},
+                       UnlockAll{2, kNow, "acme", std::nullopt},
+                       UnlockAll{3, kNow, "", std::nullopt}};
+  const json j = to_json(all_three);
+  CHECK(j["format"] == kScopedRecordFormat);
+  CHECK(j["entries"][0]["account"].is_null());
+  CHECK(j["entries"][1]["account"] == "acme");
+  CHECK(j["entries"][2]["account"] == "");
+  check_same(unlock_alls_from_json(through_text(j)), all_three);
+}
+
+// Records written by provlock 0.1, byte for byte: "account": "" meant every
+// account, and still does in format 1; so does a missing or null account.
+TEST_CASE("records: a 0.1 window or unlock-all with an empty account reads as every account") {
+  const json window_01 =
+      json::parse(R"({"account":"","format":1,"ip":"192.0.2.1","opened":"2026-11-26T12:00:00Z",)"
+                  R"("until":"2026-11-26T13:00:00Z"})");
+  const Window w = window_from_json(window_01);
+  CHECK_FALSE(w.account.has_value());
+  Device acme = bare_device();
+  acme.account = "acme";
+  CHECK(window_admits(w, acme, kNow));
+  CHECK(to_json(w) == window_01);  // and is written back unchanged
+  CHECK_FALSE(window_from_json(without(window_01, "account")).account.has_value());
+  CHECK_FALSE(window_from_json(with(window_01, "account", nullptr)).account.has_value());
+  CHECK(window_from_json(with(window_01, "account", "acme")).account == "acme");
+
+  const json unlock_alls_01 =
+      json::parse(R"({"entries":[{"account":"","at":"2026-11-26T12:00:00Z","id":4,"until":null},)"
+                  R"({"account":"acme","at":"2026-11-26T12:00:00Z","id":5,)"
+                  R"("until":"2026-11-26T13:00:00Z"}],"format":1,"last_id":5})");
+  const UnlockAllSet set = unlock_alls_from_json(unlock_alls_01);
+  REQUIRE(set.entries.size() == 2);
+  CHECK_FALSE(set.entries[0].account.has_value());
+  CHECK(set.entries[1].account == "acme");
+  CHECK(to_json(set) == unlock_alls_01);
+  const StoreRules rules =
+      store_rules_from_json(json{{"format", 1}, {"unlock_all", unlock_alls_01}});
+  REQUIRE(rules.unlock_alls.entries.size() == 2);
+  CHECK_FALSE(rules.unlock_alls.entries[0].account.has_value());
+}
+
+TEST_CASE("records: a format 2 scope must be there, null or a string") {
+  const Decode win = [](const json& j) { window_from_json(j); };
+  const Decode ua = [](const json& j) { unlock_alls_from_json(j); };
+  const json w2 = to_json(Window{parse_ip("192.0.2.1"), "", kNow, kNow + kHour});
+  REQUIRE(w2["format"] == 2);
+  CHECK_FALSE(window_from_json(with(w2, "account", nullptr)).account.has_value());
+  CHECK(window_from_json(with(w2, "account", "acme")).account == "acme");
+  // Left out, it would read as every account: refused instead.
+  check_refused(win, without(w2, "account"), "account");
+  check_refused(win, with(w2, "account", 1), "account");
+  check_refused(win, with(w2, "account", json::array()), "account");
+
+  UnlockAllSet set;
+  set.last_id = 1;
+  set.entries = {UnlockAll{1, kNow, "", std::nullopt}};
+  json u2 = to_json(set);
+  REQUIRE(u2["format"] == 2);
+  u2["entries"][0].erase("account");
+  check_refused(ua, u2, "account");
+  u2["entries"][0]["account"] = false;
+  check_refused(ua, u2, "account");
 }
 
 TEST_CASE("records: an address record round trips") {
@@ -256,20 +369,24 @@ TEST_CASE("records: refusal of the format version") {
     const char* name;
     json valid;
     Decode decode;
+    int newest;  // the newest format read
   };
   const std::vector<Kind> kinds = {
-      {"device", device_json(), [](const json& j) { device_from_json(j); }},
-      {"unlock-alls", unlock_alls_json(), [](const json& j) { unlock_alls_from_json(j); }},
-      {"window", window_json(), [](const json& j) { window_from_json(j); }},
-      {"address", address_json(), [](const json& j) { address_from_json(j); }},
-      {"range bans", to_json(RangeBans{}), [](const json& j) { range_bans_from_json(j); }},
+      {"device", device_json(), [](const json& j) { device_from_json(j); }, 1},
+      {"unlock-alls", unlock_alls_json(), [](const json& j) { unlock_alls_from_json(j); }, 2},
+      {"window", window_json(), [](const json& j) { window_from_json(j); }, 2},
+      {"address", address_json(), [](const json& j) { address_from_json(j); }, 1},
+      {"range bans", to_json(RangeBans{}), [](const json& j) { range_bans_from_json(j); }, 1},
   };
   for (const Kind& k : kinds) {
     CAPTURE(k.name);
     REQUIRE_NOTHROW(k.decode(k.valid));
+    for (int format = 1; format <= k.newest; ++format)
+      CHECK_NOTHROW(k.decode(with(k.valid, "format", format)));
     check_refused(k.decode, without(k.valid, "format"), "format");
     check_refused(k.decode, with(k.valid, "format", nullptr), "format");
-    check_refused(k.decode, with(k.valid, "format", 2), "newer");
+    check_refused(k.decode, with(k.valid, "format", k.newest + 1), "newer");
+    check_refused(k.decode, with(k.valid, "format", std::int64_t{1} << 40), "newer");
     check_refused(k.decode, with(k.valid, "format", 0), "format");
     check_refused(k.decode, with(k.valid, "format", "1"), "format");
     check_refused(k.decode, with(k.valid, "format", 1.0), "format");

@@ -62,7 +62,10 @@ UnlockAllSet unlock_alls(std::vector<UnlockAll> entries) {
   return s;
 }
 
-UnlockAll ua(std::uint64_t id, const std::string& account = "",
+// The scope of `--account` left out.
+const AccountScope kAllAccounts = std::nullopt;
+
+UnlockAll ua(std::uint64_t id, const AccountScope& account = kAllAccounts,
              std::optional<UnixTime> until = std::nullopt) {
   return UnlockAll{id, kNow - kHour, account, until};
 }
@@ -140,12 +143,19 @@ TEST_CASE("state: state_of for every state and its edges") {
        kWeek, State::locked},
       {"unlock-all of its account", in_account(bound(device()), "a"), unlock_alls({ua(1, "a")}),
        kWeek, State::unlocked},
-      {"unlock-all until now", bound(device()), unlock_alls({ua(1, "", kNow)}), kWeek,
-       State::locked},
-      {"unlock-all until now + 1s", bound(device()), unlock_alls({ua(1, "", kNow + 1)}), kWeek,
+      // SPEC §6: --account "" is the devices without an account, never all.
+      {"unlock-all of no account, device in an account", in_account(bound(device()), "a"),
+       unlock_alls({ua(1, "")}), kWeek, State::locked},
+      {"unlock-all of no account, device in none", bound(device()), unlock_alls({ua(1, "")}), kWeek,
        State::unlocked},
+      {"unlock-all of every account, device in none", bound(device()),
+       unlock_alls({ua(1, kAllAccounts)}), kWeek, State::unlocked},
+      {"unlock-all until now", bound(device()), unlock_alls({ua(1, kAllAccounts, kNow)}), kWeek,
+       State::locked},
+      {"unlock-all until now + 1s", bound(device()), unlock_alls({ua(1, kAllAccounts, kNow + 1)}),
+       kWeek, State::unlocked},
       {"expired unlock-all of a stale device", device(kNow - 30 * kDay),
-       unlock_alls({ua(1, "", kNow - 1)}), kWeek, State::stale},
+       unlock_alls({ua(1, kAllAccounts, kNow - 1)}), kWeek, State::stale},
   };
   for (const Row& r : rows) {
     CAPTURE(r.name);
@@ -179,14 +189,17 @@ TEST_CASE("state: active_unlock") {
     CHECK_FALSE(a->until.has_value());
   }
   SUBCASE("unlock-all until the next fetch beats one with a time") {
-    auto a = active_unlock(bound(device()), unlock_alls({ua(1, "", kNow + kHour), ua(2)}), kNow);
+    auto a = active_unlock(bound(device()), unlock_alls({ua(1, kAllAccounts, kNow + kHour), ua(2)}),
+                           kNow);
     REQUIRE(a);
     CHECK_FALSE(a->explicit_unlock);
     CHECK_FALSE(a->until.has_value());
   }
   SUBCASE("the later of two timed unlock-alls") {
     auto a = active_unlock(
-        bound(device()), unlock_alls({ua(1, "", kNow + 2 * kHour), ua(2, "", kNow + kHour)}), kNow);
+        bound(device()),
+        unlock_alls({ua(1, kAllAccounts, kNow + 2 * kHour), ua(2, kAllAccounts, kNow + kHour)}),
+        kNow);
     REQUIRE(a);
     CHECK(a->until == kNow + 2 * kHour);
   }
@@ -211,7 +224,11 @@ TEST_CASE("state: unlock_all_applies") {
   CHECK_FALSE(unlock_all_applies(ua(4), d, kNow));
   CHECK(unlock_all_applies(ua(6, "a"), d, kNow));
   CHECK_FALSE(unlock_all_applies(ua(6, "b"), d, kNow));
-  CHECK(unlock_all_applies(ua(6, "", kNow + 1), d, kNow));
-  CHECK_FALSE(unlock_all_applies(ua(6, "", kNow), d, kNow));
-  CHECK_FALSE(unlock_all_applies(ua(6, "", kNow - 1), d, kNow));
+  // "" is the devices without an account, not every account.
+  CHECK_FALSE(unlock_all_applies(ua(6, ""), d, kNow));
+  CHECK(unlock_all_applies(ua(6, ""), in_account(d, ""), kNow));
+  CHECK(unlock_all_applies(ua(6, kAllAccounts), in_account(d, ""), kNow));
+  CHECK(unlock_all_applies(ua(6, kAllAccounts, kNow + 1), d, kNow));
+  CHECK_FALSE(unlock_all_applies(ua(6, kAllAccounts, kNow), d, kNow));
+  CHECK_FALSE(unlock_all_applies(ua(6, kAllAccounts, kNow - 1), d, kNow));
 }

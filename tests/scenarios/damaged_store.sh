@@ -143,8 +143,9 @@ allow same-ip 805ec00000a1 192.0.2.11
 assert 'cmp -s "$ban_file" "$tmp/ban.before"' "the future-format ban record is unchanged"
 
 # A window record of a future format: checks from its address fail closed.
+# (Windows are read in formats 1 and 2: see kScopedRecordFormat.)
 expect 0 '*' window open 203.0.113.50 --hours 2
-sed -i 's/"format":1/"format":2/' "$PROVLOCK_STORE/windows/203.0.113.50.json"
+sed -i 's/"format":1/"format":3/' "$PROVLOCK_STORE/windows/203.0.113.50.json"
 expect 74 "deny store-error" check 805ec00000a1 203.0.113.50
 contains "$PROVLOCK_STORE/windows/203.0.113.50.json"
 
