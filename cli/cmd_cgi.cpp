@@ -87,23 +87,33 @@ std::optional<AddressRecord> load_address(Context& ctx, const Ip& ip) {
   return store::load_record<AddressRecord>(*ctx.store, store::address_key(ban_key(ip, ctx.config)));
 }
 
-// The 403 line for a banned address, or nullopt when it is not banned. An
-// address's own ban names the self-unban URL; a range ban (`ban add CIDR`)
-// cannot be lifted that way and says so.
+// The 403 line for a banned address, or nullopt when it is not banned. It
+// offers the self-unban URL only when the address could use it (SPEC §5):
+// a range ban (`ban add CIDR`) and an operator's ban (`ban add IP`) say
+// that only the operator can lift them; a spent or turned-off self-unban
+// says to ask the operator.
 std::optional<std::string> ban_line(Context& ctx, const CgiRequest& req,
                                     const std::optional<AddressRecord>& address) {
   const Ip& ip = req.remote_addr;
-  if (address && address->banned_at(ctx.now)) {
-    std::string who = ip.str();
-    if (address->prefix.length != ip.bits()) who += " (" + address->prefix.str() + ")";
-    return "banned: " + who + " is banned until " + format_time(*address->banned_until) +
-           "; POST " + req.base + ctx.config.cgi.unban_path + " from that address to lift it";
-  }
   const StoreRules rules = load_rules(ctx);
   if (const RangeBan* range = rules.range_bans.find(ip, ctx.now))
     return "banned: " + ip.str() + " is in the banned range " + range->prefix.str() + " until " +
            format_time(range->until) + "; only the operator can lift it";
-  return std::nullopt;
+  if (!address || !address->banned_at(ctx.now)) return std::nullopt;
+  std::string who = ip.str();
+  if (address->prefix.length != ip.bits()) who += " (" + address->prefix.str() + ")";
+  const std::string line =
+      "banned: " + who + " is banned until " + format_time(*address->banned_until);
+  switch (self_unban_bar(*address, ctx.config, ctx.now).value_or(SelfUnbanBar::not_banned)) {
+    case SelfUnbanBar::operator_ban:
+      return line + " by the operator; only the operator can lift it";
+    case SelfUnbanBar::turned_off:
+    case SelfUnbanBar::over_limit:
+      return line + "; ask the operator to lift it";
+    case SelfUnbanBar::not_banned:  // not barred: the self-unban is open to it
+      break;
+  }
+  return line + "; POST " + req.base + ctx.config.cgi.unban_path + " from that address to lift it";
 }
 
 std::string deny_line(const std::string& reason) {
@@ -144,15 +154,20 @@ void unban_self(Context& ctx, const CgiRequest& req, Reply& reply) {
   if (req.method != "POST")
     return reply.line(405, "method-not-allowed: use POST here", "Allow: POST\r\n");
   const std::string ip = req.remote_addr.str();
-  switch (self_unban(ctx, req.remote_addr)) {
+  const SelfUnbanResult result = self_unban(ctx, req.remote_addr);
+  switch (result.outcome) {
     case SelfUnban::removed:
       return reply.line(200, "unbanned: " + ip + " may fetch again");
     case SelfUnban::not_banned:
       return reply.line(200, "not banned: " + ip + " is not banned");
     case SelfUnban::over_limit:
-      return reply.line(403, "over limit: " + ip + " has lifted its own ban " +
-                                 std::to_string(ctx.config.ban.self_unban_max) +
-                                 " times within 24h; ask the operator");
+      return reply.line(403,
+                        "over limit: " + self_unban_refusal(result, req.remote_addr, ctx.config));
+    case SelfUnban::operator_ban:
+    case SelfUnban::range_ban:
+    case SelfUnban::turned_off:
+      return reply.line(
+          403, "not permitted: " + self_unban_refusal(result, req.remote_addr, ctx.config));
   }
 }
 

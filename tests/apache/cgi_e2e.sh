@@ -297,9 +297,11 @@ fetch 127.0.0.9 POST /provisioning/unban-self -d please
 expect 200 "unbanned: 127.0.0.9" "self-unban from the banned address: 200 unbanned"
 fetch 127.0.0.9 GET /provisioning/config.php
 expect 404 "" "unbanned: back to 404"
-for i in 1 2 3 4; do
-  "$bin" ban add 127.0.0.15 >/dev/null
+# Four scans (ban.max_attempts = 3) ban the address; it lifts the ban itself three times.
+for round in 1 2 3 4; do
+  for probe in a b c d; do fetch 127.0.0.15 GET "/provisioning/$probe.php"; done
   fetch 127.0.0.15 POST /provisioning/unban-self
+  [ "$round" -lt 4 ] && expect 200 "unbanned: 127.0.0.15" "self-unban number $round within 24h: 200"
 done
 expect 403 "over limit" "a 4th self-unban within 24h (ban.self_unban_max = 3): 403"
 fetch 127.0.0.15 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
@@ -309,6 +311,22 @@ fetch 127.0.0.17 GET /provisioning/index.php
 expect 403 "banned: 127.0.0.17 is in the banned range 127.0.0.16/30" "an operator's range ban: 403 naming the range"
 fetch 127.0.0.17 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
 expect 403 "only the operator can lift it" "a range ban refuses device files too, and cannot be self-unbanned"
+
+echo "# self-unban never lifts an operator's ban (issue 16, SPEC 5)"
+fetch 127.0.0.17 POST /provisioning/unban-self
+expect 403 "is in the banned range 127.0.0.16/30" "self-unban inside a range ban: 403 naming the range"
+expect 403 "only the operator can lift it" "... and the operator as the way out"
+fetch 127.0.0.17 GET /provisioning/index.php
+expect 403 "banned: 127.0.0.17 is in the banned range" "the range ban still stands after it"
+"$bin" ban add 127.0.0.40 >/dev/null
+fetch 127.0.0.40 GET /provisioning/index.php
+expect 403 "by the operator; only the operator can lift it" "an operator's ban: the 403 names the operator"
+[[ $body != *unban-self* ]] && pass "... and offers no self-unban" || fail "... and offers no self-unban"
+fetch 127.0.0.40 POST /provisioning/unban-self
+expect 403 "only the operator can lift it" "self-unban of an operator's 'ban add IP': 403"
+fetch 127.0.0.40 GET /provisioning/index.php
+expect 403 "banned: 127.0.0.40" "the operator's ban still stands after it"
+if "$bin" ban list | grep -q '^127.0.0.40/32 .* manual'; then pass "ban list still shows it"; else fail "ban list still shows it"; fi
 
 echo "# methods"
 fetch 127.0.0.3 PUT "/provisioning/$yealink.cfg" -d overwrite
