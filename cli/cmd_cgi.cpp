@@ -2,6 +2,7 @@
 // response out, whatever happens: every failure becomes a status line and a
 // one-line text body, and the details go to stderr (the server's error log).
 #include <iostream>
+#include <string_view>
 
 #include "cli/ban_ops.hpp"
 #include "cli/cgi_files.hpp"
@@ -71,16 +72,16 @@ class Reply {
   bool started_ = false;
 };
 
-void log_error(const std::string& message) {
-  std::cerr << "provlock: " << message << std::endl;
+// The error log and the bodies get one line of ASCII whatever the client
+// sent: control bytes and bytes >= 0x80 are escaped ("\xff"), as messages
+// that quote outside input already are (quoted()); escaping again changes
+// nothing.
+std::string ascii(std::string_view text) {
+  return printable(text, true);
 }
 
-// Bodies are one line of ASCII whatever the client sent.
-std::string printable(const std::string& text) {
-  std::string out = text;
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
-  return out;
+void log_error(const std::string& message) {
+  std::cerr << "provlock: " << ascii(message) << std::endl;
 }
 
 std::optional<AddressRecord> load_address(Context& ctx, const Ip& ip) {
@@ -180,7 +181,7 @@ void serve(Reply& reply) {
 
   if (req.path == cgi.unban_path) return unban_self(ctx, req, reply);
   if (req.method != "GET" && req.method != "HEAD")
-    return reply.line(405, "method-not-allowed: " + printable(req.method), "Allow: GET, HEAD\r\n");
+    return reply.line(405, "method-not-allowed: " + ascii(req.method), "Allow: GET, HEAD\r\n");
   if (is_public_file(req.file_name, cgi.public_files)) return serve_file(ctx, req, reply);
 
   const auto by_name = mac_from_file_name(req.file_name, cgi.mac_patterns);
@@ -251,7 +252,7 @@ int run_cgi() {
   if (reply.started()) return 0;
   try {
     if (status == 400)
-      reply.line(400, "bad-request: " + printable(message));
+      reply.line(400, "bad-request: " + ascii(message));
     else if (status == 503)
       reply.line(503, kStoreErrorLine);
     else

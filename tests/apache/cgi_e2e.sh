@@ -348,6 +348,15 @@ fetch 127.0.0.11 GET /provisioning/a%01b.cfg
 expect 400 "control character" "a control byte in the path: 400"
 fetch 127.0.0.11 GET "/provisioning/$yealink.cfg" -A "Yealink $(head -c 1100 /dev/zero | tr '\0' x)"
 expect 400 "User-Agent" "a User-Agent over 1024 bytes: 400"
+fetch 127.0.0.11 GET "/provisioning/$yealink.cfg" -A $'Yealink \xff\xfe\x80 00:15:65:4a:a9:37'
+expect 400 "not UTF-8" "a non-UTF-8 User-Agent: 400"
+fetch 127.0.0.11 GET "/provisioning/x%c3%28%80%ff.cfg"
+expect 400 "\\x" "a non-UTF-8 path: the body escapes the bytes (\\xNN)"
+if LC_ALL=C grep -q $'[\x80-\xff]' "$t/all-responses"; then
+  fail "no response carries a raw byte >= 0x80 ($(LC_ALL=C grep -c $'[\x80-\xff]' "$t/all-responses") lines)"
+else
+  pass "no response carries a raw byte >= 0x80"
+fi
 
 echo "# store trouble: 503"
 record=$(find "$t/store" -name "$broken.json")
@@ -381,6 +390,47 @@ out=$(runuser -u www-data -- env -i REQUEST_METHOD=GET REMOTE_ADDR=127.0.0.3 PAT
   PROVLOCK_CONFIG="$t/provlock.toml" "$t/bin/provlock.cgi" --store /nonexistent unlock "$yealink" 2>/dev/null)
 [[ $out == "Status: 200 OK"*"yealink config"* ]] && pass "argv words are ignored: the request is served as usual" ||
   fail "argv words are ignored"
+# raw METHOD PATH_INFO UA [VAR=VALUE...]: as cgi, and stderr (what Apache
+# puts into its error log) kept in $err.
+raw() {
+  local method=$1 path=$2 ua=$3
+  shift 3
+  out=$(runuser -u www-data -- env -i REQUEST_METHOD="$method" REMOTE_ADDR=127.0.0.3 \
+    SCRIPT_NAME=/provisioning PATH_INFO="$path" HTTP_USER_AGENT="$ua" \
+    PROVLOCK_CONFIG="$t/provlock.toml" "$@" "$t/bin/provlock.cgi" 2>"$t/stderr" | tr -d '\r')
+  err=$(cat "$t/stderr")
+  status=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1)
+  body=$(sed '1,/^$/d' <<<"$out")
+}
+# clean WHAT: neither the last output nor its stderr holds a control byte
+# (other than the line ends) or a byte >= 0x80.
+clean() {
+  if LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]' <<<"$out$err"; then
+    fail "$1: raw bytes in the output or the error log line: $(printf '%q' "$out$err")"
+  else
+    pass "$1"
+  fi
+}
+raw GET $'/x\xff\xfe.cfg' ""
+expect 400 'not UTF-8' "PATH_INFO not UTF-8: 400"
+[[ $err == *'\xff\xfe'* ]] && pass "the error log line shows the bytes as \\xff\\xfe" || fail "error log line: $err"
+clean "PATH_INFO not UTF-8: escaped in the body and the error log"
+raw GET $'/a\x1b[31mb.cfg' ""
+expect 400 'control character' "an escape sequence in PATH_INFO: 400"
+clean "an escape sequence in PATH_INFO: escaped"
+raw GET "/$yealink.cfg" $'Yealink \xc3\x28 \x1b]0;pwned\x07'
+expect 400 'User-Agent' "a User-Agent with bad bytes: 400"
+clean "a User-Agent with bad bytes: escaped"
+raw $'G\xffT\x01' "/$yealink.cfg" ""
+expect 405 "method-not-allowed" "a method with bad bytes: 405"
+clean "a method with bad bytes: escaped"
+raw GET "/$yealink.cfg" "" REMOTE_USER=$'\xff\x1b'
+clean "a REMOTE_USER with bad bytes never shows raw"
+out=$(runuser -u www-data -- env -i REQUEST_METHOD=GET REMOTE_ADDR=$'\xff\x1b' PATH_INFO=/x.cfg \
+  PROVLOCK_CONFIG="$t/provlock.toml" "$t/bin/provlock.cgi" 2>"$t/stderr" | tr -d '\r')
+err=$(cat "$t/stderr")
+[[ $out == "Status: 500 "* ]] && pass "a bad REMOTE_ADDR: 500" || fail "a bad REMOTE_ADDR: 500"
+clean "a bad REMOTE_ADDR: escaped in the error log"
 cgi GET /../secret.txt
 expect 400 "'.' or '..'" "PATH_INFO /../secret.txt (Apache never passes it): 400"
 out=$(runuser -u www-data -- env -i REQUEST_METHOD=GET REMOTE_ADDR=127.0.0.3 SCRIPT_NAME=/provisioning \
@@ -421,6 +471,13 @@ if grep -qF "$secret" "$t/all-responses"; then
   fail "no response ever carried the secret"
 else
   pass "no response ever carried the secret ($(grep -c '^HTTP/' "$t/all-responses") responses)"
+fi
+
+stop_apache
+if LC_ALL=C grep -q $'[\x80-\xff]' "$t/apache/error.log"; then
+  fail "Apache's error log holds no raw byte >= 0x80: $(LC_ALL=C grep -a $'[\x80-\xff]' "$t/apache/error.log" | head -n 2)"
+else
+  pass "Apache's error log holds no raw byte >= 0x80"
 fi
 
 echo
