@@ -125,22 +125,28 @@ std::string deny_line(const std::string& reason) {
   if (reason == "locked")
     return reason + ": this device is locked to the address it was provisioned from";
   if (reason == "mac-mismatch")
-    return reason + ": the file name and the User-Agent name different MAC addresses";
+    return reason + ": the path and the User-Agent do not name the same MAC address";
   return reason;
+}
+
+// Journals a request refused before any decision and counts it against
+// its address like a denied fetch. `banned`: the address was banned before
+// it, which is then the reason journaled.
+void record_refusal(Context& ctx, const CgiRequest& req, store::Json entry, bool banned) {
+  entry["ip"] = req.remote_addr.str();
+  entry["decision"] = "deny";
+  if (banned) entry["reason"] = "banned";
+  journal(ctx, entry);
+  count_against_address(ctx, req.remote_addr, true);
 }
 
 // A request that names no device, or two different ones, is denied,
 // journaled, and counted against its address like a denied fetch. Returns
 // the 403 line when the address was banned before it.
 std::optional<std::string> refuse(Context& ctx, const CgiRequest& req, store::Json entry) {
-  const Ip& ip = req.remote_addr;
   // Whether the address was banned before this request decides the answer.
-  std::optional<std::string> banned = ban_line(ctx, req, load_address(ctx, ip));
-  entry["ip"] = ip.str();
-  entry["decision"] = "deny";
-  if (banned) entry["reason"] = "banned";
-  journal(ctx, entry);
-  count_against_address(ctx, ip, true);
+  std::optional<std::string> banned = ban_line(ctx, req, load_address(ctx, req.remote_addr));
+  record_refusal(ctx, req, std::move(entry), banned.has_value());
   return banned;
 }
 
@@ -148,6 +154,28 @@ void serve_file(Context& ctx, const CgiRequest& req, Reply& reply) {
   auto file = open_beneath(ctx.config.cgi.root, req.dirs, req.file_name);
   if (!file) return reply.line(404, "not-found: no such file");
   reply.file(*file, content_type(req.file_name));
+}
+
+// A device's file that does not exist (SPEC §7): 404 before any decision,
+// so it binds nothing, uses up no unlock and changes no device record. A
+// banned address still gets its 403 (the ban is step 1 of the decision, and
+// a 404 would tell a banned scanner which names exist). A request naming a
+// MAC that is not registered is a scan: journaled and counted against the
+// address. A registered device asking for an optional file it has not got
+// (Polycom asks for several at each boot) is neither: it is no attempt.
+void missing_file(Context& ctx, const CgiRequest& req, const Mac& mac, Reply& reply) {
+  const std::optional<std::string> banned = ban_line(ctx, req, load_address(ctx, req.remote_addr));
+  const bool registered = store::load_record<Device>(*ctx.store, mac.str()).has_value();
+  if (banned || !registered)
+    record_refusal(ctx, req,
+                   {{"command", "check"},
+                    {"mac", mac.str()},
+                    {"reason", "unknown-device"},  // "banned" when it was
+                    {"path", req.path},
+                    {"file", "missing"}},
+                   banned.has_value());
+  if (banned) return reply.line(403, *banned);
+  reply.line(404, "not-found: no such file");
 }
 
 // POST <cgi.unban_path>: `ban remove --self` for REMOTE_ADDR.
@@ -184,23 +212,27 @@ void serve(Reply& reply) {
     return reply.line(405, "method-not-allowed: " + ascii(req.method), "Allow: GET, HEAD\r\n");
   if (is_public_file(req.file_name, cgi.public_files)) return serve_file(ctx, req, reply);
 
-  const auto by_name = mac_from_file_name(req.file_name, cgi.mac_patterns);
-  const auto by_agent = mac_from_user_agent(req.user_agent);
-  if (!by_name && !by_agent) {
+  const RequestMac named = request_mac(req.path, req.file_name, req.user_agent, cgi.mac_patterns);
+  if (named.mismatch) {
+    store::Json entry = {{"command", "check"}, {"reason", "mac-mismatch"}, {"path", req.path}};
+    if (named.path_mac) entry["mac"] = named.path_mac->str();
+    if (named.agent_mac) entry["ua_mac"] = named.agent_mac->str();
+    auto banned = refuse(ctx, req, std::move(entry));
+    return reply.line(403, banned ? *banned : deny_line("mac-mismatch"));
+  }
+  if (!named.mac) {
     auto banned =
         refuse(ctx, req, {{"command", "check"}, {"reason", "no-mac"}, {"path", req.path}});
     return banned ? reply.line(403, *banned) : reply.line(404, "not-found: no such file");
   }
-  if (by_name && by_agent && *by_name != *by_agent) {
-    auto banned = refuse(ctx, req,
-                         {{"command", "check"},
-                          {"mac", by_name->str()},
-                          {"ua_mac", by_agent->str()},
-                          {"reason", "mac-mismatch"}});
-    return reply.line(403, banned ? *banned : deny_line("mac-mismatch"));
-  }
 
-  const Fetch fetch{by_name ? *by_name : *by_agent, req.remote_addr, req.authenticated};
+  // The file is opened before the decision and the open file is what is
+  // served: no decision is spent on a file that is not there, and none can
+  // be taken for one file and another served.
+  auto file = open_beneath(cgi.root, req.dirs, req.file_name);
+  if (!file) return missing_file(ctx, req, *named.mac, reply);
+
+  const Fetch fetch{*named.mac, req.remote_addr, req.authenticated};
   const FetchResult result = judge_fetch(ctx, fetch, false);
   if (result.store_error) {
     log_error(result.store_error->what());
@@ -216,7 +248,7 @@ void serve(Reply& reply) {
     return reply.line(403, banned ? *banned : "banned: " + req.remote_addr.str() + " is banned");
   }
   if (!result.allow) return reply.line(403, deny_line(result.reason));
-  serve_file(ctx, req, reply);
+  reply.file(*file, content_type(req.file_name));
 }
 
 }  // namespace

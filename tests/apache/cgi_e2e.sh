@@ -85,6 +85,10 @@ unset PROVLOCK_STORE PROVLOCK_NOW
 # got through would reach it; no response may ever carry it.
 yealink=0015654aa937 gs=000b828aa872 polycom=0004f2000001 spa=0002fdff2103 linked=0015650000aa
 broken=0015650000bb
+# Issue 16: a victim whose files come in shapes the patterns may not know,
+# an attacker's own (new) phone, and devices for the 404 rules.
+victim=001122aabbcc attacker=0015650000cc fresh=0015650000dd unl=0015650000ee
+unknown=0015650000ff
 secret="secret-$RANDOM$RANDOM-never-served"
 for f in secret.txt outside.bin "$yealink.cfg" root/.hidden.bin; do echo "$secret" >"$t/$f"; done
 echo "yealink config of $yealink" >"$t/root/$yealink.cfg"
@@ -93,11 +97,19 @@ echo "polycom config of $polycom" >"$t/root/$polycom.cfg"
 echo "<spa>$spa</spa>" >"$t/root/spa$spa.xml"
 echo "yealink common config" >"$t/root/y000000000028.cfg"
 echo "broken device" >"$t/root/$broken.cfg"
+mkdir -p "$t/root/phones/$victim"
+for f in "spa$victim.cfg" "$victim-web.cfg" "$victim-notes.txt" "xa$victim.cfg" "phones/$victim/x.cfg"; do
+  echo "victim's $f" >"$t/root/$f"
+done
+echo "fresh config" >"$t/root/$fresh.cfg"
+echo "unl config" >"$t/root/$unl.cfg"
+echo "unknown device's file" >"$t/root/$unknown-notes.txt"
 ln -s "$t/secret.txt" "$t/root/$linked.cfg"        # a device file that is a link
 ln -s ../outside.bin "$t/root/firmware.bin"          # a public file that is a link
 ln -s "$t" "$t/root/up"                              # a directory link out of the root
 chmod -R a+rX "$t"
-"$bin" add "$yealink" "$gs" "$polycom" "$spa" "$linked" "$broken" >/dev/null ||
+"$bin" add "$yealink" "$gs" "$polycom" "$spa" "$linked" "$broken" "$victim" "$attacker" "$fresh" \
+  "$unl" >/dev/null ||
   { echo "FAIL: provlock add" >&2; exit 1; }
 
 htpasswd -bc "$t/apache/htpasswd" phone1 secret1 2>/dev/null
@@ -327,6 +339,59 @@ expect 403 "only the operator can lift it" "self-unban of an operator's 'ban add
 fetch 127.0.0.40 GET /provisioning/index.php
 expect 403 "banned: 127.0.0.40" "the operator's ban still stands after it"
 if "$bin" ban list | grep -q '^127.0.0.40/32 .* manual'; then pass "ban list still shows it"; else fail "ban list still shows it"; fi
+
+echo "# the path's MAC and the User-Agent's must agree, whatever the file name's shape (issue 16)"
+ua_attacker="Yealink SIP-T46G 28.72.0.1 00:15:65:00:00:cc"
+n=20
+for f in "spa$victim.cfg" "$victim-web.cfg" "$victim-notes.txt" "xa$victim.cfg" "phones/$victim/x.cfg"; do
+  n=$((n + 1))  # a fresh address each: every mismatch counts against its address
+  fetch "127.0.0.$n" GET "/provisioning/$f" -A "$ua_attacker"
+  expect 403 "mac-mismatch" "/$f with the attacker's own phone in the User-Agent: 403 mac-mismatch"
+  [[ $body != *"victim's"* ]] && pass "... and not the victim's file" || fail "... and not the victim's file"
+done
+if "$bin" log "$victim" | grep -q 'mac-mismatch.*ua_mac=0015650000cc'; then
+  pass "the mismatch is journaled under the victim's MAC"
+else
+  fail "the mismatch is journaled under the victim's MAC"
+fi
+"$bin" show "$attacker" | grep -q '^state: new$' && pass "the attacker's phone was never bound" ||
+  fail "the attacker's phone was never bound"
+fetch 127.0.0.27 GET "/provisioning/spa$victim.cfg"
+expect 200 "victim's spa$victim.cfg" "spa<mac>.cfg names its MAC without a User-Agent: the first fetch binds"
+fetch 127.0.0.28 GET "/provisioning/$victim-web.cfg"
+expect 403 "locked" "<mac>-web.cfg from another address is judged as the victim: locked"
+fetch 127.0.0.27 GET "/provisioning/phones/$victim/x.cfg"
+expect 200 "victim's phones/$victim/x.cfg" "a MAC in a directory names the device: the bound address is served"
+
+echo "# a missing file is 404 before any decision (issue 16)"
+fetch 127.0.0.30 GET "/provisioning/$fresh-phone.cfg"
+expect 404 "not-found" "a new device's missing file: 404"
+"$bin" show "$fresh" | grep -q '^state: new$' && pass "... and the device is still new" ||
+  fail "... and the device is still new ($("$bin" show "$fresh" | tr '\n' ' '))"
+fetch 127.0.0.31 GET "/provisioning/$fresh.cfg"
+expect 200 "fresh config" "its first real fetch, from another address, is the first provision"
+"$bin" log "$fresh" | grep -q "allow *first-provision.*127.0.0.31\|127.0.0.31 *allow *first-provision" &&
+  pass "the journal says first-provision from 127.0.0.31" || fail "first-provision from 127.0.0.31 in the journal"
+fetch 127.0.0.32 GET "/provisioning/$unl.cfg"
+expect 200 "unl config" "a device binds to 127.0.0.32"
+"$bin" unlock "$unl" >/dev/null
+fetch 127.0.0.33 GET "/provisioning/$unl-local.cfg"
+expect 404 "not-found" "an unlocked device's missing file: 404"
+"$bin" show "$unl" | grep -q '^state: unlocked$' && pass "... and the unlock is still in force" ||
+  fail "... and the unlock is still in force ($("$bin" show "$unl" | tr '\n' ' '))"
+fetch 127.0.0.33 GET "/provisioning/$unl.cfg"
+expect 200 "unl config" "the real fetch uses the unlock"
+for i in 1 2 3 4 5; do fetch 127.0.0.35 GET "/provisioning/$unl-directory.xml"; done
+expect 404 "" "a registered device's missing files are not counted: the 5th is still 404"
+fetch 127.0.0.34 GET "/provisioning/$unknown.cfg"
+expect 404 "not-found" "a missing file of an unknown MAC: 404"
+if "$bin" log 127.0.0.34 | grep -q "$unknown.*unknown-device"; then pass "... journaled as unknown-device"; else fail "... journaled as unknown-device"; fi
+for f in "$unknown-web.cfg" "spa$unknown.cfg" "$unknown-phone.cfg"; do fetch 127.0.0.34 GET "/provisioning/$f"; done
+expect 404 "" "the 4th scan for missing files crosses ban.max_attempts = 3: still 404"
+fetch 127.0.0.34 GET "/provisioning/$unknown-calls.xml"
+expect 403 "banned: 127.0.0.34" "... they were counted: the next missing file gets the 403 of the ban"
+fetch 127.0.0.36 GET "/provisioning/$unknown-notes.txt"
+expect 403 "unknown-device" "an unknown MAC's file that exists: 403 unknown-device"
 
 echo "# methods"
 fetch 127.0.0.3 PUT "/provisioning/$yealink.cfg" -d overwrite
