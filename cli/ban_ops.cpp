@@ -8,28 +8,74 @@
 
 namespace provlock::cli {
 
-SelfUnban self_unban(Context& ctx, const Ip& ip) {
+SelfUnbanResult self_unban(Context& ctx, const Ip& ip) {
+  SelfUnbanResult out;
+  // A range ban stands whatever becomes of the address's own record, so
+  // lifting that one would only use up a self-unban.
+  if (const StoreRules rules = load_rules(ctx);
+      const RangeBan* r = rules.range_bans.find(ip, ctx.now)) {
+    out.outcome = SelfUnban::range_ban;
+    out.range = r->prefix;
+    out.until = r->until;
+    return out;
+  }
   const Prefix key = ban_key(ip, ctx.config);
-  SelfUnban outcome = SelfUnban::not_banned;
   store::update_record<AddressRecord>(
       *ctx.store, store::address_key(key), [&](std::optional<AddressRecord>& a) {
-        if (!a || !a->banned_at(ctx.now)) return store::Write::none;
-        std::erase_if(a->self_unbans, [&](UnixTime t) { return t <= ctx.now - 86400 || t > ctx.now; });
-        if (a->self_unbans.size() >= static_cast<std::size_t>(ctx.config.ban.self_unban_max)) {
-          outcome = SelfUnban::over_limit;
+        if (!a) return store::Write::none;
+        if (const auto bar = self_unban_bar(*a, ctx.config, ctx.now)) {
+          switch (*bar) {
+            case SelfUnbanBar::not_banned:
+              out.outcome = SelfUnban::not_banned;
+              break;
+            case SelfUnbanBar::operator_ban:
+              out.outcome = SelfUnban::operator_ban;
+              break;
+            case SelfUnbanBar::turned_off:
+              out.outcome = SelfUnban::turned_off;
+              break;
+            case SelfUnbanBar::over_limit:
+              out.outcome = SelfUnban::over_limit;
+              break;
+          }
+          if (*bar != SelfUnbanBar::not_banned) out.until = a->banned_until;
           return store::Write::none;
         }
+        std::erase_if(a->self_unbans,
+                      [&](UnixTime t) { return t <= ctx.now - 86400 || t > ctx.now; });
         a->self_unbans.push_back(ctx.now);
         a->banned_since.reset();
         a->banned_until.reset();
         a->attempts.clear();
         a->last_activity = ctx.now;
-        outcome = SelfUnban::removed;
+        out.outcome = SelfUnban::removed;
         return store::Write::durable;
       });
-  if (outcome == SelfUnban::removed)
+  if (out.outcome == SelfUnban::removed)
     journal(ctx, {{"command", "unban"}, {"ip", key.str()}, {"reason", "self"}});
-  return outcome;
+  return out;
+}
+
+std::string self_unban_refusal(const SelfUnbanResult& r, const Ip& ip, const Config& cfg) {
+  const std::string until = r.until ? " until " + format_time(*r.until) : "";
+  switch (r.outcome) {
+    case SelfUnban::range_ban:
+      return ip.str() + " is in the banned range " + (r.range ? r.range->str() : "") + until +
+             "; only the operator can lift it";
+    case SelfUnban::operator_ban:
+      return ip.str() + " was banned by the operator" + until + "; only the operator can lift it";
+    case SelfUnban::turned_off:
+      return ip.str() + " is banned" + until +
+             "; self-unban is turned off here (ban.self_unban_max = 0): ask the operator";
+    case SelfUnban::over_limit:
+      return ip.str() + " is banned" + until + " and has used its " +
+             std::to_string(cfg.ban.self_unban_max) +
+             " self-unbans of the last 24h; ask the operator";
+    case SelfUnban::removed:
+    case SelfUnban::not_banned:
+      break;
+  }
+  return ip.str() + " may lift its own ban";
 }
 
 }  // namespace provlock::cli

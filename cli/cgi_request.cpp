@@ -28,7 +28,8 @@ bool env_set(const char* name) {
 }
 
 [[noreturn]] void bad(const std::string& what, std::string_view value) {
-  throw Error(Exit::data, what + " " + quoted(value));
+  // Bytes >= 0x80 escaped too: the value may be anything but UTF-8.
+  throw Error(Exit::data, what + " " + quoted(value, true));
 }
 
 // Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
@@ -130,7 +131,8 @@ CgiRequest read_cgi_request() {
   addr = addr.substr(0, addr.find('%'));
   auto ip = try_parse_ip(addr);
   if (!ip)
-    throw Error(Exit::usage, "REMOTE_ADDR " + quoted(env("REMOTE_ADDR")) + " is not an IP address");
+    throw Error(Exit::usage,
+                "REMOTE_ADDR " + quoted(env("REMOTE_ADDR"), true) + " is not an IP address");
   r.remote_addr = *ip;
   r.authenticated = !env("REMOTE_USER").empty();
 

@@ -113,15 +113,17 @@ Runner setup_ban(CLI::App& sub) {
             std::cout << ip.str() << text << '\n';
           return 0;
         };
-        switch (self_unban(ctx, ip)) {
+        const SelfUnbanResult result = self_unban(ctx, ip);
+        switch (result.outcome) {
           case SelfUnban::removed:
             return say("unbanned", " unbanned");
           case SelfUnban::not_banned:
             return say("not-banned", " is not banned");
+          case SelfUnban::operator_ban:
+          case SelfUnban::range_ban:
+          case SelfUnban::turned_off:
           case SelfUnban::over_limit:
-            throw Error(Exit::no_perm, ip.str() + " has used its " +
-                                           std::to_string(ctx.config.ban.self_unban_max) +
-                                           " self-unbans of the last 24h");
+            throw Error(Exit::no_perm, self_unban_refusal(result, ip, ctx.config));
         }
       }
       if (opt->target.empty()) throw Error(Exit::usage, "ban remove needs an address, or --self");

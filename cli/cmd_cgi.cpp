@@ -2,6 +2,7 @@
 // response out, whatever happens: every failure becomes a status line and a
 // one-line text body, and the details go to stderr (the server's error log).
 #include <iostream>
+#include <string_view>
 
 #include "cli/ban_ops.hpp"
 #include "cli/cgi_files.hpp"
@@ -71,39 +72,49 @@ class Reply {
   bool started_ = false;
 };
 
-void log_error(const std::string& message) {
-  std::cerr << "provlock: " << message << std::endl;
+// The error log and the bodies get one line of ASCII whatever the client
+// sent: control bytes and bytes >= 0x80 are escaped ("\xff"), as messages
+// that quote outside input already are (quoted()); escaping again changes
+// nothing.
+std::string ascii(std::string_view text) {
+  return printable(text, true);
 }
 
-// Bodies are one line of ASCII whatever the client sent.
-std::string printable(const std::string& text) {
-  std::string out = text;
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
-  return out;
+void log_error(const std::string& message) {
+  std::cerr << "provlock: " << ascii(message) << std::endl;
 }
 
 std::optional<AddressRecord> load_address(Context& ctx, const Ip& ip) {
   return store::load_record<AddressRecord>(*ctx.store, store::address_key(ban_key(ip, ctx.config)));
 }
 
-// The 403 line for a banned address, or nullopt when it is not banned. An
-// address's own ban names the self-unban URL; a range ban (`ban add CIDR`)
-// cannot be lifted that way and says so.
+// The 403 line for a banned address, or nullopt when it is not banned. It
+// offers the self-unban URL only when the address could use it (SPEC §5):
+// a range ban (`ban add CIDR`) and an operator's ban (`ban add IP`) say
+// that only the operator can lift them; a spent or turned-off self-unban
+// says to ask the operator.
 std::optional<std::string> ban_line(Context& ctx, const CgiRequest& req,
                                     const std::optional<AddressRecord>& address) {
   const Ip& ip = req.remote_addr;
-  if (address && address->banned_at(ctx.now)) {
-    std::string who = ip.str();
-    if (address->prefix.length != ip.bits()) who += " (" + address->prefix.str() + ")";
-    return "banned: " + who + " is banned until " + format_time(*address->banned_until) +
-           "; POST " + req.base + ctx.config.cgi.unban_path + " from that address to lift it";
-  }
   const StoreRules rules = load_rules(ctx);
   if (const RangeBan* range = rules.range_bans.find(ip, ctx.now))
     return "banned: " + ip.str() + " is in the banned range " + range->prefix.str() + " until " +
            format_time(range->until) + "; only the operator can lift it";
-  return std::nullopt;
+  if (!address || !address->banned_at(ctx.now)) return std::nullopt;
+  std::string who = ip.str();
+  if (address->prefix.length != ip.bits()) who += " (" + address->prefix.str() + ")";
+  const std::string line =
+      "banned: " + who + " is banned until " + format_time(*address->banned_until);
+  switch (self_unban_bar(*address, ctx.config, ctx.now).value_or(SelfUnbanBar::not_banned)) {
+    case SelfUnbanBar::operator_ban:
+      return line + " by the operator; only the operator can lift it";
+    case SelfUnbanBar::turned_off:
+    case SelfUnbanBar::over_limit:
+      return line + "; ask the operator to lift it";
+    case SelfUnbanBar::not_banned:  // not barred: the self-unban is open to it
+      break;
+  }
+  return line + "; POST " + req.base + ctx.config.cgi.unban_path + " from that address to lift it";
 }
 
 std::string deny_line(const std::string& reason) {
@@ -114,22 +125,28 @@ std::string deny_line(const std::string& reason) {
   if (reason == "locked")
     return reason + ": this device is locked to the address it was provisioned from";
   if (reason == "mac-mismatch")
-    return reason + ": the file name and the User-Agent name different MAC addresses";
+    return reason + ": the path and the User-Agent do not name the same MAC address";
   return reason;
+}
+
+// Journals a request refused before any decision and counts it against
+// its address like a denied fetch. `banned`: the address was banned before
+// it, which is then the reason journaled.
+void record_refusal(Context& ctx, const CgiRequest& req, store::Json entry, bool banned) {
+  entry["ip"] = req.remote_addr.str();
+  entry["decision"] = "deny";
+  if (banned) entry["reason"] = "banned";
+  journal(ctx, entry);
+  count_against_address(ctx, req.remote_addr, true);
 }
 
 // A request that names no device, or two different ones, is denied,
 // journaled, and counted against its address like a denied fetch. Returns
 // the 403 line when the address was banned before it.
 std::optional<std::string> refuse(Context& ctx, const CgiRequest& req, store::Json entry) {
-  const Ip& ip = req.remote_addr;
   // Whether the address was banned before this request decides the answer.
-  std::optional<std::string> banned = ban_line(ctx, req, load_address(ctx, ip));
-  entry["ip"] = ip.str();
-  entry["decision"] = "deny";
-  if (banned) entry["reason"] = "banned";
-  journal(ctx, entry);
-  count_against_address(ctx, ip, true);
+  std::optional<std::string> banned = ban_line(ctx, req, load_address(ctx, req.remote_addr));
+  record_refusal(ctx, req, std::move(entry), banned.has_value());
   return banned;
 }
 
@@ -139,20 +156,47 @@ void serve_file(Context& ctx, const CgiRequest& req, Reply& reply) {
   reply.file(*file, content_type(req.file_name));
 }
 
+// A device's file that does not exist (SPEC §7): 404 before any decision,
+// so it binds nothing, uses up no unlock and changes no device record. A
+// banned address still gets its 403 (the ban is step 1 of the decision, and
+// a 404 would tell a banned scanner which names exist). A request naming a
+// MAC that is not registered is a scan: journaled and counted against the
+// address. A registered device asking for an optional file it has not got
+// (Polycom asks for several at each boot) is neither: it is no attempt.
+void missing_file(Context& ctx, const CgiRequest& req, const Mac& mac, Reply& reply) {
+  const std::optional<std::string> banned = ban_line(ctx, req, load_address(ctx, req.remote_addr));
+  const bool registered = store::load_record<Device>(*ctx.store, mac.str()).has_value();
+  if (banned || !registered)
+    record_refusal(ctx, req,
+                   {{"command", "check"},
+                    {"mac", mac.str()},
+                    {"reason", "unknown-device"},  // "banned" when it was
+                    {"path", req.path},
+                    {"file", "missing"}},
+                   banned.has_value());
+  if (banned) return reply.line(403, *banned);
+  reply.line(404, "not-found: no such file");
+}
+
 // POST <cgi.unban_path>: `ban remove --self` for REMOTE_ADDR.
 void unban_self(Context& ctx, const CgiRequest& req, Reply& reply) {
   if (req.method != "POST")
     return reply.line(405, "method-not-allowed: use POST here", "Allow: POST\r\n");
   const std::string ip = req.remote_addr.str();
-  switch (self_unban(ctx, req.remote_addr)) {
+  const SelfUnbanResult result = self_unban(ctx, req.remote_addr);
+  switch (result.outcome) {
     case SelfUnban::removed:
       return reply.line(200, "unbanned: " + ip + " may fetch again");
     case SelfUnban::not_banned:
       return reply.line(200, "not banned: " + ip + " is not banned");
     case SelfUnban::over_limit:
-      return reply.line(403, "over limit: " + ip + " has lifted its own ban " +
-                                 std::to_string(ctx.config.ban.self_unban_max) +
-                                 " times within 24h; ask the operator");
+      return reply.line(403,
+                        "over limit: " + self_unban_refusal(result, req.remote_addr, ctx.config));
+    case SelfUnban::operator_ban:
+    case SelfUnban::range_ban:
+    case SelfUnban::turned_off:
+      return reply.line(
+          403, "not permitted: " + self_unban_refusal(result, req.remote_addr, ctx.config));
   }
 }
 
@@ -165,26 +209,30 @@ void serve(Reply& reply, const Globals& globals) {
 
   if (req.path == cgi.unban_path) return unban_self(ctx, req, reply);
   if (req.method != "GET" && req.method != "HEAD")
-    return reply.line(405, "method-not-allowed: " + printable(req.method), "Allow: GET, HEAD\r\n");
+    return reply.line(405, "method-not-allowed: " + ascii(req.method), "Allow: GET, HEAD\r\n");
   if (is_public_file(req.file_name, cgi.public_files)) return serve_file(ctx, req, reply);
 
-  const auto by_name = mac_from_file_name(req.file_name, cgi.mac_patterns);
-  const auto by_agent = mac_from_user_agent(req.user_agent);
-  if (!by_name && !by_agent) {
+  const RequestMac named = request_mac(req.path, req.file_name, req.user_agent, cgi.mac_patterns);
+  if (named.mismatch) {
+    store::Json entry = {{"command", "check"}, {"reason", "mac-mismatch"}, {"path", req.path}};
+    if (named.path_mac) entry["mac"] = named.path_mac->str();
+    if (named.agent_mac) entry["ua_mac"] = named.agent_mac->str();
+    auto banned = refuse(ctx, req, std::move(entry));
+    return reply.line(403, banned ? *banned : deny_line("mac-mismatch"));
+  }
+  if (!named.mac) {
     auto banned =
         refuse(ctx, req, {{"command", "check"}, {"reason", "no-mac"}, {"path", req.path}});
     return banned ? reply.line(403, *banned) : reply.line(404, "not-found: no such file");
   }
-  if (by_name && by_agent && *by_name != *by_agent) {
-    auto banned = refuse(ctx, req,
-                         {{"command", "check"},
-                          {"mac", by_name->str()},
-                          {"ua_mac", by_agent->str()},
-                          {"reason", "mac-mismatch"}});
-    return reply.line(403, banned ? *banned : deny_line("mac-mismatch"));
-  }
 
-  const Fetch fetch{by_name ? *by_name : *by_agent, req.remote_addr, req.authenticated};
+  // The file is opened before the decision and the open file is what is
+  // served: no decision is spent on a file that is not there, and none can
+  // be taken for one file and another served.
+  auto file = open_beneath(cgi.root, req.dirs, req.file_name);
+  if (!file) return missing_file(ctx, req, *named.mac, reply);
+
+  const Fetch fetch{*named.mac, req.remote_addr, req.authenticated};
   const FetchResult result = judge_fetch(ctx, fetch, false);
   if (result.store_error) {
     log_error(result.store_error->what());
@@ -200,7 +248,7 @@ void serve(Reply& reply, const Globals& globals) {
     return reply.line(403, banned ? *banned : "banned: " + req.remote_addr.str() + " is banned");
   }
   if (!result.allow) return reply.line(403, deny_line(result.reason));
-  serve_file(ctx, req, reply);
+  reply.file(*file, content_type(req.file_name));
 }
 
 }  // namespace
@@ -236,7 +284,7 @@ int run_cgi(const Globals& globals) {
   if (reply.started()) return 0;
   try {
     if (status == 400)
-      reply.line(400, "bad-request: " + printable(message));
+      reply.line(400, "bad-request: " + ascii(message));
     else if (status == 503)
       reply.line(503, kStoreErrorLine);
     else

@@ -36,6 +36,22 @@ void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::option
   rec.attempts.clear();
 }
 
+std::size_t recent_self_unbans(const AddressRecord& rec, UnixTime now) {
+  return static_cast<std::size_t>(
+      std::count_if(rec.self_unbans.begin(), rec.self_unbans.end(),
+                    [&](UnixTime t) { return t > now - 86400 && t <= now; }));
+}
+
+std::optional<SelfUnbanBar> self_unban_bar(const AddressRecord& rec, const Config& cfg,
+                                           UnixTime now) {
+  if (!rec.banned_at(now)) return SelfUnbanBar::not_banned;
+  if (rec.reason != "auto") return SelfUnbanBar::operator_ban;
+  if (cfg.ban.self_unban_max <= 0) return SelfUnbanBar::turned_off;
+  if (recent_self_unbans(rec, now) >= static_cast<std::size_t>(cfg.ban.self_unban_max))
+    return SelfUnbanBar::over_limit;
+  return std::nullopt;
+}
+
 bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now) {
   rec.last_activity = now;
   if (rec.banned_at(now)) return false;  // already banned: nothing more to learn

@@ -33,6 +33,19 @@ bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now);
 void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::optional<std::int64_t> length,
                 const char* reason);
 
+// Why the address of `rec` may not lift its own ban at `now` itself (SPEC
+// §5), or nullopt when it may. Only a ban provlock imposed ("auto") can be
+// self-lifted, never an operator's `ban add` ("manual"), and only
+// ban.self_unban_max times in any 24 hours (0: never). Range bans are kept
+// elsewhere (RangeBans) and are the caller's to check: none of them can be
+// self-lifted either.
+enum class SelfUnbanBar { not_banned, operator_ban, turned_off, over_limit };
+std::optional<SelfUnbanBar> self_unban_bar(const AddressRecord& rec, const Config& cfg,
+                                           UnixTime now);
+
+// The self-unbans of `rec` that count at `now`: those of the last 24 hours.
+std::size_t recent_self_unbans(const AddressRecord& rec, UnixTime now);
+
 // The escalated length of the next ban of `rec`.
 std::int64_t next_ban_length(const AddressRecord& rec, const Config& cfg);
 

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace provlock {
@@ -203,9 +204,10 @@ constexpr UaFormat kUaFormats[] = {
 }  // namespace
 
 std::vector<std::string> default_mac_patterns() {
-  return {"{mac}.cfg",           "{mac}-local.cfg", "{mac}-phone.cfg",  "{mac}-user.cfg",
-          "{mac}-directory.xml", "spa{mac}.xml",    "SEP{mac}.cnf.xml", "cfg{mac}",
-          "cfg{mac}.xml",        "snom*-{mac}.htm", "{mac}.xml"};
+  return {"{mac}.cfg",      "{mac}-local.cfg",     "{mac}-phone.cfg", "{mac}-web.cfg",
+          "{mac}-user.cfg", "{mac}-directory.xml", "{mac}-calls.xml", "spa{mac}.cfg",
+          "spa{mac}.xml",   "SEP{mac}.cnf.xml",    "SIP{mac}.cnf",    "ATA{mac}.cnf.xml",
+          "cfg{mac}",       "cfg{mac}.xml",        "snom*-{mac}.htm", "{mac}.xml"};
 }
 
 std::optional<std::string> mac_pattern_problem(std::string_view pattern) {
@@ -236,6 +238,59 @@ std::optional<Mac> mac_from_file_name(std::string_view file_name,
     if (auto mac = try_parse_mac(file_name.substr(at, kMacDigits))) return mac;
   }
   return std::nullopt;
+}
+
+bool PathMacs::admits(const Mac& m) const {
+  if (conflict || (mac && *mac != m)) return false;
+  if (long_runs.empty()) return true;
+  const std::string digits = m.str();
+  return std::all_of(long_runs.begin(), long_runs.end(), [&](std::string_view run) {
+    return find_nocase(run, digits) != std::string_view::npos;
+  });
+}
+
+PathMacs macs_in_path(std::string_view path) {
+  PathMacs out;
+  for (std::size_t i = 0; i < path.size();) {
+    if (!is_hex(path[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < path.size() && is_hex(path[end])) ++end;
+    const std::string_view run = path.substr(i, end - i);
+    i = end;
+    if (run.size() == kMacDigits) {
+      const auto m = try_parse_mac(run);
+      if (!m) continue;
+      if (!out.mac)
+        out.mac = m;
+      else if (*out.mac != *m)
+        out.conflict = true;
+    } else if (run.size() > kMacDigits) {
+      for (std::size_t at = 0; at + kMacDigits <= run.size(); ++at) {
+        if (try_parse_mac(run.substr(at, kMacDigits))) {
+          out.long_runs.push_back(run);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+RequestMac request_mac(std::string_view path, std::string_view file_name,
+                       std::string_view user_agent, const std::vector<std::string>& patterns) {
+  RequestMac out;
+  const PathMacs in_path = macs_in_path(path);
+  out.path_mac = mac_from_file_name(file_name, patterns);
+  if (!out.path_mac) out.path_mac = in_path.mac;
+  out.agent_mac = mac_from_user_agent(user_agent);
+  const std::optional<Mac> named = out.path_mac ? out.path_mac : out.agent_mac;
+  if (!named) return out;  // nothing names a device: a long run alone is no MAC
+  out.mismatch = !in_path.admits(*named) || (out.agent_mac && *out.agent_mac != *named);
+  if (!out.mismatch) out.mac = named;
+  return out;
 }
 
 std::optional<Mac> mac_from_user_agent(std::string_view user_agent) {

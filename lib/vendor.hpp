@@ -15,10 +15,11 @@ namespace provlock {
 
 // The built-in file-name patterns (config key cgi.patterns), one per
 // vendor file: Yealink <mac>.cfg and <mac>-local.cfg; Polycom <mac>.cfg,
-// <mac>-phone.cfg, <mac>-user.cfg and <mac>-directory.xml; Cisco SPA
-// spa<mac>.xml; Cisco SEP<MAC>.cnf.xml; Grandstream cfg<mac> and
-// cfg<mac>.xml (Htek too); Snom snom<model>-<MAC>.htm and <MAC>.xml; Fanvil
-// and Aastra <mac>.cfg.
+// <mac>-phone.cfg, <mac>-web.cfg, <mac>-user.cfg, <mac>-directory.xml and
+// <mac>-calls.xml; Cisco SPA spa<mac>.cfg and spa<mac>.xml; Cisco
+// SEP<MAC>.cnf.xml, SIP<MAC>.cnf (79xx SIP) and ATA<MAC>.cnf.xml (ATA
+// 187/191); Grandstream cfg<mac> and cfg<mac>.xml (Htek too); Snom
+// snom<model>-<MAC>.htm and <MAC>.xml; Fanvil and Aastra <mac>.cfg.
 std::vector<std::string> default_mac_patterns();
 
 // Why `pattern` cannot be a file-name pattern, or nullopt when it can. A
@@ -35,6 +36,48 @@ std::optional<std::string> mac_pattern_problem(std::string_view pattern);
 // mac_pattern_problem refuses never match.
 std::optional<Mac> mac_from_file_name(std::string_view file_name,
                                       const std::vector<std::string>& patterns);
+
+// The MACs a request path spells as hex runs (SPEC §7), whatever its
+// shape: a run is a longest sequence of hex digits (either case) in the
+// path, so '/', '.', '-' and every other non-hex character end one.
+//   - A run of exactly 12 digits that is a valid MAC (see try_parse_mac)
+//     names that MAC. The 12-digit runs that are no MAC (all-zero,
+//     all-ones, group) name nothing.
+//   - A run of 13 or more digits names no MAC by itself: it may be a hash,
+//     a serial number or a time stamp. But a MAC written against hex
+//     letters (Cisco's spa<mac>, ata<mac>) is such a run too, so when any
+//     12-digit window of the run is a valid MAC, the run "may hold" a MAC,
+//     and a request naming a MAC that is not inside it does not match it.
+//     An attacker cannot use this to hide a victim's MAC: the run then has
+//     to contain the MAC the request is judged by.
+// One pass over the path; no allocation unless the path holds a long run.
+struct PathMacs {
+  std::optional<Mac> mac;  // the MAC of the first 12-digit run that is one
+  bool conflict = false;   // another 12-digit run names a different MAC
+  // The long runs that may hold a MAC; views into the path examined.
+  std::vector<std::string_view> long_runs;
+
+  // Whether a request judged as `m` agrees with this path: `m` is `mac`
+  // (when set) and lies within every long run, and there is no conflict.
+  bool admits(const Mac& m) const;
+};
+PathMacs macs_in_path(std::string_view path);
+
+// Which device a request is for, from all the places it can name one
+// (SPEC §7): the file name by `patterns`, every hex run of the whole path
+// (macs_in_path) and the User-Agent (mac_from_user_agent). They must agree.
+struct RequestMac {
+  // The MAC the request is judged by: the file name's, else the path's,
+  // else the User-Agent's; nullopt when none names one (or on a mismatch).
+  std::optional<Mac> mac;
+  // The sources name different MACs (two runs of the path, the path and
+  // the User-Agent, or a MAC outside a long run that may hold one).
+  bool mismatch = false;
+  std::optional<Mac> path_mac;   // what the path names (file name pattern, else a run)
+  std::optional<Mac> agent_mac;  // what the User-Agent names
+};
+RequestMac request_mac(std::string_view path, std::string_view file_name,
+                       std::string_view user_agent, const std::vector<std::string>& patterns);
 
 // The MAC a phone puts in its User-Agent, recognised only in the formats of
 // the vendors that do so; anything else names no MAC, even if it holds

@@ -369,3 +369,31 @@ TEST_CASE("bans: fetches from one /64 share one count") {
   }
   CHECK(banned_at == 21);
 }
+
+TEST_CASE("bans: only provlock's own ban can be self-lifted, and only so often (SPEC §5)") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::not_banned);
+
+  impose_ban(rec, cfg, kNow, kHour, "auto");
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow).has_value());
+  // Two self-unbans in the last 24h, one older: one more is allowed.
+  rec.self_unbans = {kNow - kDay, kNow - kHour, kNow - kMinute};
+  CHECK(recent_self_unbans(rec, kNow) == 2);
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow).has_value());
+  rec.self_unbans.push_back(kNow);
+  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::over_limit);
+  rec.self_unbans.clear();
+  cfg.ban.self_unban_max = 0;
+  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::turned_off);
+  cfg.ban.self_unban_max = 3;
+
+  // An operator's `ban add IP`: never, whatever is left of the limit.
+  impose_ban(rec, cfg, kNow, kHour, "manual");
+  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::operator_ban);
+  // A ban of unknown origin is not provlock's own either.
+  rec.reason = "";
+  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::operator_ban);
+  // Once it has ended there is nothing to lift.
+  CHECK(self_unban_bar(rec, cfg, kNow + kHour) == SelfUnbanBar::not_banned);
+}

@@ -65,7 +65,7 @@ TEST_CASE("vendor: file names that name no MAC") {
            "001565aabbcc.cfg.bak",  // not the whole name
            "x001565aabbcc.cfg",
            "00:15:65:aa:bb:cc.cfg",  // file names spell MACs without separators
-           "spa0002fdff2103.cfg", "SEP0002FDFF2103.xml", "snom-000413922D24.xml", "index.html",
+           "spa0002fdff2103.txt", "SEP0002FDFF2103.xml", "snom-000413922D24.xml", "index.html",
            "../001565aabbcc.cfg",  // a path, not a file name
        }) {
     CAPTURE(name);
@@ -192,4 +192,146 @@ TEST_CASE("vendor: public files by shell pattern") {
   CHECK_FALSE(is_public_file("001565aabbcc.cfg", pub));
   CHECK_FALSE(is_public_file("y0000000000028.cfg", pub));
   CHECK_FALSE(is_public_file("", pub));
+}
+
+namespace {
+
+using provlock::macs_in_path;
+using provlock::request_mac;
+using provlock::try_parse_mac;
+
+// The request's MAC under the default patterns, as 12 hex digits; "" when
+// none; "mismatch" when the sources disagree.
+std::string judged(const std::string& path, const std::string& ua = "") {
+  const std::string file = path.substr(path.rfind('/') + 1);
+  const auto r = request_mac(path, file, ua, default_mac_patterns());
+  if (r.mismatch) {
+    CHECK_FALSE(r.mac);
+    return "mismatch";
+  }
+  return r.mac ? r.mac->str() : "";
+}
+
+const char* const kVictim = "001122aabbcc";
+const char* const kAttackerUa = "Yealink SIP-T46G 28.72.0.1 00:15:65:4a:a9:37";  // 0015654aa937
+
+}  // namespace
+
+TEST_CASE("vendor: new default patterns name their MAC without a User-Agent") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"spa001122aabbcc.cfg", kVictim},      // Cisco SPA (and Linksys)
+      {"001122aabbcc-web.cfg", kVictim},     // Polycom web overrides
+      {"001122aabbcc-calls.xml", kVictim},   // Polycom call lists
+      {"SIP001122AABBCC.cnf", kVictim},      // Cisco 79xx SIP
+      {"ATA001122AABBCC.cnf.xml", kVictim},  // Cisco ATA 187/191
+  };
+  for (const auto& [name, mac] : cases) {
+    CAPTURE(name);
+    CHECK(by_name(name) == mac);
+    CHECK(judged(std::string("/") + name) == mac);
+  }
+}
+
+TEST_CASE("vendor: macs_in_path finds every 12-digit run in every component") {
+  auto first = [](const char* path) {
+    auto m = macs_in_path(path).mac;
+    return m ? m->str() : "";
+  };
+  CHECK(first("/001122aabbcc.cfg") == kVictim);
+  CHECK(first("/x-001122AABBCC-web.cfg") == kVictim);
+  CHECK(first("/phones/001122aabbcc/settings.cfg") == kVictim);  // a directory
+  CHECK(first("/001122aabbcc/") == kVictim);
+  CHECK(first("/a_001122aabbcc_b") == kVictim);
+  // No valid MAC: all-zero, all-ones, group address, 11 digits.
+  for (const char* path : {"/000000000000.cfg", "/ffffffffffff.cfg", "/010203040506.cfg",
+                           "/01005e000001-web.cfg", "/001122aabbc.cfg", "/index.html", "", "/"}) {
+    CAPTURE(path);
+    const auto p = macs_in_path(path);
+    CHECK_FALSE(p.mac);
+    CHECK_FALSE(p.conflict);
+    CHECK(p.long_runs.empty());
+  }
+  // Two different MACs anywhere in the path conflict; the same one twice does not.
+  CHECK(macs_in_path("/001122aabbcc/0015654aa937.cfg").conflict);
+  CHECK(macs_in_path("/001122aabbcc-0015654aa937.cfg").conflict);
+  CHECK_FALSE(macs_in_path("/001122aabbcc/001122AABBCC.cfg").conflict);
+  // A zero run beside a MAC is no second MAC.
+  CHECK_FALSE(macs_in_path("/000000000000/001122aabbcc.cfg").conflict);
+}
+
+TEST_CASE("vendor: runs longer than 12 digits name no MAC but may hold one") {
+  const auto victim = *try_parse_mac(kVictim);
+  const auto attacker = *try_parse_mac("0015654aa937");
+  // spa<mac>: the 'a' of "spa" makes a 13-digit run.
+  auto p = macs_in_path("/spa001122aabbcc.cfg");
+  CHECK_FALSE(p.mac);
+  REQUIRE(p.long_runs.size() == 1);
+  CHECK(p.long_runs[0] == "a001122aabbcc");
+  CHECK(p.admits(victim));
+  CHECK_FALSE(p.admits(attacker));
+  // Hex padding on both sides, in any case, in a directory.
+  p = macs_in_path("/dead001122AABBCCbeef/x.cfg");
+  CHECK(p.admits(victim));
+  CHECK_FALSE(p.admits(attacker));
+  // A long run none of whose windows is a valid MAC constrains nothing.
+  p = macs_in_path("/0000000000000000.cfg");
+  CHECK(p.long_runs.empty());
+  CHECK(p.admits(attacker));
+  p = macs_in_path("/fffffffffffffffffff.bin");
+  CHECK(p.long_runs.empty());
+}
+
+TEST_CASE("vendor: the path's MAC and the User-Agent's must agree, whatever the shape") {
+  // Victim-shaped paths with the attacker's User-Agent: never the attacker's MAC.
+  for (const char* path : {
+           "/001122aabbcc.cfg",               // a default pattern
+           "/spa001122aabbcc.cfg",            // a default pattern, 13-digit run
+           "/001122aabbcc-web.cfg",           // a default pattern
+           "/001122aabbcc-anything.txt",      // no pattern: the 12-digit run
+           "/phones/001122aabbcc/x.cfg",      // in a directory
+           "/001122aabbcc/common.cfg",        // in a directory, common-looking file
+           "/xa001122aabbcc.cfg",             // no pattern, 13-digit run
+           "/data001122aabbccff.cfg",         // no pattern, padded both sides
+           "/001122aabbcc/0015654aa937.cfg",  // the attacker's own file beneath the victim's
+           "/0015654aa937/001122aabbcc.cfg",
+       }) {
+    CAPTURE(path);
+    CHECK(judged(path, kAttackerUa) == "mismatch");
+  }
+  // The same paths with the victim's own User-Agent (or none) are the victim's.
+  const std::string victim_ua = "Yealink SIP-T46G 28.72.0.1 00:11:22:aa:bb:cc";
+  for (const char* path : {"/001122aabbcc.cfg", "/spa001122aabbcc.cfg", "/001122aabbcc-web.cfg",
+                           "/001122aabbcc-anything.txt", "/phones/001122aabbcc/x.cfg"}) {
+    CAPTURE(path);
+    CHECK(judged(path, victim_ua) == kVictim);
+    CHECK(judged(path) == kVictim);  // the path alone names it
+  }
+  // A run longer than 12 alone names no device; with a User-Agent naming a
+  // MAC inside it, that MAC.
+  CHECK(judged("/xa001122aabbcc.cfg").empty());
+  CHECK(judged("/xa001122aabbcc.cfg", victim_ua) == kVictim);
+  // Two different MACs in the path: a mismatch even without a User-Agent.
+  CHECK(judged("/001122aabbcc/0015654aa937.cfg") == "mismatch");
+  // Paths that name no MAC leave the User-Agent's standing.
+  CHECK(judged("/gs/settings.xml", kAttackerUa) == "0015654aa937");
+  CHECK(judged("/000000000000-web.cfg", kAttackerUa) == "0015654aa937");
+  CHECK(judged("/0000000000000000.cfg", kAttackerUa) == "0015654aa937");
+  CHECK(judged("/index.html").empty());
+  // The file name's pattern and the path's run name the same MAC: fine.
+  const auto r =
+      request_mac("/spa001122aabbcc.cfg", "spa001122aabbcc.cfg", "", default_mac_patterns());
+  CHECK_FALSE(r.mismatch);
+  REQUIRE(r.path_mac);
+  CHECK(r.path_mac->str() == kVictim);
+  // A configured '*' pattern whose capture disagrees with a run of the path.
+  CHECK(request_mac("/0015654aa937/001122aabbcc.cfg", "001122aabbcc.cfg", "", {"*{mac}.cfg"})
+            .mismatch);
+}
+
+TEST_CASE("vendor: a long path costs one pass") {
+  // 1024 bytes of hex digits (the longest path the CGI reads): one long run.
+  const std::string path = "/" + std::string(1023, 'a');
+  const auto p = macs_in_path(path);
+  CHECK(p.long_runs.size() == 1);
+  CHECK_FALSE(p.admits(*try_parse_mac(kVictim)));
 }

@@ -85,6 +85,10 @@ unset PROVLOCK_STORE PROVLOCK_NOW
 # got through would reach it; no response may ever carry it.
 yealink=0015654aa937 gs=000b828aa872 polycom=0004f2000001 spa=0002fdff2103 linked=0015650000aa
 broken=0015650000bb
+# Issue 16: a victim whose files come in shapes the patterns may not know,
+# an attacker's own (new) phone, and devices for the 404 rules.
+victim=001122aabbcc attacker=0015650000cc fresh=0015650000dd unl=0015650000ee
+unknown=0015650000ff
 secret="secret-$RANDOM$RANDOM-never-served"
 for f in secret.txt outside.bin "$yealink.cfg" root/.hidden.bin; do echo "$secret" >"$t/$f"; done
 echo "yealink config of $yealink" >"$t/root/$yealink.cfg"
@@ -93,11 +97,19 @@ echo "polycom config of $polycom" >"$t/root/$polycom.cfg"
 echo "<spa>$spa</spa>" >"$t/root/spa$spa.xml"
 echo "yealink common config" >"$t/root/y000000000028.cfg"
 echo "broken device" >"$t/root/$broken.cfg"
+mkdir -p "$t/root/phones/$victim"
+for f in "spa$victim.cfg" "$victim-web.cfg" "$victim-notes.txt" "xa$victim.cfg" "phones/$victim/x.cfg"; do
+  echo "victim's $f" >"$t/root/$f"
+done
+echo "fresh config" >"$t/root/$fresh.cfg"
+echo "unl config" >"$t/root/$unl.cfg"
+echo "unknown device's file" >"$t/root/$unknown-notes.txt"
 ln -s "$t/secret.txt" "$t/root/$linked.cfg"        # a device file that is a link
 ln -s ../outside.bin "$t/root/firmware.bin"          # a public file that is a link
 ln -s "$t" "$t/root/up"                              # a directory link out of the root
 chmod -R a+rX "$t"
-"$bin" add "$yealink" "$gs" "$polycom" "$spa" "$linked" "$broken" >/dev/null ||
+"$bin" add "$yealink" "$gs" "$polycom" "$spa" "$linked" "$broken" "$victim" "$attacker" "$fresh" \
+  "$unl" >/dev/null ||
   { echo "FAIL: provlock add" >&2; exit 1; }
 
 htpasswd -bc "$t/apache/htpasswd" phone1 secret1 2>/dev/null
@@ -297,9 +309,11 @@ fetch 127.0.0.9 POST /provisioning/unban-self -d please
 expect 200 "unbanned: 127.0.0.9" "self-unban from the banned address: 200 unbanned"
 fetch 127.0.0.9 GET /provisioning/config.php
 expect 404 "" "unbanned: back to 404"
-for i in 1 2 3 4; do
-  "$bin" ban add 127.0.0.15 >/dev/null
+# Four scans (ban.max_attempts = 3) ban the address; it lifts the ban itself three times.
+for round in 1 2 3 4; do
+  for probe in a b c d; do fetch 127.0.0.15 GET "/provisioning/$probe.php"; done
   fetch 127.0.0.15 POST /provisioning/unban-self
+  [ "$round" -lt 4 ] && expect 200 "unbanned: 127.0.0.15" "self-unban number $round within 24h: 200"
 done
 expect 403 "over limit" "a 4th self-unban within 24h (ban.self_unban_max = 3): 403"
 fetch 127.0.0.15 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
@@ -309,6 +323,75 @@ fetch 127.0.0.17 GET /provisioning/index.php
 expect 403 "banned: 127.0.0.17 is in the banned range 127.0.0.16/30" "an operator's range ban: 403 naming the range"
 fetch 127.0.0.17 GET "/provisioning/$yealink.cfg" -A "$ua_yealink"
 expect 403 "only the operator can lift it" "a range ban refuses device files too, and cannot be self-unbanned"
+
+echo "# self-unban never lifts an operator's ban (issue 16, SPEC 5)"
+fetch 127.0.0.17 POST /provisioning/unban-self
+expect 403 "is in the banned range 127.0.0.16/30" "self-unban inside a range ban: 403 naming the range"
+expect 403 "only the operator can lift it" "... and the operator as the way out"
+fetch 127.0.0.17 GET /provisioning/index.php
+expect 403 "banned: 127.0.0.17 is in the banned range" "the range ban still stands after it"
+"$bin" ban add 127.0.0.40 >/dev/null
+fetch 127.0.0.40 GET /provisioning/index.php
+expect 403 "by the operator; only the operator can lift it" "an operator's ban: the 403 names the operator"
+[[ $body != *unban-self* ]] && pass "... and offers no self-unban" || fail "... and offers no self-unban"
+fetch 127.0.0.40 POST /provisioning/unban-self
+expect 403 "only the operator can lift it" "self-unban of an operator's 'ban add IP': 403"
+fetch 127.0.0.40 GET /provisioning/index.php
+expect 403 "banned: 127.0.0.40" "the operator's ban still stands after it"
+if "$bin" ban list | grep -q '^127.0.0.40/32 .* manual'; then pass "ban list still shows it"; else fail "ban list still shows it"; fi
+
+echo "# the path's MAC and the User-Agent's must agree, whatever the file name's shape (issue 16)"
+ua_attacker="Yealink SIP-T46G 28.72.0.1 00:15:65:00:00:cc"
+n=20
+for f in "spa$victim.cfg" "$victim-web.cfg" "$victim-notes.txt" "xa$victim.cfg" "phones/$victim/x.cfg"; do
+  n=$((n + 1))  # a fresh address each: every mismatch counts against its address
+  fetch "127.0.0.$n" GET "/provisioning/$f" -A "$ua_attacker"
+  expect 403 "mac-mismatch" "/$f with the attacker's own phone in the User-Agent: 403 mac-mismatch"
+  [[ $body != *"victim's"* ]] && pass "... and not the victim's file" || fail "... and not the victim's file"
+done
+if "$bin" log "$victim" | grep -q 'mac-mismatch.*ua_mac=0015650000cc'; then
+  pass "the mismatch is journaled under the victim's MAC"
+else
+  fail "the mismatch is journaled under the victim's MAC"
+fi
+"$bin" show "$attacker" | grep -q '^state: new$' && pass "the attacker's phone was never bound" ||
+  fail "the attacker's phone was never bound"
+fetch 127.0.0.27 GET "/provisioning/spa$victim.cfg"
+expect 200 "victim's spa$victim.cfg" "spa<mac>.cfg names its MAC without a User-Agent: the first fetch binds"
+fetch 127.0.0.28 GET "/provisioning/$victim-web.cfg"
+expect 403 "locked" "<mac>-web.cfg from another address is judged as the victim: locked"
+fetch 127.0.0.27 GET "/provisioning/phones/$victim/x.cfg"
+expect 200 "victim's phones/$victim/x.cfg" "a MAC in a directory names the device: the bound address is served"
+
+echo "# a missing file is 404 before any decision (issue 16)"
+fetch 127.0.0.30 GET "/provisioning/$fresh-phone.cfg"
+expect 404 "not-found" "a new device's missing file: 404"
+"$bin" show "$fresh" | grep -q '^state: new$' && pass "... and the device is still new" ||
+  fail "... and the device is still new ($("$bin" show "$fresh" | tr '\n' ' '))"
+fetch 127.0.0.31 GET "/provisioning/$fresh.cfg"
+expect 200 "fresh config" "its first real fetch, from another address, is the first provision"
+"$bin" log "$fresh" | grep -q "allow *first-provision.*127.0.0.31\|127.0.0.31 *allow *first-provision" &&
+  pass "the journal says first-provision from 127.0.0.31" || fail "first-provision from 127.0.0.31 in the journal"
+fetch 127.0.0.32 GET "/provisioning/$unl.cfg"
+expect 200 "unl config" "a device binds to 127.0.0.32"
+"$bin" unlock "$unl" >/dev/null
+fetch 127.0.0.33 GET "/provisioning/$unl-local.cfg"
+expect 404 "not-found" "an unlocked device's missing file: 404"
+"$bin" show "$unl" | grep -q '^state: unlocked$' && pass "... and the unlock is still in force" ||
+  fail "... and the unlock is still in force ($("$bin" show "$unl" | tr '\n' ' '))"
+fetch 127.0.0.33 GET "/provisioning/$unl.cfg"
+expect 200 "unl config" "the real fetch uses the unlock"
+for i in 1 2 3 4 5; do fetch 127.0.0.35 GET "/provisioning/$unl-directory.xml"; done
+expect 404 "" "a registered device's missing files are not counted: the 5th is still 404"
+fetch 127.0.0.34 GET "/provisioning/$unknown.cfg"
+expect 404 "not-found" "a missing file of an unknown MAC: 404"
+if "$bin" log 127.0.0.34 | grep -q "$unknown.*unknown-device"; then pass "... journaled as unknown-device"; else fail "... journaled as unknown-device"; fi
+for f in "$unknown-web.cfg" "spa$unknown.cfg" "$unknown-phone.cfg"; do fetch 127.0.0.34 GET "/provisioning/$f"; done
+expect 404 "" "the 4th scan for missing files crosses ban.max_attempts = 3: still 404"
+fetch 127.0.0.34 GET "/provisioning/$unknown-calls.xml"
+expect 403 "banned: 127.0.0.34" "... they were counted: the next missing file gets the 403 of the ban"
+fetch 127.0.0.36 GET "/provisioning/$unknown-notes.txt"
+expect 403 "unknown-device" "an unknown MAC's file that exists: 403 unknown-device"
 
 echo "# methods"
 fetch 127.0.0.3 PUT "/provisioning/$yealink.cfg" -d overwrite
@@ -330,6 +413,15 @@ fetch 127.0.0.11 GET /provisioning/a%01b.cfg
 expect 400 "control character" "a control byte in the path: 400"
 fetch 127.0.0.11 GET "/provisioning/$yealink.cfg" -A "Yealink $(head -c 1100 /dev/zero | tr '\0' x)"
 expect 400 "User-Agent" "a User-Agent over 1024 bytes: 400"
+fetch 127.0.0.11 GET "/provisioning/$yealink.cfg" -A $'Yealink \xff\xfe\x80 00:15:65:4a:a9:37'
+expect 400 "not UTF-8" "a non-UTF-8 User-Agent: 400"
+fetch 127.0.0.11 GET "/provisioning/x%c3%28%80%ff.cfg"
+expect 400 "\\x" "a non-UTF-8 path: the body escapes the bytes (\\xNN)"
+if LC_ALL=C grep -q $'[\x80-\xff]' "$t/all-responses"; then
+  fail "no response carries a raw byte >= 0x80 ($(LC_ALL=C grep -c $'[\x80-\xff]' "$t/all-responses") lines)"
+else
+  pass "no response carries a raw byte >= 0x80"
+fi
 
 echo "# store trouble: 503"
 record=$(find "$t/store" -name "$broken.json")
@@ -363,6 +455,47 @@ out=$(runuser -u www-data -- env -i REQUEST_METHOD=GET REMOTE_ADDR=127.0.0.3 PAT
   PROVLOCK_CONFIG="$t/provlock.toml" "$t/bin/provlock.cgi" --store /nonexistent unlock "$yealink" 2>/dev/null)
 [[ $out == "Status: 200 OK"*"yealink config"* ]] && pass "argv words are ignored: the request is served as usual" ||
   fail "argv words are ignored"
+# raw METHOD PATH_INFO UA [VAR=VALUE...]: as cgi, and stderr (what Apache
+# puts into its error log) kept in $err.
+raw() {
+  local method=$1 path=$2 ua=$3
+  shift 3
+  out=$(runuser -u www-data -- env -i REQUEST_METHOD="$method" REMOTE_ADDR=127.0.0.3 \
+    SCRIPT_NAME=/provisioning PATH_INFO="$path" HTTP_USER_AGENT="$ua" \
+    PROVLOCK_CONFIG="$t/provlock.toml" "$@" "$t/bin/provlock.cgi" 2>"$t/stderr" | tr -d '\r')
+  err=$(cat "$t/stderr")
+  status=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1)
+  body=$(sed '1,/^$/d' <<<"$out")
+}
+# clean WHAT: neither the last output nor its stderr holds a control byte
+# (other than the line ends) or a byte >= 0x80.
+clean() {
+  if LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]' <<<"$out$err"; then
+    fail "$1: raw bytes in the output or the error log line: $(printf '%q' "$out$err")"
+  else
+    pass "$1"
+  fi
+}
+raw GET $'/x\xff\xfe.cfg' ""
+expect 400 'not UTF-8' "PATH_INFO not UTF-8: 400"
+[[ $err == *'\xff\xfe'* ]] && pass "the error log line shows the bytes as \\xff\\xfe" || fail "error log line: $err"
+clean "PATH_INFO not UTF-8: escaped in the body and the error log"
+raw GET $'/a\x1b[31mb.cfg' ""
+expect 400 'control character' "an escape sequence in PATH_INFO: 400"
+clean "an escape sequence in PATH_INFO: escaped"
+raw GET "/$yealink.cfg" $'Yealink \xc3\x28 \x1b]0;pwned\x07'
+expect 400 'User-Agent' "a User-Agent with bad bytes: 400"
+clean "a User-Agent with bad bytes: escaped"
+raw $'G\xffT\x01' "/$yealink.cfg" ""
+expect 405 "method-not-allowed" "a method with bad bytes: 405"
+clean "a method with bad bytes: escaped"
+raw GET "/$yealink.cfg" "" REMOTE_USER=$'\xff\x1b'
+clean "a REMOTE_USER with bad bytes never shows raw"
+out=$(runuser -u www-data -- env -i REQUEST_METHOD=GET REMOTE_ADDR=$'\xff\x1b' PATH_INFO=/x.cfg \
+  PROVLOCK_CONFIG="$t/provlock.toml" "$t/bin/provlock.cgi" 2>"$t/stderr" | tr -d '\r')
+err=$(cat "$t/stderr")
+[[ $out == "Status: 500 "* ]] && pass "a bad REMOTE_ADDR: 500" || fail "a bad REMOTE_ADDR: 500"
+clean "a bad REMOTE_ADDR: escaped in the error log"
 cgi GET /../secret.txt
 expect 400 "'.' or '..'" "PATH_INFO /../secret.txt (Apache never passes it): 400"
 out=$(runuser -u www-data -- env -i REQUEST_METHOD=GET REMOTE_ADDR=127.0.0.3 SCRIPT_NAME=/provisioning \
@@ -403,6 +536,13 @@ if grep -qF "$secret" "$t/all-responses"; then
   fail "no response ever carried the secret"
 else
   pass "no response ever carried the secret ($(grep -c '^HTTP/' "$t/all-responses") responses)"
+fi
+
+stop_apache
+if LC_ALL=C grep -q $'[\x80-\xff]' "$t/apache/error.log"; then
+  fail "Apache's error log holds no raw byte >= 0x80: $(LC_ALL=C grep -a $'[\x80-\xff]' "$t/apache/error.log" | head -n 2)"
+else
+  pass "Apache's error log holds no raw byte >= 0x80"
 fi
 
 echo
