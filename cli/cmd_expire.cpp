@@ -40,9 +40,9 @@ Runner setup_expire(CLI::App& sub) {
     const Config& cfg = ctx.config;
     Counts n;
     int bad = 0;
-    auto report = [&](const Error& e) {
+    auto report_bad = [&](const Error& e) {
       ++bad;
-      std::cerr << "provlock: " << e.what() << '\n';
+      report(e);
     };
     auto write = [dry](bool changed) {
       return changed && !dry ? store::Write::durable : store::Write::none;
@@ -60,7 +60,7 @@ Runner setup_expire(CLI::App& sub) {
           for (const UnlockAll& u : unlock_alls.entries)
             if (unlock_all_applies(u, d, now)) still_used.insert(u.id);
         },
-        report);
+        report_bad);
     for (const Mac& mac : ran_out) {
       examine<Device>(*ctx.store, dry, mac.str(), [&](std::optional<Device>& d) {
         bool changed = d && d->unlock_until && *d->unlock_until <= now;
@@ -94,7 +94,7 @@ Runner setup_expire(CLI::App& sub) {
     // Addresses: bans that ran out, and addresses quiet for max_ban_time.
     std::vector<AddressRecord> addresses;
     store::scan_records<AddressRecord>(
-        *ctx.store, [&](const AddressRecord& a) { addresses.push_back(a); }, report);
+        *ctx.store, [&](const AddressRecord& a) { addresses.push_back(a); }, report_bad);
     for (const AddressRecord& seen : addresses) {
       examine<AddressRecord>(
           *ctx.store, dry, store::address_key(seen.prefix), [&](std::optional<AddressRecord>& a) {
@@ -118,7 +118,7 @@ Runner setup_expire(CLI::App& sub) {
 
     std::vector<Window> windows;
     store::scan_records<Window>(
-        *ctx.store, [&](const Window& w) { windows.push_back(w); }, report);
+        *ctx.store, [&](const Window& w) { windows.push_back(w); }, report_bad);
     for (const Window& seen : windows) {
       examine<Window>(*ctx.store, dry, store::window_key(seen.ip), [&](std::optional<Window>& w) {
         bool over = w && w->until <= now;
@@ -137,7 +137,7 @@ Runner setup_expire(CLI::App& sub) {
     // cut loses at most what came after the last expire run.
     int folded = 0;
     for (store::Kind kind : {store::Kind::device, store::Kind::ban})
-      folded += ctx.store->fold_recent(kind, dry, report);
+      folded += ctx.store->fold_recent(kind, dry, report_bad);
 
     const int bans = n.bans + n.range_bans;
     const View counts = {

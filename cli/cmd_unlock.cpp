@@ -54,8 +54,7 @@ Runner setup_unlock(CLI::App& sub) {
         return mode;
       });
       if (failure) {
-        std::cout.flush();
-        std::cerr << "provlock: " << failure->what() << '\n';
+        report(*failure);
         if (!first_failure) first_failure = failure->code();
         continue;
       }

@@ -64,6 +64,7 @@ View scope_view(const AccountScope& scope) {
 }
 
 void report(const Error& error) {
+  std::cout.flush();  // what was printed before it comes before it
   std::cerr << "provlock: " << printable(error.what()) << '\n';
 }
 

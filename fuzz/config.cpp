@@ -18,6 +18,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                       c.ban.max_ban_time > 0,
                   "ban limits > 0");
     fuzz::require(c.ban.ipv6_prefix >= 0 && c.ban.ipv6_prefix <= 128, "ban.ipv6_prefix");
+    // SPEC §2 (bounds): lengths that are added to stored times, and counts
+    // whose lists live in records, stay within their documented maximums.
+    for (std::int64_t d : {c.lock.stale_after, c.lock.unlock_for, c.ban.find_time, c.ban.ban_time,
+                           c.ban.max_ban_time, c.suspicious.within})
+      fuzz::require(d <= kMaxConfigDuration, "a configured duration is at most 36500d");
+    fuzz::require(c.ban.max_attempts <= kMaxCount && c.suspicious.max_foreign <= kMaxCount &&
+                      c.ban.self_unban_max <= kMaxCount,
+                  "a configured count is at most kMaxCount");
+    fuzz::require(!c.store.path.empty() && c.store.path.find('\0') == std::string::npos &&
+                      c.cgi.root.find('\0') == std::string::npos,
+                  "paths are not empty and hold no NUL");
     for (const std::string& p : c.cgi.mac_patterns)
       fuzz::require(!mac_pattern_problem(p), "a configured pattern is valid:", p);
   } catch (const Error& e) {
