@@ -2,11 +2,11 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "cli/ban_ops.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "lib/bans.hpp"
 #include "lib/duration.hpp"
+#include "ops/self_unban.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::cli {
@@ -113,17 +113,17 @@ Runner setup_ban(CLI::App& sub) {
             std::cout << ip.str() << text << '\n';
           return 0;
         };
-        const SelfUnbanResult result = self_unban(ctx, ip);
+        const ops::SelfUnbanResult result = ops::self_unban(ctx, ip);
         switch (result.outcome) {
-          case SelfUnban::removed:
+          case ops::SelfUnban::removed:
             return say("unbanned", " unbanned");
-          case SelfUnban::not_banned:
+          case ops::SelfUnban::not_banned:
             return say("not-banned", " is not banned");
-          case SelfUnban::operator_ban:
-          case SelfUnban::range_ban:
-          case SelfUnban::turned_off:
-          case SelfUnban::over_limit:
-            throw Error(Exit::no_perm, self_unban_refusal(result, ip, ctx.config));
+          case ops::SelfUnban::operator_ban:
+          case ops::SelfUnban::range_ban:
+          case ops::SelfUnban::turned_off:
+          case ops::SelfUnban::over_limit:
+            throw Error(Exit::no_perm, ops::self_unban_refusal(result, ip, ctx.config));
         }
       }
       if (opt->target.empty()) throw Error(Exit::usage, "ban remove needs an address, or --self");
@@ -142,11 +142,7 @@ Runner setup_ban(CLI::App& sub) {
                                             [&](std::optional<AddressRecord>& a) {
                                               if (!a || !a->banned_at(ctx.now))
                                                 return store::Write::none;
-                                              // How often it was banned stays: the next ban
-                                              // escalates.
-                                              a->banned_since.reset();
-                                              a->banned_until.reset();
-                                              a->attempts.clear();
+                                              lift_ban(*a);
                                               lifted = true;
                                               return store::Write::durable;
                                             });

@@ -4,7 +4,6 @@
 #include <iostream>
 #include <string_view>
 
-#include "cli/ban_ops.hpp"
 #include "cli/cgi_files.hpp"
 #include "cli/cgi_request.hpp"
 #include "cli/commands.hpp"
@@ -12,6 +11,7 @@
 #include "cli/fetch.hpp"
 #include "lib/bans.hpp"
 #include "lib/vendor.hpp"
+#include "ops/self_unban.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::cli {
@@ -183,20 +183,20 @@ void unban_self(Context& ctx, const CgiRequest& req, Reply& reply) {
   if (req.method != "POST")
     return reply.line(405, "method-not-allowed: use POST here", "Allow: POST\r\n");
   const std::string ip = req.remote_addr.str();
-  const SelfUnbanResult result = self_unban(ctx, req.remote_addr);
+  const ops::SelfUnbanResult result = ops::self_unban(ctx, req.remote_addr);
   switch (result.outcome) {
-    case SelfUnban::removed:
+    case ops::SelfUnban::removed:
       return reply.line(200, "unbanned: " + ip + " may fetch again");
-    case SelfUnban::not_banned:
+    case ops::SelfUnban::not_banned:
       return reply.line(200, "not banned: " + ip + " is not banned");
-    case SelfUnban::over_limit:
-      return reply.line(403,
-                        "over limit: " + self_unban_refusal(result, req.remote_addr, ctx.config));
-    case SelfUnban::operator_ban:
-    case SelfUnban::range_ban:
-    case SelfUnban::turned_off:
+    case ops::SelfUnban::over_limit:
       return reply.line(
-          403, "not permitted: " + self_unban_refusal(result, req.remote_addr, ctx.config));
+          403, "over limit: " + ops::self_unban_refusal(result, req.remote_addr, ctx.config));
+    case ops::SelfUnban::operator_ban:
+    case ops::SelfUnban::range_ban:
+    case ops::SelfUnban::turned_off:
+      return reply.line(
+          403, "not permitted: " + ops::self_unban_refusal(result, req.remote_addr, ctx.config));
   }
 }
 

@@ -68,11 +68,6 @@ void report(const Error& error) {
   std::cerr << "provlock: " << printable(error.what()) << '\n';
 }
 
-StoreRules load_rules(Context& ctx) {
-  auto rules = store::load_record<StoreRules>(*ctx.store, store::kRulesKey);
-  return rules ? *rules : StoreRules{};
-}
-
 DeviceFields device_fields(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx) {
   using Type = DeviceField::Type;
   auto text = [](const char* name, std::string value) {
@@ -146,47 +141,6 @@ void append_json(std::string& out, const DeviceFields& fields) {
     }
   }
   out += '}';
-}
-
-// The line is written straight from the entry, byte for byte what dumping
-// the entry with "time" (unless it has one) and "who" added would give (keys
-// in byte order): a check writes a line per decision.
-void journal(Context& ctx, store::Json entry, bool relaxed) {
-  if (ctx.who.is_null()) ctx.who = who_am_i();
-  std::string line;
-  line.reserve(256);
-  char sep = '{';
-  auto put = [&](std::string_view key, const store::Json& value) {
-    line += sep;
-    sep = ',';
-    append_json_string(line, key);
-    line += ':';
-    const std::string* text = value.get_ptr<const std::string*>();
-    // dump() checks that text is UTF-8; ASCII is, and anything else is left to it.
-    if (text && is_ascii(*text))
-      append_json_string(line, *text);
-    else
-      line += value.dump();
-  };
-  const store::Json time = format_time(ctx.now);
-  bool time_put = entry.contains("time");  // the entry's own time stands
-  bool who_put = false;                    // the entry's own "who" does not
-  for (const auto& [key, value] : entry.items()) {
-    if (!time_put && key > "time") {
-      put("time", time);
-      time_put = true;
-    }
-    if (!who_put && key >= "who") {
-      put("who", ctx.who);
-      who_put = true;
-    }
-    if (key != "who") put(key, value);
-  }
-  if (!time_put) put("time", time);
-  if (!who_put) put("who", ctx.who);
-  line += '}';
-  ctx.store->append_journal_line(ctx.now, std::move(line),
-                                 relaxed ? store::Durability::relaxed : store::Durability::durable);
 }
 
 void print_json(const View& j) {

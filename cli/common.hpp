@@ -49,8 +49,7 @@ View scope_view(const AccountScope& scope);
 // stderr as "provlock: <what>", escaped as by printable().
 void report(const Error& error);
 
-// The store-wide rules: unlock-alls and range bans (empty when none).
-StoreRules load_rules(Context& ctx);
+using ops::load_rules;
 
 // One field of a device as `list`, `show` and `check --json` show it.
 struct DeviceField {
@@ -75,10 +74,7 @@ View device_view(const Device& d, const UnlockAllSet& unlock_alls, const Context
 // devices).
 void append_json(std::string& out, const DeviceFields& fields);
 
-// Appends an entry to the journal with the time and who did it. Flushed to
-// stable storage unless `relaxed` (bookkeeping, or a batch command that calls
-// ctx.store->sync() before it ends).
-void journal(Context& ctx, store::Json entry, bool relaxed = false);
+using ops::journal;
 
 // How a command that changes one record or many writes each: one record is
 // written durably at once; many are written relaxed and synced together at

@@ -98,6 +98,7 @@ Context make_context(const Globals& globals) {
     throw Error(Exit::usage, "--now " + provlock::quoted(now) + " is before 1970-01-01T00:00:00Z");
   std::string root =
       first_of(first_of(globals.store, env("PROVLOCK_STORE")), ctx.config.store.path);
+  ctx.identify = who_am_i;
   ctx.store = std::make_unique<store::FileStore>(
       root, std::chrono::milliseconds(ctx.config.store.lock_timeout_ms));
   return ctx;

@@ -8,6 +8,7 @@
 
 #include "lib/config.hpp"
 #include "lib/timefmt.hpp"
+#include "ops/session.hpp"
 #include "store/store.hpp"
 
 namespace provlock::cli {
@@ -20,15 +21,10 @@ struct Globals {
   bool json = false;   // --json
 };
 
-struct Context {
-  Config config;
-  UnixTime now = 0;
+// A command's session (ops/session.hpp) and how it prints.
+struct Context : ops::Session {
   bool now_fixed = false;  // --now or PROVLOCK_NOW gave the time
   bool json = false;
-  std::unique_ptr<store::Store> store;
-  // Who is acting, for the journal: {"user","uid"}, or {"remote_addr"} in a
-  // CGI request. Null until the first journal entry needs it (see who_am_i).
-  store::Json who;
 };
 
 // Resolves flags over environment over config file over built-in defaults,

@@ -36,10 +36,20 @@ void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::option
   rec.attempts.clear();
 }
 
+namespace {
+
+// ban.self_unban_max counts the self-unbans of this long (SPEC §5: 24h).
+constexpr std::int64_t kSelfUnbanWindow = 86400;
+
+bool recent(UnixTime t, UnixTime now) {
+  return t > now - kSelfUnbanWindow && t <= now;
+}
+
+}  // namespace
+
 std::size_t recent_self_unbans(const AddressRecord& rec, UnixTime now) {
-  return static_cast<std::size_t>(
-      std::count_if(rec.self_unbans.begin(), rec.self_unbans.end(),
-                    [&](UnixTime t) { return t > now - 86400 && t <= now; }));
+  return static_cast<std::size_t>(std::count_if(rec.self_unbans.begin(), rec.self_unbans.end(),
+                                                [&](UnixTime t) { return recent(t, now); }));
 }
 
 std::optional<SelfUnbanBar> self_unban_bar(const AddressRecord& rec, const Config& cfg,
@@ -50,6 +60,19 @@ std::optional<SelfUnbanBar> self_unban_bar(const AddressRecord& rec, const Confi
   if (recent_self_unbans(rec, now) >= static_cast<std::size_t>(cfg.ban.self_unban_max))
     return SelfUnbanBar::over_limit;
   return std::nullopt;
+}
+
+void lift_ban(AddressRecord& rec) {
+  rec.banned_since.reset();
+  rec.banned_until.reset();
+  rec.attempts.clear();
+}
+
+void self_lift_ban(AddressRecord& rec, UnixTime now) {
+  std::erase_if(rec.self_unbans, [&](UnixTime t) { return !recent(t, now); });
+  rec.self_unbans.push_back(now);
+  lift_ban(rec);
+  rec.last_activity = now;
 }
 
 bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now) {

@@ -46,6 +46,16 @@ std::optional<SelfUnbanBar> self_unban_bar(const AddressRecord& rec, const Confi
 // The self-unbans of `rec` that count at `now`: those of the last 24 hours.
 std::size_t recent_self_unbans(const AddressRecord& rec, UnixTime now);
 
+// Lifts the ban of `rec` (by the operator, on its own request, or because
+// it ran out): it may fetch again and its count starts afresh; how often it
+// was banned stays, so that its next ban escalates.
+void lift_ban(AddressRecord& rec);
+
+// Lifts the ban of `rec` on its own request (the caller has checked
+// self_unban_bar): the self-unban is remembered, and those older than the
+// self-unban window (24 hours) are forgotten.
+void self_lift_ban(AddressRecord& rec, UnixTime now);
+
 // The escalated length of the next ban of `rec`.
 std::int64_t next_ban_length(const AddressRecord& rec, const Config& cfg);
 

@@ -397,3 +397,29 @@ TEST_CASE("bans: only provlock's own ban can be self-lifted, and only so often (
   // Once it has ended there is nothing to lift.
   CHECK(self_unban_bar(rec, cfg, kNow + kHour) == SelfUnbanBar::not_banned);
 }
+
+TEST_CASE("bans: a lifted ban lets the address fetch again and its next ban escalates") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  for (int i = 0; i <= cfg.ban.max_attempts; ++i) count_fetch(rec, cfg, kNow);
+  REQUIRE(rec.banned_at(kNow + 1));
+  lift_ban(rec);
+  CHECK_FALSE(rec.banned_at(kNow + 1));
+  CHECK(rec.attempts.empty());
+  CHECK(rec.times_banned == 1);
+  CHECK(count_until_ban(rec, cfg, cfg.ban.max_attempts + 1, kNow + 2, 1) ==
+        cfg.ban.max_attempts + 1);
+  CHECK(rec.banned_until == kNow + 2 + cfg.ban.max_attempts + 2 * kHour);
+}
+
+TEST_CASE("bans: a self-unban is remembered for 24 hours to the second") {
+  AddressRecord rec = record_for("198.51.100.7");
+  rec.self_unbans = {kNow - kDay, kNow - kDay + 1, kNow - kHour};
+  impose_ban(rec, Config{}, kNow - 60, kHour, "auto");
+  self_lift_ban(rec, kNow);
+  CHECK_FALSE(rec.banned_at(kNow));
+  CHECK(rec.last_activity == kNow);
+  CHECK(rec.self_unbans == std::vector<UnixTime>{kNow - kDay + 1, kNow - kHour, kNow});
+  CHECK(recent_self_unbans(rec, kNow) == 3);
+  CHECK(recent_self_unbans(rec, kNow + 1) == 2);
+}

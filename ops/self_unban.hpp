@@ -1,14 +1,15 @@
-// Ban operations shared by `ban` and the CGI front.
+// The self-unban (SPEC §5): `ban remove --self` and the CGI's POST to
+// cgi.unban_path.
 #pragma once
 
 #include <optional>
 #include <string>
 
-#include "cli/context.hpp"
 #include "lib/ip.hpp"
 #include "lib/records.hpp"
+#include "ops/session.hpp"
 
-namespace provlock::cli {
+namespace provlock::ops {
 
 enum class SelfUnban {
   removed,       // the ban of the address was lifted
@@ -30,8 +31,8 @@ struct SelfUnbanResult {
 // Lifts the ban of the address `ip` is counted by, on that address's own
 // request (SPEC §5): never another address, never an operator's ban or a
 // range ban over the address, at most ban.self_unban_max times per address
-// in any 24 hours. Journals what it lifted with ctx.who.
-SelfUnbanResult self_unban(Context& ctx, const Ip& ip);
+// in any 24 hours. Journals what it lifted with s.who.
+SelfUnbanResult self_unban(Session& s, const Ip& ip);
 
 // The text that tells why a self-unban of `ip` was refused, naming the ban
 // that stands and who can lift it: "IP is in the banned range P until T;
@@ -39,4 +40,4 @@ SelfUnbanResult self_unban(Context& ctx, const Ip& ip);
 // not_banned.
 std::string self_unban_refusal(const SelfUnbanResult& r, const Ip& ip, const Config& cfg);
 
-}  // namespace provlock::cli
+}  // namespace provlock::ops

@@ -1,0 +1,106 @@
+#include "ops/check.hpp"
+
+#include "lib/bans.hpp"
+#include "store/records_io.hpp"
+
+namespace provlock::ops {
+
+namespace {
+
+using store::Write;
+
+// A write that changes who may fetch is flushed to stable storage before the
+// answer is given; bookkeeping is written without any flush (Write::
+// bookkeeping), unless store.durability = "full" (provlock(1), DURABILITY).
+Write how_to_write(bool changes_who_may_fetch, const Config& cfg) {
+  return changes_who_may_fetch || cfg.store.sync_bookkeeping ? Write::durable : Write::bookkeeping;
+}
+
+void decide_and_write(Session& s, const Fetch& fetch, bool dry_run, FetchResult& out) {
+  const Prefix key = ban_key(fetch.ip, s.config);
+  auto address = store::load_record<AddressRecord>(*s.store, store::address_key(key));
+  StoreRules rules = load_rules(s);
+  const bool banned =
+      (address && address->banned_at(s.now)) || rules.range_bans.find(fetch.ip, s.now);
+  out.unlock_alls = std::move(rules.unlock_alls);
+
+  FetchRecords records;
+  records.ip_banned = banned;
+  records.unlock_alls = &out.unlock_alls;
+  std::optional<Window> window;
+  Decision decision;
+  if (!banned) window = store::load_record<Window>(*s.store, store::window_key(fetch.ip));
+  records.window = window ? &*window : nullptr;
+
+  // The journal line goes first, under the device's lock: if it cannot be
+  // written, neither is the record, so a fetch answered "store-error"
+  // changes nothing (the line of a fetch whose record write then fails
+  // stays; provlock(1), JOURNAL).
+  auto write_journal = [&] {
+    journal(s,
+            {{"command", "check"},
+             {"mac", fetch.mac.str()},
+             {"ip", fetch.ip.str()},
+             {"decision", decision.allow ? "allow" : "deny"},
+             {"reason", decision.reason}},
+            how_to_write(decision.binding_changed, s.config) == Write::bookkeeping);
+  };
+  if (dry_run) {
+    auto device = store::load_record<Device>(*s.store, fetch.mac.str());
+    records.device = device ? &*device : nullptr;
+    decision = decide(fetch, records, s.config, s.now);
+  } else {
+    store::update_record<Device>(*s.store, fetch.mac.str(), [&](std::optional<Device>& d) {
+      records.device = d ? &*d : nullptr;
+      decision = decide(fetch, records, s.config, s.now);
+      write_journal();
+      if (!decision.device) return Write::none;
+      d = decision.device;
+      return how_to_write(decision.binding_changed, s.config);
+    });
+  }
+  out.allow = decision.allow;
+  out.reason = decision.reason;
+  out.device = decision.device;
+  if (dry_run) return;
+
+  out.newly_banned = count_against_address(s, fetch.ip, !decision.allow);
+}
+
+}  // namespace
+
+bool count_against_address(Session& s, const Ip& ip, bool denied) {
+  if (!fetch_counts(ip, denied, s.config)) return false;
+  const Prefix key = ban_key(ip, s.config);
+  std::optional<UnixTime> ban_until;
+  store::update_record<AddressRecord>(*s.store, store::address_key(key),
+                                      [&](std::optional<AddressRecord>& a) {
+                                        if (!a) {
+                                          a = AddressRecord{};
+                                          a->prefix = key;
+                                        }
+                                        if (count_fetch(*a, s.config, s.now))
+                                          ban_until = a->banned_until;
+                                        return how_to_write(ban_until.has_value(), s.config);
+                                      });
+  if (ban_until)
+    journal(s, {{"command", "ban"},
+                {"ip", key.str()},
+                {"reason", "auto"},
+                {"until", format_time(*ban_until)}});
+  return ban_until.has_value();
+}
+
+FetchResult judge_fetch(Session& s, const Fetch& fetch, bool dry_run) {
+  FetchResult out;
+  try {
+    decide_and_write(s, fetch, dry_run, out);
+  } catch (const Error& e) {
+    out = FetchResult{};
+    out.reason = "store-error";
+    out.store_error = e;
+  }
+  return out;
+}
+
+}  // namespace provlock::ops

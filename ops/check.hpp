@@ -1,0 +1,34 @@
+// check (SPEC §4): one fetch judged end to end: load what applies, decide,
+// write what changed, journal, count the fetch against its address. The one
+// use case behind `check`, `check --batch` and the CGI front.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "lib/policy.hpp"
+#include "ops/session.hpp"
+
+namespace provlock::ops {
+
+struct FetchResult {
+  bool allow = false;
+  std::string reason;            // SPEC §4 token, or "store-error"
+  std::optional<Device> device;  // as the fetch left it (or would, in a dry run)
+  UnlockAllSet unlock_alls;
+  bool newly_banned = false;         // this fetch crossed the ban limit
+  std::optional<Error> store_error;  // set when reason is "store-error"
+};
+
+// Judges `fetch` at s.now. With `dry_run` nothing is written. A store
+// failure never throws: it yields deny store-error with the error kept, so
+// the caller can exit with its code (74, 73 or 75).
+FetchResult judge_fetch(Session& s, const Fetch& fetch, bool dry_run);
+
+// Counts one fetch from `ip` against its address, after its decision (SPEC
+// §4): every fetch with ban.count = "all", denied ones otherwise, none from
+// ban.ignore. Journals the ban when this fetch crosses the limit, and returns
+// whether it did. Throws Error on store failure.
+bool count_against_address(Session& s, const Ip& ip, bool denied);
+
+}  // namespace provlock::ops

@@ -1,0 +1,75 @@
+#include "ops/self_unban.hpp"
+
+#include <algorithm>
+
+#include "lib/bans.hpp"
+#include "store/records_io.hpp"
+
+namespace provlock::ops {
+
+SelfUnbanResult self_unban(Session& s, const Ip& ip) {
+  SelfUnbanResult out;
+  // A range ban stands whatever becomes of the address's own record, so
+  // lifting that one would only use up a self-unban.
+  if (const StoreRules rules = load_rules(s);
+      const RangeBan* r = rules.range_bans.find(ip, s.now)) {
+    out.outcome = SelfUnban::range_ban;
+    out.range = r->prefix;
+    out.until = r->until;
+    return out;
+  }
+  const Prefix key = ban_key(ip, s.config);
+  store::update_record<AddressRecord>(*s.store, store::address_key(key),
+                                      [&](std::optional<AddressRecord>& a) {
+                                        if (!a) return store::Write::none;
+                                        if (const auto bar = self_unban_bar(*a, s.config, s.now)) {
+                                          switch (*bar) {
+                                            case SelfUnbanBar::not_banned:
+                                              out.outcome = SelfUnban::not_banned;
+                                              break;
+                                            case SelfUnbanBar::operator_ban:
+                                              out.outcome = SelfUnban::operator_ban;
+                                              break;
+                                            case SelfUnbanBar::turned_off:
+                                              out.outcome = SelfUnban::turned_off;
+                                              break;
+                                            case SelfUnbanBar::over_limit:
+                                              out.outcome = SelfUnban::over_limit;
+                                              break;
+                                          }
+                                          if (*bar != SelfUnbanBar::not_banned)
+                                            out.until = a->banned_until;
+                                          return store::Write::none;
+                                        }
+                                        self_lift_ban(*a, s.now);
+                                        out.outcome = SelfUnban::removed;
+                                        return store::Write::durable;
+                                      });
+  if (out.outcome == SelfUnban::removed)
+    journal(s, {{"command", "unban"}, {"ip", key.str()}, {"reason", "self"}});
+  return out;
+}
+
+std::string self_unban_refusal(const SelfUnbanResult& r, const Ip& ip, const Config& cfg) {
+  const std::string until = r.until ? " until " + format_time(*r.until) : "";
+  switch (r.outcome) {
+    case SelfUnban::range_ban:
+      return ip.str() + " is in the banned range " + (r.range ? r.range->str() : "") + until +
+             "; only the operator can lift it";
+    case SelfUnban::operator_ban:
+      return ip.str() + " was banned by the operator" + until + "; only the operator can lift it";
+    case SelfUnban::turned_off:
+      return ip.str() + " is banned" + until +
+             "; self-unban is turned off here (ban.self_unban_max = 0): ask the operator";
+    case SelfUnban::over_limit:
+      return ip.str() + " is banned" + until + " and has used its " +
+             std::to_string(cfg.ban.self_unban_max) +
+             " self-unbans of the last 24h; ask the operator";
+    case SelfUnban::removed:
+    case SelfUnban::not_banned:
+      break;
+  }
+  return ip.str() + " may lift its own ban";
+}
+
+}  // namespace provlock::ops

@@ -1,0 +1,149 @@
+// The use cases (ops/) run end to end on an in-memory store: what they load,
+// decide, write and journal, to the second, without a directory.
+#include <doctest/doctest.h>
+
+#include "lib/bans.hpp"
+#include "ops/check.hpp"
+#include "ops/expire.hpp"
+#include "ops/self_unban.hpp"
+#include "store/records_io.hpp"
+#include "tests/memory_store.hpp"
+
+using namespace provlock;
+
+namespace {
+
+const UnixTime kNow = parse_time("2026-11-26T12:00:00Z");
+const Mac kPhone = parse_mac("001122aabbcc");
+
+// A session on a fresh in-memory store, with one registered phone.
+struct Fixture {
+  ops::Session s;
+  test::MemoryStore* mem = nullptr;
+
+  Fixture() {
+    auto store = std::make_unique<test::MemoryStore>();
+    mem = store.get();
+    s.store = std::move(store);
+    s.now = kNow;
+    s.who = store::Json{{"user", "test"}};
+    Device d;
+    d.mac = kPhone;
+    d.registered = kNow - 3600;
+    s.store->create_all(store::Kind::device, {{kPhone.str(), to_json(d)}});
+    mem->writes = 0;
+  }
+
+  ops::FetchResult fetch(const char* mac, const char* ip, bool dry_run = false) {
+    return ops::judge_fetch(s, Fetch{parse_mac(mac), parse_ip(ip), false}, dry_run);
+  }
+  Device phone() { return *store::load_record<Device>(*s.store, kPhone.str()); }
+};
+
+}  // namespace
+
+TEST_CASE("ops::judge_fetch: binds, locks, counts and journals each decision") {
+  Fixture f;
+  auto first = f.fetch("001122aabbcc", "192.0.2.10");
+  CHECK(first.allow);
+  CHECK(first.reason == "first-provision");
+  CHECK(f.phone().bound_ip == parse_ip("192.0.2.10"));
+  CHECK(f.mem->journal.size() == 1);
+  CHECK(f.mem->journal[0].second.find("\"reason\":\"first-provision\"") != std::string::npos);
+
+  f.s.now += 60;
+  auto away = f.fetch("001122aabbcc", "198.51.100.7");
+  CHECK_FALSE(away.allow);
+  CHECK(away.reason == "locked");
+  const Device d = f.phone();
+  CHECK(d.allowed == 1);
+  CHECK(d.denied == 1);
+  CHECK(d.last_ip == parse_ip("198.51.100.7"));
+  CHECK(d.foreign == std::vector<UnixTime>{kNow + 60});
+  CHECK(f.mem->journal.size() == 2);
+}
+
+TEST_CASE("ops::judge_fetch: a dry run decides as a real one and writes nothing") {
+  Fixture f;
+  auto dry = f.fetch("001122aabbcc", "192.0.2.10", true);
+  CHECK(dry.reason == "first-provision");
+  CHECK(f.mem->writes == 0);
+  CHECK(f.mem->appended == 0);
+  CHECK_FALSE(f.phone().bound_ip);
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "first-provision");
+}
+
+TEST_CASE("ops::judge_fetch: the scan that crosses ban.max_attempts bans from the next on") {
+  Fixture f;
+  for (int i = 1; i <= 20; ++i) {
+    auto r = f.fetch("0011220000ff", "198.51.100.7");
+    REQUIRE(r.reason == "unknown-device");
+    REQUIRE_FALSE(r.newly_banned);
+  }
+  CHECK(f.fetch("0011220000ff", "198.51.100.7").newly_banned);
+  CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "banned");
+  // Another address is not affected.
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "first-provision");
+}
+
+TEST_CASE("ops::judge_fetch: an unreadable record is deny store-error and stays as it was") {
+  Fixture f;
+  const store::Kind kind = store::Kind::device;
+  f.mem->records[{kind, kPhone.str()}] += std::string("\0garbage", 8);
+  const std::string before = f.mem->records[{kind, kPhone.str()}];
+  auto r = f.fetch("001122aabbcc", "192.0.2.10");
+  CHECK_FALSE(r.allow);
+  CHECK(r.reason == "store-error");
+  REQUIRE(r.store_error);
+  CHECK(r.store_error->code() == Exit::io);
+  CHECK(f.mem->records[{kind, kPhone.str()}] == before);
+}
+
+TEST_CASE("ops::expire: an unlock that ran out unused; a dry run only counts it") {
+  Fixture f;
+  store::update_record<Device>(*f.s.store, kPhone.str(), [](std::optional<Device>& d) {
+    d->unlock_until = kNow + 3600;
+    return store::Write::durable;
+  });
+  f.mem->writes = 0;
+  f.s.now = kNow + 3600;  // the second it runs out
+  int unreadable = 0;
+  auto count_bad = [&](const Error&) { ++unreadable; };
+
+  const ops::ExpireCounts dry = ops::expire(f.s, true, count_bad);
+  CHECK(dry.unlocks == 1);
+  CHECK(f.mem->writes == 0);
+  CHECK(f.mem->appended == 0);
+  CHECK(f.phone().unlock_until == kNow + 3600);
+
+  const ops::ExpireCounts done = ops::expire(f.s, false, count_bad);
+  CHECK(done.unlocks == 1);
+  CHECK_FALSE(f.phone().unlock_until);
+  CHECK(f.mem->appended == 1);
+  CHECK(ops::expire(f.s, false, count_bad).unlocks == 0);
+  CHECK(unreadable == 0);
+}
+
+TEST_CASE("ops::self_unban: lifts provlock's own ban, never an operator's") {
+  Fixture f;
+  const Prefix key = ban_key(parse_ip("198.51.100.7"), f.s.config);
+  for (const char* reason : {"manual", "auto"}) {
+    CAPTURE(reason);
+    store::update_record<AddressRecord>(*f.s.store, store::address_key(key),
+                                        [&](std::optional<AddressRecord>& a) {
+                                          a = AddressRecord{};
+                                          a->prefix = key;
+                                          impose_ban(*a, f.s.config, f.s.now, 3600, reason);
+                                          return store::Write::durable;
+                                        });
+    const int writes = f.mem->writes;
+    const ops::SelfUnbanResult r = ops::self_unban(f.s, parse_ip("198.51.100.7"));
+    if (std::string(reason) == "manual") {
+      CHECK(r.outcome == ops::SelfUnban::operator_ban);
+      CHECK(f.mem->writes == writes);
+    } else {
+      CHECK(r.outcome == ops::SelfUnban::removed);
+      CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "first-provision");
+    }
+  }
+}
