@@ -4,10 +4,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "lib/bans.hpp"
 #include "lib/duration.hpp"
+#include "ops/ban.hpp"
 #include "ops/self_unban.hpp"
-#include "store/records_io.hpp"
 
 namespace provlock::cli {
 
@@ -17,20 +16,6 @@ struct BanOptions {
   std::string duration;
   bool self = false;
 };
-
-// A plain address, or a prefix of exactly the width addresses are counted
-// by, is one address record; any other prefix is a range ban.
-struct BanTarget {
-  Prefix prefix;
-  bool is_range = false;
-};
-
-BanTarget resolve(const std::string& text, const Config& cfg) {
-  if (text.find('/') == std::string::npos) return {ban_key(parse_ip(text), cfg), false};
-  Prefix p = parse_prefix(text);
-  Prefix natural = ban_key(p.network, cfg);
-  return {p, !(natural == p)};
-}
 
 View ban_view(const Prefix& prefix, UnixTime since, UnixTime until, const std::string& reason,
               std::uint32_t times) {
@@ -57,36 +42,14 @@ Runner setup_ban(CLI::App& sub) {
 
   return [opt, list, add, remove](Context& ctx) {
     if (add->parsed()) {
-      const BanTarget t = resolve(opt->target, ctx.config);
+      const ops::BanTarget t = ops::ban_target(opt->target, ctx.config);
       const std::int64_t length =
           opt->duration.empty() ? ctx.config.ban.max_ban_time : parse_duration(opt->duration);
       const UnixTime until =
           end_of(ctx.now, length, Exit::usage,
                  opt->duration.empty() ? "ban.max_ban_time " + format_duration(length)
                                        : "ban add --for " + provlock::quoted(opt->duration));
-      if (t.is_range) {
-        store::update_rules(*ctx.store, [&](StoreRules& r) {
-          std::erase_if(r.range_bans.entries, [&](const RangeBan& b) {
-            return b.prefix == t.prefix || b.until <= ctx.now;
-          });
-          r.range_bans.entries.push_back({t.prefix, ctx.now, until});
-          return store::Write::durable;
-        });
-      } else {
-        store::update_record<AddressRecord>(*ctx.store, store::address_key(t.prefix),
-                                            [&](std::optional<AddressRecord>& a) {
-                                              if (!a) {
-                                                a = AddressRecord{};
-                                                a->prefix = t.prefix;
-                                              }
-                                              impose_ban(*a, ctx.config, ctx.now, length, "manual");
-                                              return store::Write::durable;
-                                            });
-      }
-      journal(ctx, {{"command", "ban"},
-                    {"ip", t.prefix.str()},
-                    {"reason", "manual"},
-                    {"until", format_time(until)}});
+      ops::add_ban(ctx, t, until);
       if (ctx.json)
         print_json({{"ip", t.prefix.str()}, {"until", format_time(until)}});
       else
@@ -127,28 +90,8 @@ Runner setup_ban(CLI::App& sub) {
         }
       }
       if (opt->target.empty()) throw Error(Exit::usage, "ban remove needs an address, or --self");
-      const BanTarget t = resolve(opt->target, ctx.config);
-      bool lifted = false;
-      if (t.is_range) {
-        store::update_record<StoreRules>(
-            *ctx.store, store::kRulesKey, [&](std::optional<StoreRules>& r) {
-              if (!r) return store::Write::none;
-              lifted = std::erase_if(r->range_bans.entries,
-                                     [&](const RangeBan& b) { return b.prefix == t.prefix; }) > 0;
-              return lifted ? store::Write::durable : store::Write::none;
-            });
-      } else {
-        store::update_record<AddressRecord>(*ctx.store, store::address_key(t.prefix),
-                                            [&](std::optional<AddressRecord>& a) {
-                                              if (!a || !a->banned_at(ctx.now))
-                                                return store::Write::none;
-                                              lift_ban(*a);
-                                              lifted = true;
-                                              return store::Write::durable;
-                                            });
-      }
-      if (lifted)
-        journal(ctx, {{"command", "unban"}, {"ip", t.prefix.str()}, {"reason", "manual"}});
+      const ops::BanTarget t = ops::ban_target(opt->target, ctx.config);
+      const bool lifted = ops::remove_ban(ctx, t);
       if (ctx.json)
         print_json({{"ip", t.prefix.str()}, {"result", lifted ? "unbanned" : "not-banned"}});
       else
@@ -157,26 +100,13 @@ Runner setup_ban(CLI::App& sub) {
     }
 
     (void)list;
-    std::vector<View> rows;
     int bad = 0;
-    auto unreadable = [&](const Error& e) {
-      ++bad;
-      report(e);
-    };
-    store::scan_records<AddressRecord>(
-        *ctx.store,
-        [&](const AddressRecord& a) {
-          if (a.banned_at(ctx.now))
-            rows.push_back(ban_view(a.prefix, a.banned_since.value_or(0), *a.banned_until, a.reason,
-                                    a.times_banned));
-        },
-        unreadable);
-    try {
-      for (const RangeBan& r : load_rules(ctx).range_bans.entries)
-        if (ctx.now < r.until) rows.push_back(ban_view(r.prefix, r.since, r.until, "manual", 1));
-    } catch (const Error& e) {
-      unreadable(e);
-    }
+    std::vector<View> rows;
+    for (const ops::BanInForce& b : ops::bans_in_force(ctx, [&](const Error& e) {
+           ++bad;
+           report(e);
+         }))
+      rows.push_back(ban_view(b.prefix, b.since, b.until, b.reason, b.times_banned));
     for (const View& v : rows) {
       if (ctx.json) {
         print_json(v);

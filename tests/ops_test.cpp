@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "lib/bans.hpp"
+#include "ops/ban.hpp"
 #include "ops/check.hpp"
 #include "ops/expire.hpp"
 #include "ops/self_unban.hpp"
@@ -146,4 +147,32 @@ TEST_CASE("ops::self_unban: lifts provlock's own ban, never an operator's") {
       CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "first-provision");
     }
   }
+}
+
+TEST_CASE("ops bans: an address is one record, a wider prefix a range ban in the rules") {
+  Fixture f;
+  const ops::BanTarget one = ops::ban_target("198.51.100.7", f.s.config);
+  CHECK_FALSE(one.is_range);
+  CHECK(ops::ban_target("198.51.100.7/32", f.s.config).is_range == false);
+  CHECK(ops::ban_target("2001:db8::1", f.s.config).prefix.str() == "2001:db8::/64");
+  const ops::BanTarget range = ops::ban_target("198.51.100.0/24", f.s.config);
+  CHECK(range.is_range);
+
+  ops::add_ban(f.s, range, kNow + 3600);
+  CHECK(f.fetch("001122aabbcc", "198.51.100.9").reason == "banned");
+  std::vector<ops::BanInForce> bans = ops::bans_in_force(f.s, [](const Error&) { FAIL(""); });
+  REQUIRE(bans.size() == 1);
+  CHECK(bans[0].reason == "manual");
+  CHECK(bans[0].until == kNow + 3600);
+  // Lifting an address within the range lifts nothing: the range stands.
+  CHECK_FALSE(ops::remove_ban(f.s, one));
+  CHECK(ops::remove_ban(f.s, range));
+  CHECK(f.fetch("001122aabbcc", "198.51.100.9").reason == "first-provision");
+
+  ops::add_ban(f.s, one, kNow + 60);
+  f.s.now = kNow + 59;
+  CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "banned");
+  f.s.now = kNow + 60;  // the second it ends
+  CHECK(ops::bans_in_force(f.s, [](const Error&) { FAIL(""); }).empty());
+  CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "locked");
 }
