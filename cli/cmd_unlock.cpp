@@ -4,7 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "lib/duration.hpp"
-#include "store/records_io.hpp"
+#include "ops/unlock.hpp"
 
 namespace provlock::cli {
 
@@ -33,36 +33,15 @@ Runner setup_unlock(CLI::App& sub) {
     const store::Write mode = write_mode(macs.size());
     std::optional<Exit> first_failure;
     for (const Mac& mac : macs) {
-      std::optional<Error> failure;
-      bool was_blocked = false;
-      store::update_record<Device>(*ctx.store, mac.str(), [&](std::optional<Device>& d) {
-        if (!d) {
-          failure = Error(Exit::no_device, "no such device: " + mac.str());
-          return store::Write::none;
-        }
-        was_blocked = d->blocked;
-        if (d->blocked && !opt->force) {
-          failure = Error(Exit::no_perm, "device " + mac.str() +
-                                             " is blocked for suspicious activity; unlock it with "
-                                             "--force once the cause is known");
-          return store::Write::none;
-        }
-        // A blocked device stays blocked underneath: if the unlock runs out
-        // unused it falls back to blocked; the fetch that uses it lifts the
-        // block.
-        d->unlock_until = until;
-        return mode;
-      });
-      if (failure) {
-        report(*failure);
-        if (!first_failure) first_failure = failure->code();
+      // One device's failure is told and does not stop the others.
+      try {
+        ops::unlock(ctx, mac, until, opt->force, mode);
+      } catch (const Error& failure) {
+        if (failure.code() != Exit::no_device && failure.code() != Exit::no_perm) throw;
+        report(failure);
+        if (!first_failure) first_failure = failure.code();
         continue;
       }
-      journal(ctx, {{"command", "unlock"},
-                    {"mac", mac.str()},
-                    {"until", format_time(until)},
-                    {"force", was_blocked}},
-              mode == store::Write::relaxed);
       if (ctx.json)
         print_json({{"mac", mac.str()}, {"state", "unlocked"}, {"until", format_time(until)}});
       else

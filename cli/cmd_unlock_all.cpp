@@ -7,7 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "lib/duration.hpp"
-#include "store/records_io.hpp"
+#include "ops/unlock.hpp"
 
 namespace provlock::cli {
 
@@ -32,21 +32,8 @@ Runner setup_unlock_all(CLI::App& sub) {
     if (!opt->hours.empty())
       until = end_of(ctx.now, std::int64_t{3600} * parse_hours(opt->hours), Exit::usage,
                      "unlock-all --hours " + opt->hours);
-    // One small record, whatever the number of devices: each device learns
-    // of the unlock when it is next judged (see state.hpp).
-    UnlockAll entry;
-    store::update_rules(*ctx.store, [&](StoreRules& r) {
-      UnlockAllSet& set = r.unlock_alls;
-      entry = UnlockAll{set.last_id + 1, ctx.now, scope, until};
-      set.last_id = entry.id;
-      set.entries.push_back(entry);
-      return store::Write::durable;
-    });
+    const UnlockAll entry = ops::unlock_all(ctx, scope, until);
     const std::string until_text = until ? format_time(*until) : "";
-    journal(ctx, {{"command", "unlock-all"},
-                  {"account", scope ? store::Json(*scope) : store::Json(nullptr)},
-                  {"id", entry.id},
-                  {"until", until ? store::Json(until_text) : store::Json(nullptr)}});
     if (ctx.json) {
       print_json({{"id", entry.id},
                   {"account", scope_view(scope)},

@@ -8,7 +8,7 @@
 #include "cli/common.hpp"
 #include "lib/duration.hpp"
 #include "lib/policy.hpp"
-#include "store/records_io.hpp"
+#include "ops/window.hpp"
 
 namespace provlock::cli {
 
@@ -46,15 +46,7 @@ Runner setup_window(CLI::App& sub) {
       const UnixTime until = end_of(ctx.now, std::int64_t{3600} * parse_hours(opt->hours),
                                     Exit::usage, "window open --hours " + opt->hours);
       Window w{ip, account_scope(open->count("--account") > 0, opt->account), ctx.now, until};
-      // One window per address: opening again replaces it.
-      store::update_record<Window>(*ctx.store, store::window_key(ip), [&](std::optional<Window>& r) {
-        r = w;
-        return store::Write::durable;
-      });
-      journal(ctx, {{"command", "window-open"},
-                    {"ip", ip.str()},
-                    {"account", w.account ? store::Json(*w.account) : store::Json(nullptr)},
-                    {"until", format_time(w.until)}});
+      ops::open_window(ctx, w);
       if (ctx.json)
         print_json(window_view(w));
       else
@@ -64,14 +56,7 @@ Runner setup_window(CLI::App& sub) {
     }
     if (close->parsed()) {
       const Ip ip = parse_ip(opt->ip);
-      bool closed = false;
-      store::update_record<Window>(*ctx.store, store::window_key(ip), [&](std::optional<Window>& r) {
-        if (!r) return store::Write::none;
-        closed = r->until > ctx.now;
-        r.reset();
-        return store::Write::durable;
-      });
-      if (closed) journal(ctx, {{"command", "window-close"}, {"ip", ip.str()}});
+      const bool closed = ops::close_window(ctx, ip);
       if (ctx.json)
         print_json({{"ip", ip.str()}, {"result", closed ? "closed" : "not-open"}});
       else
@@ -79,17 +64,11 @@ Runner setup_window(CLI::App& sub) {
       return 0;
     }
     (void)list;
-    std::vector<Window> windows;
     int bad = 0;
-    store::scan_records<Window>(
-        *ctx.store,
-        [&](const Window& w) {
-          if (w.opened <= ctx.now && ctx.now < w.until) windows.push_back(w);
-        },
-        [&](const Error& e) {
-          ++bad;
-          report(e);
-        });
+    const std::vector<Window> windows = ops::open_windows(ctx, [&](const Error& e) {
+      ++bad;
+      report(e);
+    });
     for (const Window& w : windows) {
       if (ctx.json)
         print_json(window_view(w));

@@ -7,6 +7,8 @@
 #include "ops/check.hpp"
 #include "ops/expire.hpp"
 #include "ops/self_unban.hpp"
+#include "ops/unlock.hpp"
+#include "ops/window.hpp"
 #include "store/records_io.hpp"
 #include "tests/memory_store.hpp"
 
@@ -175,4 +177,58 @@ TEST_CASE("ops bans: an address is one record, a wider prefix a range ban in the
   f.s.now = kNow + 60;  // the second it ends
   CHECK(ops::bans_in_force(f.s, [](const Error&) { FAIL(""); }).empty());
   CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "locked");
+}
+
+TEST_CASE("ops::unlock: a missing or blocked device is refused and nothing is written") {
+  Fixture f;
+  CHECK_THROWS_AS(
+      ops::unlock(f.s, parse_mac("0011220000ff"), kNow + 60, false, store::Write::durable), Error);
+  store::update_record<Device>(*f.s.store, kPhone.str(), [](std::optional<Device>& d) {
+    d->blocked = true;
+    d->blocked_at = kNow - 60;
+    return store::Write::durable;
+  });
+  const int writes = f.mem->writes;
+  try {
+    ops::unlock(f.s, kPhone, kNow + 60, false, store::Write::durable);
+    FAIL("a blocked device was unlocked without --force");
+  } catch (const Error& e) {
+    CHECK(e.code() == Exit::no_perm);
+  }
+  CHECK(f.mem->writes == writes);
+  ops::unlock(f.s, kPhone, kNow + 60, true, store::Write::durable);
+  CHECK(f.phone().unlock_until == kNow + 60);
+  CHECK(f.phone().blocked);  // underneath, until the unlock is used
+  CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "unlocked");
+  CHECK_FALSE(f.phone().blocked);
+}
+
+TEST_CASE("ops::unlock_all and windows reach the devices of their scope only") {
+  Fixture f;
+  Device other;
+  other.mac = parse_mac("001122aabbcd");
+  other.account = "acme";
+  other.registered = kNow - 3600;
+  f.s.store->create_all(store::Kind::device, {{other.mac.str(), to_json(other)}});
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "first-provision");
+  CHECK(f.fetch("001122aabbcd", "192.0.2.20").reason == "first-provision");
+
+  // "" is the devices without an account: the phone, not acme's.
+  const UnlockAll u = ops::unlock_all(f.s, AccountScope(""), std::nullopt);
+  CHECK(u.id == 1);
+  CHECK(f.fetch("001122aabbcd", "198.51.100.1").reason == "locked");
+  CHECK(f.fetch("001122aabbcc", "198.51.100.1").reason == "unlock-all");
+
+  Window w;
+  w.ip = parse_ip("198.51.100.2");
+  w.account = "acme";
+  w.opened = kNow;
+  w.until = kNow + 3600;
+  ops::open_window(f.s, w);
+  CHECK(ops::open_windows(f.s, [](const Error&) { FAIL(""); }).size() == 1);
+  CHECK(f.fetch("001122aabbcc", "198.51.100.2").reason == "locked");
+  CHECK(f.fetch("001122aabbcd", "198.51.100.2").reason == "window");
+  CHECK(ops::close_window(f.s, w.ip));
+  CHECK_FALSE(ops::close_window(f.s, w.ip));
+  CHECK(ops::open_windows(f.s, [](const Error&) { FAIL(""); }).empty());
 }
