@@ -5,6 +5,7 @@
 #include "lib/bans.hpp"
 #include "ops/ban.hpp"
 #include "ops/check.hpp"
+#include "ops/config_request.hpp"
 #include "ops/expire.hpp"
 #include "ops/self_unban.hpp"
 #include "ops/unlock.hpp"
@@ -231,4 +232,39 @@ TEST_CASE("ops::unlock_all and windows reach the devices of their scope only") {
   CHECK(ops::close_window(f.s, w.ip));
   CHECK_FALSE(ops::close_window(f.s, w.ip));
   CHECK(ops::open_windows(f.s, [](const Error&) { FAIL(""); }).empty());
+}
+
+TEST_CASE("ops::answer_config_request: the file exists before anything is decided") {
+  Fixture f;
+  ops::ConfigRequest req;
+  req.path = "/001122aabbcc.cfg";
+  req.file_name = "001122aabbcc.cfg";
+  req.remote_addr = parse_ip("198.51.100.7");
+  int opened = 0;
+  auto missing = [&] { return ++opened, false; };
+  auto present = [&] { return ++opened, true; };
+
+  // A missing file of a new device: 404, nothing bound, nothing written.
+  ops::ConfigAnswer a = ops::answer_config_request(f.s, req, missing);
+  CHECK(a.status == 404);
+  CHECK_FALSE(a.serve_file);
+  CHECK(f.mem->writes == 0);
+  CHECK_FALSE(f.phone().bound_ip);
+
+  // A User-Agent naming another phone: mac-mismatch, the file never opened.
+  req.user_agent = "Yealink SIP-T46S 66.86.0.15 00:15:65:aa:bb:01";
+  opened = 0;
+  a = ops::answer_config_request(f.s, req, present);
+  CHECK(a.status == 403);
+  CHECK(a.line.starts_with("mac-mismatch"));
+  CHECK(opened == 0);
+
+  req.user_agent.clear();
+  a = ops::answer_config_request(f.s, req, present);
+  CHECK(a.serve_file);
+  CHECK(f.phone().bound_ip == parse_ip("198.51.100.7"));
+  req.remote_addr = parse_ip("192.0.2.10");
+  a = ops::answer_config_request(f.s, req, present);
+  CHECK(a.status == 403);
+  CHECK(a.line.starts_with("locked"));
 }
