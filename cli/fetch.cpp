@@ -3,12 +3,12 @@
 namespace provlock::cli {
 
 std::string decision_line(const FetchResult& r) {
-  return std::string(r.allow ? "allow " : "deny ") + r.reason;
+  return std::string(r.allow ? "allow " : "deny ") + token(r.reason);
 }
 
 View decision_view(const FetchResult& r, const Fetch& fetch, const Context& ctx) {
   View v = {{"decision", r.allow ? "allow" : "deny"},
-            {"reason", r.reason},
+            {"reason", token(r.reason)},
             {"mac", fetch.mac.str()},
             {"ip", fetch.ip.str()},
             {"state", nullptr},

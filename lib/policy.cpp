@@ -55,7 +55,7 @@ bool window_admits(const Window& w, const Device& d, UnixTime now) {
 Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, UnixTime now) {
   Decision out;
   if (!rec.device) {
-    out.reason = rec.ip_banned ? "banned" : "unknown-device";
+    out.reason = rec.ip_banned ? Reason::banned : Reason::unknown_device;
     return out;
   }
 
@@ -63,7 +63,7 @@ Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, 
   static const UnlockAllSet kNone;
   const UnlockAllSet& unlock_alls = rec.unlock_alls ? *rec.unlock_alls : kNone;
   const State state = state_of(d, unlock_alls, cfg, now);
-  auto allow = [&](const char* reason, bool binds) {
+  auto allow = [&](Reason reason, bool binds) {
     out.allow = true;
     out.reason = reason;
     if (binds) {
@@ -74,24 +74,25 @@ Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, 
   };
 
   if (rec.ip_banned) {
-    out.reason = "banned";
+    out.reason = Reason::banned;
   } else if (state == State::blocked) {
-    out.reason = "blocked";
+    out.reason = Reason::blocked;
   } else if (rec.window && rec.window->ip == fetch.ip && window_admits(*rec.window, d, now)) {
-    allow("window", true);
+    allow(Reason::window, true);
   } else if (state == State::unlocked) {
-    allow(active_unlock(d, unlock_alls, now)->explicit_unlock ? "unlocked" : "unlock-all", true);
+    const bool explicit_unlock = active_unlock(d, unlock_alls, now)->explicit_unlock;
+    allow(explicit_unlock ? Reason::unlocked : Reason::unlock_all, true);
   } else if (fetch.authenticated) {
     bool moved = !d.bound_ip || *d.bound_ip != fetch.ip;
-    allow("authenticated", moved);
+    allow(Reason::authenticated, moved);
   } else if (state == State::fresh) {
-    allow("first-provision", true);
+    allow(Reason::first_provision, true);
   } else if (state == State::stale) {
-    out.reason = "stale-registration";
+    out.reason = Reason::stale_registration;
   } else if (same_binding(*d.bound_ip, fetch.ip, cfg)) {
-    allow("same-ip", false);
+    allow(Reason::same_ip, false);
   } else {
-    out.reason = "locked";
+    out.reason = Reason::locked;
     if (note_foreign(d, cfg, now)) out.binding_changed = true;
   }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lib/config.hpp"
+#include "lib/reason.hpp"
 #include "lib/records.hpp"
 #include "lib/state.hpp"
 
@@ -28,10 +29,10 @@ struct FetchRecords {
 
 struct Decision {
   bool allow = false;
-  // Stable tokens: allow window|unlocked|unlock-all|authenticated|
-  // first-provision|same-ip; deny banned|unknown-device|blocked|
-  // stale-registration|locked (and store-error, which only the caller gives).
-  std::string reason;
+  // window, unlocked, unlock-all, authenticated, first-provision or same-ip
+  // when allowed; banned, unknown-device, blocked, stale-registration or
+  // locked when denied (store-error is the caller's).
+  Reason reason = Reason::unknown_device;
   // The device as the fetch leaves it (last seen, counters, binding, unlock
   // used up, foreign attempts, block); nullopt for an unknown MAC. A banned
   // fetch of a known device updates its last seen, last IP and counters.

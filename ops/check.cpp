@@ -42,7 +42,7 @@ void decide_and_write(Session& s, const Fetch& fetch, bool dry_run, FetchResult&
              {"mac", fetch.mac.str()},
              {"ip", fetch.ip.str()},
              {"decision", decision.allow ? "allow" : "deny"},
-             {"reason", decision.reason}},
+             {"reason", token(decision.reason)}},
             how_to_write(decision.binding_changed, s.config) == Write::bookkeeping);
   };
   if (dry_run) {
@@ -97,7 +97,7 @@ FetchResult judge_fetch(Session& s, const Fetch& fetch, bool dry_run) {
     decide_and_write(s, fetch, dry_run, out);
   } catch (const Error& e) {
     out = FetchResult{};
-    out.reason = "store-error";
+    out.reason = Reason::store_error;
     out.store_error = e;
   }
   return out;

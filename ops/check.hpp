@@ -13,7 +13,7 @@ namespace provlock::ops {
 
 struct FetchResult {
   bool allow = false;
-  std::string reason;            // SPEC §4 token, or "store-error"
+  Reason reason = Reason::store_error;  // SPEC §4, or store-error
   std::optional<Device> device;  // as the fetch left it (or would, in a dry run)
   UnlockAllSet unlock_alls;
   bool newly_banned = false;         // this fetch crossed the ban limit

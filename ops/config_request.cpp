@@ -51,16 +51,24 @@ std::optional<std::string> ban_line(Session& s, const ConfigRequest& req,
   return line + "; POST " + req.base + s.config.cgi.unban_path + " from that address to lift it";
 }
 
-std::string deny_line(const std::string& reason) {
-  if (reason == "unknown-device") return reason + ": no device with this MAC address is registered";
-  if (reason == "blocked") return reason + ": this device is on a security hold; ask the operator";
-  if (reason == "stale-registration")
-    return reason + ": this device was registered too long ago to provision; ask the operator";
-  if (reason == "locked")
-    return reason + ": this device is locked to the address it was provisioned from";
-  if (reason == "mac-mismatch")
-    return reason + ": the path and the User-Agent do not name the same MAC address";
-  return reason;
+// The 403 line of a denial: its token, then what it means to the phone's
+// owner.
+std::string deny_line(Reason reason) {
+  const std::string t = token(reason);
+  switch (reason) {
+    case Reason::unknown_device:
+      return t + ": no device with this MAC address is registered";
+    case Reason::blocked:
+      return t + ": this device is on a security hold; ask the operator";
+    case Reason::stale_registration:
+      return t + ": this device was registered too long ago to provision; ask the operator";
+    case Reason::locked:
+      return t + ": this device is locked to the address it was provisioned from";
+    case Reason::mac_mismatch:
+      return t + ": the path and the User-Agent do not name the same MAC address";
+    default:
+      return t;
+  }
 }
 
 // Journals a request refused before any decision and counts it against
@@ -69,7 +77,7 @@ std::string deny_line(const std::string& reason) {
 void record_refusal(Session& s, const ConfigRequest& req, store::Json entry, bool banned) {
   entry["ip"] = req.remote_addr.str();
   entry["decision"] = "deny";
-  if (banned) entry["reason"] = "banned";
+  if (banned) entry["reason"] = token(Reason::banned);
   journal(s, entry);
   count_against_address(s, req.remote_addr, true);
 }
@@ -98,7 +106,7 @@ ConfigAnswer missing_file(Session& s, const ConfigRequest& req, const Mac& mac) 
     record_refusal(s, req,
                    {{"command", "check"},
                     {"mac", mac.str()},
-                    {"reason", "unknown-device"},  // "banned" when it was
+                    {"reason", token(Reason::unknown_device)},  // "banned" when it was
                     {"path", req.path},
                     {"file", "missing"}},
                    banned.has_value());
@@ -112,14 +120,16 @@ ConfigAnswer answer_config_request(Session& s, const ConfigRequest& req,
   const Config::Cgi& cgi = s.config.cgi;
   const RequestMac named = request_mac(req.path, req.file_name, req.user_agent, cgi.mac_patterns);
   if (named.mismatch) {
-    store::Json entry = {{"command", "check"}, {"reason", "mac-mismatch"}, {"path", req.path}};
+    store::Json entry = {
+        {"command", "check"}, {"reason", token(Reason::mac_mismatch)}, {"path", req.path}};
     if (named.path_mac) entry["mac"] = named.path_mac->str();
     if (named.agent_mac) entry["ua_mac"] = named.agent_mac->str();
     auto banned = refuse(s, req, std::move(entry));
-    return line(403, banned ? *banned : deny_line("mac-mismatch"));
+    return line(403, banned ? *banned : deny_line(Reason::mac_mismatch));
   }
   if (!named.mac) {
-    auto banned = refuse(s, req, {{"command", "check"}, {"reason", "no-mac"}, {"path", req.path}});
+    auto banned = refuse(
+        s, req, {{"command", "check"}, {"reason", token(Reason::no_mac)}, {"path", req.path}});
     return banned ? line(403, *banned) : line(404, kNotFound);
   }
 

@@ -144,7 +144,7 @@ Decision decide_in(const Scene& s, const char* from, UnixTime now = kNow,
 
 // The line `check` prints for a decision.
 std::string line(const Decision& d) {
-  return (d.allow ? "allow " : "deny ") + d.reason;
+  return (d.allow ? "allow " : "deny ") + std::string(token(d.reason));
 }
 
 struct Case {
