@@ -62,11 +62,16 @@ for ((n = 0; n < ${#paths[@]}; n++)); do
 done
 [ ${#paths[@]} -ge 19 ] && ok || bad "--help shows only ${#paths[@]} commands"
 
-# Every decision token, every exit code.
-tokens=$(grep -oE '"[a-z-]+"' "$src/lib/policy.cpp" | tr -d '"' | sort -u)
-[ "$(echo $tokens | wc -w)" -ge 10 ] && ok || bad "found too few decision tokens in lib/policy.cpp: $tokens"
-for t in $tokens store-error; do
+# Every decision token (lib/reason.cpp; the CGI's own two are named in the
+# CGI section), every exit code.
+tokens=$(grep -oE 'return "[a-z-]+"' "$src/lib/reason.cpp" | cut -d'"' -f2 | sort -u |
+  grep -vxE 'unknown|no-mac|mac-mismatch')
+[ "$(echo $tokens | wc -w)" -ge 12 ] && ok || bad "found too few decision tokens in lib/reason.cpp: $tokens"
+for t in $tokens; do
   grep -qE "(allow|deny) $t\b" "$tmp/man1.flat" && ok || bad "provlock(1) does not show the token '$t'"
+done
+for t in no-mac mac-mismatch; do
+  grep -q "$t" "$tmp/man1.flat" && ok || bad "provlock(1) does not name the CGI's reason '$t'"
 done
 codes=$(grep -oE '= [0-9]+,' "$src/lib/error.hpp" | tr -d '=, ')
 [ "$(echo $codes | wc -w)" -ge 10 ] && ok || bad "found too few exit codes in lib/error.hpp: $codes"
