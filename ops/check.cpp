@@ -73,16 +73,15 @@ bool count_against_address(Session& s, const Ip& ip, bool denied) {
   if (!fetch_counts(ip, denied, s.config)) return false;
   const Prefix key = ban_key(ip, s.config);
   std::optional<UnixTime> ban_until;
-  store::update_record<AddressRecord>(*s.store, store::address_key(key),
-                                      [&](std::optional<AddressRecord>& a) {
-                                        if (!a) {
-                                          a = AddressRecord{};
-                                          a->prefix = key;
-                                        }
-                                        if (count_fetch(*a, s.config, s.now))
-                                          ban_until = a->banned_until;
-                                        return how_to_write(ban_until.has_value(), s.config);
-                                      });
+  auto count = [&](std::optional<AddressRecord>& a) {
+    if (!a) {
+      a = AddressRecord{};
+      a->prefix = key;
+    }
+    if (count_fetch(*a, s.config, s.now)) ban_until = a->banned_until;
+    return how_to_write(ban_until.has_value(), s.config);
+  };
+  store::update_record<AddressRecord>(*s.store, store::address_key(key), count);
   if (ban_until)
     journal(s, {{"command", "ban"},
                 {"ip", key.str()},

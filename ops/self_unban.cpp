@@ -6,6 +6,23 @@
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
+namespace {
+
+SelfUnban outcome_of(SelfUnbanBar bar) {
+  switch (bar) {
+    case SelfUnbanBar::operator_ban:
+      return SelfUnban::operator_ban;
+    case SelfUnbanBar::turned_off:
+      return SelfUnban::turned_off;
+    case SelfUnbanBar::over_limit:
+      return SelfUnban::over_limit;
+    case SelfUnbanBar::not_banned:
+      break;
+  }
+  return SelfUnban::not_banned;
+}
+
+}  // namespace
 
 SelfUnbanResult self_unban(Session& s, const Ip& ip) {
   SelfUnbanResult out;
@@ -19,32 +36,18 @@ SelfUnbanResult self_unban(Session& s, const Ip& ip) {
     return out;
   }
   const Prefix key = ban_key(ip, s.config);
-  store::update_record<AddressRecord>(*s.store, store::address_key(key),
-                                      [&](std::optional<AddressRecord>& a) {
-                                        if (!a) return store::Write::none;
-                                        if (const auto bar = self_unban_bar(*a, s.config, s.now)) {
-                                          switch (*bar) {
-                                            case SelfUnbanBar::not_banned:
-                                              out.outcome = SelfUnban::not_banned;
-                                              break;
-                                            case SelfUnbanBar::operator_ban:
-                                              out.outcome = SelfUnban::operator_ban;
-                                              break;
-                                            case SelfUnbanBar::turned_off:
-                                              out.outcome = SelfUnban::turned_off;
-                                              break;
-                                            case SelfUnbanBar::over_limit:
-                                              out.outcome = SelfUnban::over_limit;
-                                              break;
-                                          }
-                                          if (*bar != SelfUnbanBar::not_banned)
-                                            out.until = a->banned_until;
-                                          return store::Write::none;
-                                        }
-                                        self_lift_ban(*a, s.now);
-                                        out.outcome = SelfUnban::removed;
-                                        return store::Write::durable;
-                                      });
+  auto lift = [&](std::optional<AddressRecord>& a) {
+    if (!a) return store::Write::none;
+    if (const auto bar = self_unban_bar(*a, s.config, s.now)) {
+      out.outcome = outcome_of(*bar);
+      if (*bar != SelfUnbanBar::not_banned) out.until = a->banned_until;
+      return store::Write::none;
+    }
+    self_lift_ban(*a, s.now);
+    out.outcome = SelfUnban::removed;
+    return store::Write::durable;
+  };
+  store::update_record<AddressRecord>(*s.store, store::address_key(key), lift);
   if (out.outcome == SelfUnban::removed)
     journal(s, {{"command", "unban"}, {"ip", key.str()}, {"reason", "self"}});
   return out;
