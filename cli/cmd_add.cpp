@@ -3,7 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "store/store.hpp"
+#include "ops/devices.hpp"
 
 namespace provlock::cli {
 
@@ -25,31 +25,14 @@ Runner setup_add(CLI::App& sub) {
     require_text(opt->account, "--account");
     require_text(opt->label, "--label");
     const std::vector<Mac> macs = read_macs(opt->macs);
-    // Devices added now must not be caught by unlock-alls given before.
-    const UnlockAllSet unlock_alls = load_rules(ctx).unlock_alls;
-    std::vector<std::pair<std::string, store::Json>> records;
-    records.reserve(macs.size());
-    for (const Mac& mac : macs) {
-      Device d;
-      d.mac = mac;
-      d.account = opt->account;
-      d.label = opt->label;
-      d.registered = ctx.now;
-      d.unlock_all_seen = unlock_alls.last_id;
-      records.emplace_back(mac.str(), to_json(d));
-    }
-    // Re-adding a device changes nothing, so office-move scripts can re-run.
-    const std::vector<bool> created = ctx.store->create_all(store::Kind::device, records);
+    const std::vector<bool> created = ops::add_devices(ctx, macs, opt->account, opt->label);
     for (std::size_t i = 0; i < macs.size(); ++i) {
       const std::string mac = macs[i].str();
-      if (created[i])
-        journal(ctx, {{"command", "add"}, {"mac", mac}, {"account", opt->account}}, true);
       if (ctx.json)
         print_json({{"mac", mac}, {"result", created[i] ? "added" : "exists"}});
       else
         std::cout << mac << (created[i] ? " added" : " exists (unchanged)") << '\n';
     }
-    ctx.store->sync();
     return 0;
   };
 }

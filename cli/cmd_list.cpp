@@ -106,7 +106,7 @@ Runner setup_list(CLI::App& sub) {
     const UnlockAllSet unlock_alls = load_rules(ctx).unlock_alls;
     std::vector<Device> devices;
     int bad = 0;
-    store::scan_device_rows(
+    store::scan_records<Device>(
         *ctx.store,
         [&](Device&& d) {
           if (opt->account_given && d.account != opt->account) return;

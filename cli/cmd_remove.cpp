@@ -3,7 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "store/records_io.hpp"
+#include "ops/devices.hpp"
 
 namespace provlock::cli {
 
@@ -11,28 +11,15 @@ Runner setup_remove(CLI::App& sub) {
   auto macs_arg = std::make_shared<std::vector<std::string>>();
   sub.add_option("MAC", *macs_arg, "MAC addresses; - reads them from stdin, one a line")->required();
   return [macs_arg](Context& ctx) {
-    std::vector<std::string> missing;
-    const std::vector<Mac> macs = read_macs(*macs_arg);
-    const store::Write mode = write_mode(macs.size());
-    for (const Mac& mac : macs) {
-      bool removed = false;
-      store::update_record<Device>(*ctx.store, mac.str(), [&](std::optional<Device>& d) {
-        if (!d) return store::Write::none;
-        d.reset();
-        removed = true;
-        return mode;
-      });
-      if (!removed) {
-        missing.push_back(mac.str());
-        continue;
-      }
-      journal(ctx, {{"command", "remove"}, {"mac", mac.str()}}, mode == store::Write::relaxed);
-      if (ctx.json)
-        print_json({{"mac", mac.str()}, {"result", "removed"}});
-      else
-        std::cout << mac.str() << " removed\n";
-    }
-    if (mode == store::Write::relaxed) ctx.store->sync();
+    const std::vector<std::string> missing = ops::remove_devices(
+        ctx, read_macs(*macs_arg),
+        [&](const std::string& mac) {
+          if (ctx.json)
+            print_json({{"mac", mac}, {"result", "removed"}});
+          else
+            std::cout << mac << " removed\n";
+        },
+        [](const Error& e) { throw e; });
     if (!missing.empty()) {
       std::string list;
       for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;

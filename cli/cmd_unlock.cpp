@@ -30,24 +30,21 @@ Runner setup_unlock(CLI::App& sub) {
         end_of(ctx.now, length, Exit::usage,
                opt->duration.empty() ? "lock.unlock_for " + format_duration(length)
                                      : "unlock --for " + provlock::quoted(opt->duration));
-    const store::Write mode = write_mode(macs.size());
     std::optional<Exit> first_failure;
-    for (const Mac& mac : macs) {
-      // One device's failure is told and does not stop the others.
-      try {
-        ops::unlock(ctx, mac, until, opt->force, mode);
-      } catch (const Error& failure) {
-        if (failure.code() != Exit::no_device && failure.code() != Exit::no_perm) throw;
-        report(failure);
-        if (!first_failure) first_failure = failure.code();
-        continue;
-      }
-      if (ctx.json)
-        print_json({{"mac", mac.str()}, {"state", "unlocked"}, {"until", format_time(until)}});
-      else
-        std::cout << mac.str() << " unlocked until " << format_time(until) << '\n';
-    }
-    if (mode == store::Write::relaxed) ctx.store->sync();
+    ops::unlock(
+        ctx, macs, until, opt->force,
+        [&](const std::string& mac) {
+          if (ctx.json)
+            print_json({{"mac", mac}, {"state", "unlocked"}, {"until", format_time(until)}});
+          else
+            std::cout << mac << " unlocked until " << format_time(until) << '\n';
+        },
+        [&](const Error& failure) {
+          // One device's failure is told and does not stop the others.
+          if (failure.code() != Exit::no_device && failure.code() != Exit::no_perm) throw failure;
+          report(failure);
+          if (!first_failure) first_failure = failure.code();
+        });
     return first_failure ? static_cast<int>(*first_failure) : 0;
   };
 }

@@ -76,14 +76,6 @@ void append_json(std::string& out, const DeviceFields& fields);
 
 using ops::journal;
 
-// How a command that changes one record or many writes each: one record is
-// written durably at once; many are written relaxed and synced together at
-// the end (see Store::sync), which is as safe once the command has finished
-// and much cheaper than one flush each.
-inline store::Write write_mode(std::size_t records) {
-  return records > 1 ? store::Write::relaxed : store::Write::durable;
-}
-
 // Prints one JSON value on one line to stdout.
 void print_json(const View& j);
 

@@ -116,12 +116,13 @@ ExpireCounts expire(Session& s, bool dry, const store::OnError& on_error) {
     });
   }
 
-  n.journal_days = s.store->prune_journal(now - std::int64_t{86400} * cfg.journal.keep_days, dry);
-
-  // The bookkeeping checks wrote without a flush, made durable: a power
-  // cut loses at most what came after the last expire run.
-  for (store::Kind kind : {store::Kind::device, store::Kind::ban})
-    n.folded += s.store->fold_recent(kind, dry, report_bad);
+  // The journal beyond journal.keep_days goes. The bookkeeping checks wrote
+  // without a flush is made durable: a power cut loses at most what came
+  // after the last expire run.
+  const store::Maintenance m =
+      s.store->maintain(now - std::int64_t{86400} * cfg.journal.keep_days, dry, report_bad);
+  n.journal_days = m.journal_days;
+  n.folded = m.folded;
 
   const int bans = n.bans + n.range_bans;
   if (!dry && (n.unlocks || n.unlock_alls || bans || n.windows || n.forgotten || n.journal_days))

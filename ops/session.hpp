@@ -25,8 +25,9 @@ struct Session {
 };
 
 // Appends an entry to the journal with the session's time (unless the entry
-// has its own) and who did it. Flushed to stable storage unless `relaxed`
-// (bookkeeping, or a batch command that calls store->sync() before it ends).
+// has its own) and who did it. Flushed to stable storage unless `relaxed`:
+// bookkeeping, or an entry made within Store::update_each or create_all,
+// which flush it before they return.
 void journal(Session& s, store::Json entry, bool relaxed = false);
 
 // The store-wide rules: unlock-alls and range bans (empty when none).

@@ -4,24 +4,39 @@
 
 namespace provlock::ops {
 
-void unlock(Session& s, const Mac& mac, UnixTime until, bool force, store::Write how) {
-  bool was_blocked = false;
-  store::update_record<Device>(*s.store, mac.str(), [&](std::optional<Device>& d) {
-    if (!d) throw Error(Exit::no_device, "no such device: " + mac.str());
-    if (d->blocked && !force)
-      throw Error(Exit::no_perm, "device " + mac.str() +
-                                     " is blocked for suspicious activity; unlock it with "
-                                     "--force once the cause is known");
-    was_blocked = d->blocked;
-    d->unlock_until = until;
-    return how;
-  });
-  journal(s,
-          {{"command", "unlock"},
-           {"mac", mac.str()},
-           {"until", format_time(until)},
-           {"force", was_blocked}},
-          how == store::Write::relaxed);
+void unlock(Session& s, const std::vector<Mac>& macs, UnixTime until, bool force,
+            const std::function<void(const std::string& mac)>& unlocked,
+            const store::OnError& on_error) {
+  std::vector<std::string> keys;
+  keys.reserve(macs.size());
+  for (const Mac& mac : macs) keys.push_back(mac.str());
+  bool was_blocked = false;  // whether the device being unlocked was
+  s.store->update_each(
+      store::Kind::device, keys,
+      [&](const std::string& key, std::optional<std::string>& text, const std::string& where) {
+        return store::change_record<Device>(
+            *s.store, key, text, where, [&](std::optional<Device>& d) {
+              if (!d) throw Error(Exit::no_device, "no such device: " + key);
+              if (d->blocked && !force)
+                throw Error(Exit::no_perm,
+                            "device " + key +
+                                " is blocked for suspicious activity; unlock it with "
+                                "--force once the cause is known");
+              was_blocked = d->blocked;
+              d->unlock_until = until;
+              return store::Write::durable;
+            });
+      },
+      [&](const std::string& key) {
+        journal(s,
+                {{"command", "unlock"},
+                 {"mac", key},
+                 {"until", format_time(until)},
+                 {"force", was_blocked}},
+                true);
+        unlocked(key);
+      },
+      on_error);
 }
 
 UnlockAll unlock_all(Session& s, const AccountScope& scope, std::optional<UnixTime> until) {

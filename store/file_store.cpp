@@ -109,14 +109,21 @@ std::map<std::string, bool> keys_in(int dirfd, const std::string& display) {
   return keys;
 }
 
+// A record's text as a scan hands it over, and where it came from.
+struct Found {
+  std::string text;
+  std::string where;
+};
+
 // The record `key` of the folder `dirfd` (whose path is `folder_path`) as it
 // stands; nullopt if there is none. Throws Error(Exit::io) naming the file.
-std::optional<Json> read_record(int dirfd, const std::string& folder_path, const std::string& key,
-                                bool has_recent) {
+std::optional<Found> read_record(int dirfd, const std::string& folder_path, const std::string& key,
+                                 bool has_recent) {
   const std::string display = folder_path + "/" + key + kRecordSuffix;
   Current c = read_current(dirfd, key, display, has_recent);
   if (!c.exists()) return std::nullopt;
-  return parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
+  if (c.recent_in_force) return Found{std::move(c.recent), display_recent(display)};
+  return Found{std::move(*c.file), display};
 }
 
 // Calls `visit` for every record of one folder, `on_error` for each that
@@ -124,20 +131,32 @@ std::optional<Json> read_record(int dirfd, const std::string& folder_path, const
 void scan_folder(int dirfd, const std::string& folder_path, const Visit& visit,
                  const OnError& on_error) {
   for (const auto& [key, has_recent] : keys_in(dirfd, folder_path)) {
+    std::optional<Found> found;
     try {
-      if (auto record = read_record(dirfd, folder_path, key, has_recent)) visit(key, *record);
+      found = read_record(dirfd, folder_path, key, has_recent);
     } catch (const Error& e) {
       on_error(e);
+      continue;
     }
+    if (found) visit(key, found->text, found->where);
   }
 }
 
-// A row form's id is one word of a snapshot's header.
-bool valid_form_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-           c == '.';
-  });
+// What the snapshots of device folders hold: each record's text, as one
+// line. A new way of keeping them needs a new name, so that snapshots kept
+// the old way are not read as the new (listing::Identity::form).
+constexpr const char* kSnapshotForm = "record-text-1";
+
+// A record's text as one snapshot row: its text without the final newline,
+// or, when it spans lines (written by hand), its JSON on one line. Throws
+// Error(Exit::io) for a record that is not JSON, which gets no row: so a
+// row that is not JSON was damaged in the snapshot, not in the record.
+std::string snapshot_row(std::string text, const std::string& where) {
+  // Checked without building the value (parse_record only to say why not).
+  if (text.find('\0') != std::string::npos || !Json::accept(text)) parse_record(text, where);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (text.find('\n') == std::string::npos) return text;
+  return parse_record(text, where).dump();
 }
 
 bool same_file(const struct stat& a, const struct stat& b) {
@@ -336,6 +355,52 @@ std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
 }
 
 void FileStore::update_text(Kind kind, const std::string& key, const TextChange& change) {
+  update_one(kind, key, change, Durability::durable);
+}
+
+void FileStore::update_each(Kind kind, const std::vector<std::string>& keys,
+                            const KeyedChange& change,
+                            const std::function<void(const std::string& key)>& done,
+                            const OnError& on_error) {
+  // One record is written as update_text writes it. Many are each written
+  // without the flush of their folder entry, and one flush of the file
+  // system at the end makes them all durable, with the journal lines
+  // appended meanwhile: as safe once this returns, and much cheaper.
+  const Durability how = keys.size() > 1 ? Durability::relaxed : Durability::durable;
+  const std::uint64_t lines_before = relaxed_lines_;
+  bool written = false;
+  auto make_durable = [&] {
+    if ((written && how == Durability::relaxed) || relaxed_lines_ != lines_before) sync();
+  };
+  try {
+    for (const std::string& key : keys) {
+      try {
+        update_one(
+            kind, key,
+            [&](std::optional<std::string>& text, const std::string& where) {
+              const Write w = change(key, text, where);
+              written = written || w != Write::none;
+              return w;
+            },
+            how);
+        done(key);
+      } catch (const Error& e) {
+        on_error(e);
+      }
+    }
+  } catch (...) {
+    // What was written before the failure is made durable all the same.
+    try {
+      make_durable();
+    } catch (const Error&) {
+    }
+    throw;
+  }
+  make_durable();
+}
+
+void FileStore::update_one(Kind kind, const std::string& key, const TextChange& change,
+                           Durability durability) {
   FolderRef f = record_folder(kind, key, true);  // held past the lock
   const int dir = f->dir.get();
   std::string display = where(kind, key);
@@ -361,7 +426,6 @@ void FileStore::update_text(Kind kind, const std::string& key, const TextChange&
     return;
   }
   recent_fd = Fd();
-  Durability durability = how == Write::durable ? Durability::durable : Durability::relaxed;
   // The recent version goes first: were it left and the record made again
   // with the very same bytes, it would come back into force.
   if (c.has_recent && !text)
@@ -377,7 +441,8 @@ void FileStore::update_text(Kind kind, const std::string& key, const TextChange&
 }
 
 std::vector<bool> FileStore::create_all(Kind kind,
-                                        const std::vector<std::pair<std::string, Json>>& records) {
+                                        const std::vector<std::pair<std::string, Json>>& records,
+                                        const std::function<void(std::size_t)>& on_created) {
   std::vector<std::pair<FolderRef, std::string>> pending;  // folder, temporary file
   pending.reserve(records.size());
   std::vector<bool> created(records.size(), false);
@@ -427,6 +492,7 @@ std::vector<bool> FileStore::create_all(Kind kind,
         throw Error(Exit::io, "cannot create " + where(kind, key) + ": " + std::strerror(errno));
       temp.clear();
       created[i] = true;
+      on_created(i);
     }
     // 4. One flush for all the new names.
     sync();
@@ -441,7 +507,7 @@ std::vector<bool> FileStore::create_all(Kind kind,
 void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
   int root = root_fd(false);
   if (root < 0) return;
-  std::string rel = folder(kind);
+  const std::string rel = folder(kind);
   Fd top = open_dir(root, rel, false, path_of(rel));
   if (!top.valid()) return;
 
@@ -449,56 +515,25 @@ void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
     scan_folder(top.get(), path_of(rel), visit, on_error);
     return;
   }
-  std::vector<std::string> buckets = list_dir(top.get(), path_of(rel));
-  std::sort(buckets.begin(), buckets.end());
-  for (const std::string& b : buckets) {
-    if (!is_bucket_name(b)) continue;
-    try {
-      Fd sub = open_dir(top.get(), b, false, path_of(rel + "/" + b));
-      if (sub.valid()) scan_folder(sub.get(), path_of(rel + "/" + b), visit, on_error);
-    } catch (const Error& e) {
-      on_error(e);
-    }
-  }
-}
-
-void FileStore::scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
-                          const OnError& on_error) {
-  auto encode_and_visit = [&](const std::string& key, const Json& record) {
-    std::string row;
-    try {
-      row = form.encode(key, record);
-    } catch (const Error& e) {
-      on_error(e);
-      return;
-    }
-    visit(row);
-  };
   // Snapshots are kept for devices only: the kind listed in bulk.
-  if (kind != Kind::device || !valid_form_id(form.id) || listing::boot_id().empty()) {
-    scan(kind, encode_and_visit, on_error);
-    return;
-  }
-  int root = root_fd(false);
-  if (root < 0) return;
-  const std::string rel = folder(kind);
-  Fd top = open_dir(root, rel, false, path_of(rel));
-  if (!top.valid()) return;
+  const bool snapshots = kind == Kind::device && !listing::boot_id().empty();
   std::vector<std::string> buckets = list_dir(top.get(), path_of(rel));
   std::sort(buckets.begin(), buckets.end());
   for (const std::string& b : buckets) {
     if (!is_bucket_name(b)) continue;
     const std::string bucket_rel = rel + "/" + b;
-    try {
-      rows_by_snapshot(bucket_rel, form, visit, on_error);
-      continue;
-    } catch (const Error&) {
-      // The snapshot is only a shortcut: whatever keeps it from being used
-      // or renewed, the records are read as scan reads them.
+    if (snapshots) {
+      try {
+        scan_by_snapshot(bucket_rel, visit, on_error);
+        continue;
+      } catch (const Error&) {
+        // The snapshot is only a shortcut: whatever keeps it from being used
+        // or renewed, the records are read as they are without one.
+      }
     }
     try {
       Fd sub = open_dir(top.get(), b, false, path_of(bucket_rel));
-      if (sub.valid()) scan_folder(sub.get(), path_of(bucket_rel), encode_and_visit, on_error);
+      if (sub.valid()) scan_folder(sub.get(), path_of(bucket_rel), visit, on_error);
     } catch (const Error& e) {
       on_error(e);
     }
@@ -506,7 +541,7 @@ void FileStore::scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
 }
 
 // The protocol is described in listing.hpp.
-void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, const VisitRow& visit,
+void FileStore::scan_by_snapshot(const std::string& rel, const Visit& visit,
                                  const OnError& on_error) {
   FolderRef f = folder_at(rel, false);
   if (!f) return;
@@ -529,7 +564,7 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
     if (n < 0) throw Error(Exit::io, "cannot read " + marks_display + ": " + std::strerror(errno));
     return std::string_view(marks_text.data(), static_cast<std::size_t>(n));
   };
-  listing::Identity identity{form.id, listing::boot_id(), f->dev, f->ino, ""};
+  listing::Identity identity{kSnapshotForm, listing::boot_id(), f->dev, f->ino, ""};
   // The old snapshot, read before the record locks are taken (a big folder's
   // snapshot takes a while to parse); checked again within them.
   std::string old_text;
@@ -578,8 +613,18 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
         throw Error(Exit::io, "cannot clear " + marks_display + ": " + std::strerror(errno));
     }
   }
+  // A row handed over as scan hands over a record, the snapshot named as
+  // the place its text came from.
+  std::string key_text, where_text = snapshot_display + " (the row of ";
+  const std::size_t prefix_length = where_text.size();
+  auto visit_row = [&](const listing::Row& r) {
+    key_text.assign(r.key);
+    where_text.resize(prefix_length);
+    where_text.append(r.key).append(")");
+    visit(key_text, r.row, where_text);
+  };
   if (unchanged) {
-    for (const listing::Row& r : *old) visit(r.row);
+    for (const listing::Row& r : *old) visit_row(r);
     return;
   }
 
@@ -594,7 +639,7 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
       throw Error(Exit::io, "cannot write " + marks_display + ": " + std::strerror(errno));
   };
   std::vector<listing::Row> kept;
-  std::vector<std::string> unkept;  // rows handed out but not kept in the snapshot
+  std::vector<std::pair<std::string, Found>> unkept;  // handed out but not kept in the snapshot
   std::vector<Error> errors;
   if (old)
     for (const listing::Row& r : *old)
@@ -602,22 +647,23 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
   std::vector<std::pair<std::string, std::string>> read;  // key, row
   for (const auto& [key, has_recent] : keys_in(dir, display)) {
     if (!is_marked(key)) continue;
+    std::optional<Found> found;
     std::string row;
     try {
-      std::optional<Json> record = read_record(dir, display, key, has_recent);
-      if (!record) continue;
-      row = form.encode(key, *record);
+      found = read_record(dir, display, key, has_recent);
+      if (!found) continue;
+      row = snapshot_row(found->text, found->where);
     } catch (const Error& e) {
       // No row: listed afresh, and reported, every time.
       errors.push_back(e);
       mark_again(key);
       continue;
     }
-    if (valid_key(key) && row.find('\n') == std::string::npos) {
+    if (valid_key(key)) {
       read.emplace_back(key, std::move(row));
     } else {
       mark_again(key);
-      unkept.push_back(std::move(row));
+      unkept.emplace_back(key, std::move(*found));
     }
   }
   for (const auto& [key, row] : read) kept.push_back({key, row});
@@ -634,8 +680,8 @@ void FileStore::rows_by_snapshot(const std::string& rel, const RowForm& form, co
   if (!temp.empty()) unlinkat(dir, temp.c_str(), 0);
 
   for (const Error& e : errors) on_error(e);
-  for (const listing::Row& r : kept) visit(r.row);
-  for (const std::string& r : unkept) visit(r);
+  for (const listing::Row& r : kept) visit_row(r);
+  for (const auto& [key, found] : unkept) visit(key, found.text, found.where);
 }
 
 void FileStore::append_journal_line(UnixTime time, std::string line, Durability durability) {
@@ -665,6 +711,7 @@ void FileStore::append_journal_line(UnixTime time, std::string line, Durability 
   }
   line += '\n';
   append_to(journal_file_.get(), line, durability, display);
+  if (durability == Durability::relaxed) ++relaxed_lines_;
   if (durability == Durability::durable && !journal_entry_synced_) {
     sync_fd(dir->dir.get(), display);
     journal_entry_synced_ = true;
@@ -815,6 +862,14 @@ int FileStore::fold_recent(Kind kind, bool dry_run, const OnError& on_error) {
     throw;
   }
   return folded;
+}
+
+Maintenance FileStore::maintain(UnixTime journal_before, bool dry_run, const OnError& on_error) {
+  Maintenance m;
+  m.journal_days = prune_journal(journal_before, dry_run);
+  // Windows and the rules are never written as bookkeeping.
+  for (Kind kind : {Kind::device, Kind::ban}) m.folded += fold_recent(kind, dry_run, on_error);
+  return m;
 }
 
 int FileStore::prune_journal(UnixTime before, bool dry_run) {

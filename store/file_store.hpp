@@ -39,17 +39,24 @@ class FileStore final : public Store {
   std::string where(Kind kind, const std::string& key) const override;
   std::optional<Json> load(Kind kind, const std::string& key) override;
   void update_text(Kind kind, const std::string& key, const TextChange& change) override;
-  std::vector<bool> create_all(Kind kind,
-                               const std::vector<std::pair<std::string, Json>>& records) override;
+  void update_each(Kind kind, const std::vector<std::string>& keys, const KeyedChange& change,
+                   const std::function<void(const std::string& key)>& done,
+                   const OnError& on_error) override;
+  std::vector<bool> create_all(Kind kind, const std::vector<std::pair<std::string, Json>>& records,
+                               const std::function<void(std::size_t)>& created) override;
   void scan(Kind kind, const Visit& visit, const OnError& on_error) override;
-  void scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
-                 const OnError& on_error) override;
   void append_journal_line(UnixTime time, std::string line, Durability durability) override;
   void scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,
                     const OnError& on_error) override;
-  int prune_journal(UnixTime before, bool dry_run) override;
-  int fold_recent(Kind kind, bool dry_run, const OnError& on_error) override;
-  void sync() override;
+  Maintenance maintain(UnixTime journal_before, bool dry_run, const OnError& on_error) override;
+
+  // The parts of maintain, for fsck and tests: folds the recent versions of
+  // `kind` (returns how many), and prunes the journal (returns the days).
+  int fold_recent(Kind kind, bool dry_run, const OnError& on_error);
+  int prune_journal(UnixTime before, bool dry_run);
+  // Makes every write made so far without a flush of its own durable:
+  // syncfs, one call for any number of them.
+  void sync();
 
   const std::string& root_path() const { return root_; }
 
@@ -92,13 +99,15 @@ class FileStore final : public Store {
   // Sets the listing mark of `key` in `f` (listing.hpp): called with the
   // record's lock held, before the record is written. `display` names it.
   void mark_changed(Folder& f, const std::string& key, const std::string& display);
-  // Visits the rows of the device folder `rel` (scan_rows) from its snapshot
+  // update_text, writing the record as `how` says unless `change` asks for
+  // none or bookkeeping.
+  void update_one(Kind kind, const std::string& key, const TextChange& change, Durability how);
+  // Visits the records of the device folder `rel` (scan) from its snapshot
   // where it may be used, renewing the snapshot; records that cannot be read
   // go to `on_error`. Throws Error, having visited nothing, when the
   // snapshot cannot be used or renewed (a read-only store, a lock not
   // obtained in time, ...); the caller then reads the records.
-  void rows_by_snapshot(const std::string& rel, const RowForm& form, const VisitRow& visit,
-                        const OnError& on_error);
+  void scan_by_snapshot(const std::string& rel, const Visit& visit, const OnError& on_error);
   std::string path_of(const std::string& relative) const;
 
   std::string root_;
@@ -116,6 +125,7 @@ class FileStore final : public Store {
   dev_t journal_dev_ = 0;
   ino_t journal_ino_ = 0;
   bool journal_entry_synced_ = false;  // its folder entry flushed by this process
+  std::uint64_t relaxed_lines_ = 0;    // journal lines appended without a flush
 };
 
 // The path of a record's recent version (recent.hpp), from the record's path.

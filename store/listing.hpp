@@ -6,10 +6,9 @@
 // Each folder of device records may hold a snapshot, and its lock file
 // holds the marks:
 //
-//   .list   a snapshot: one row (Store::RowForm, made by the caller) for
-//           every record of the folder, as the records stood when it was
-//           made. Written by `list` to a temporary file and renamed into
-//           place, never flushed.
+//   .list   a snapshot: one row for every record of the folder, its text
+//           on one line, as the records stood when it was made. Written by `list` to a temporary
+//           file and renamed into place, never flushed.
 //   .lock   the folder's lock file (store/lock.hpp: the locks are on byte
 //           ranges, its contents are free): kSlots bytes, one for each slot
 //           of keys (slot_of), non-zero when a record of that slot may have
@@ -18,7 +17,7 @@
 //           snapshot made after names. Every writer has the lock file open
 //           already, so a mark costs one pwrite.
 //
-// The protocol (FileStore::scan_rows and FileStore's writers):
+// The protocol (FileStore::scan of devices, and FileStore's writers):
 //
 // - Every change of a device's files (a change, a removal, a creation, a
 //   bookkeeping overwrite, expire's fold of a recent version) first sets the
@@ -40,15 +39,18 @@
 //   and one that started later marks its slot again for the next list. A
 //   list that dies at any point leaves the old snapshot with its marks and
 //   nonce, or no snapshot, or a snapshot naming a nonce that is not there.
-// - A snapshot is used only if its header names the row form asked for, the
-//   kernel's boot id (a power cut can keep a snapshot and lose the marks set
-//   after it, or the record writes that never flush), the folder (device and
+// - A snapshot is used only if its header names the form of rows FileStore
+//   keeps (kSnapshotForm), the kernel's boot id (a power cut can keep a
+//   snapshot and lose the marks set after it, or the record writes that
+//   never flush), the folder (device and
 //   inode: a store copied elsewhere starts afresh) and the nonce now in the
 //   lock file (a lock file removed, cut short or made anew has lost marks;
 //   the nonce is random, so no writer, and no reuse of an inode number, can
 //   bring it back).
-// - A record that cannot be read has no row: its slot is marked again, so
-//   that every list reports it anew.
+// - A record that cannot be read, or is not JSON, has no row: its slot is
+//   marked again, so that every list reports it anew. (A record that is
+//   JSON but not a device has one, and every list reports it as it decodes
+//   the row.)
 // - `fsck --repair` drops every snapshot: within the record locks of the
 //   folder it erases the nonce and removes `.list`.
 // - The lock file is never removed or replaced by provlock; removed by hand,
@@ -78,7 +80,7 @@ std::size_t slot_of(std::string_view key);
 
 // What a snapshot was made against; it is used only when all of it matches.
 struct Identity {
-  std::string form;  // Store::RowForm::id
+  std::string form;  // how the rows are kept: one word
   std::string boot;  // the kernel's boot id
   dev_t dev = 0;     // the folder's device and inode
   ino_t folder = 0;

@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 
-#include "lib/device_row.hpp"
 #include "lib/device_text.hpp"
 #include "lib/ip.hpp"
 #include "lib/records.hpp"
@@ -78,13 +77,13 @@ std::optional<R> load_record(Store& s, const std::string& key) {
 // where it has one and the text is in its form, otherwise parsed as JSON.
 // `where` names the file the text came from, `record_where` the record.
 template <class R>
-R decode_text(const std::string& text, const std::string& key, const std::string& where,
+R decode_text(std::string_view text, const std::string& key, const std::string& where,
               const std::string& record_where) {
   if constexpr (requires { Codec<R>::from_text(std::string_view()); }) {
     std::optional<R> r = Codec<R>::from_text(text);
     if (r && Codec<R>::key(*r) == key) return std::move(*r);
   }
-  return decode_record<R>(parse_record(text, where), key, record_where);
+  return decode_record<R>(parse_record(std::string(text), where), key, record_where);
 }
 
 template <class R>
@@ -95,57 +94,46 @@ std::string encode_text(const R& r) {
     return to_json(r).dump();
 }
 
+// Runs a change of the record R `key` on its text, within a TextChange
+// (`text` and `where` as it was handed them).
+template <class R>
+Write change_record(Store& s, const std::string& key, std::optional<std::string>& text,
+                    const std::string& where,
+                    const std::function<Write(std::optional<R>&)>& change) {
+  const Kind kind = Codec<R>::kind;
+  std::optional<R> r;
+  if (text) r = decode_text<R>(*text, key, where, s.where(kind, key));
+  const Write how = change(r);
+  if (how != Write::none) text = r ? std::optional<std::string>(encode_text(*r)) : std::nullopt;
+  return how;
+}
+
 // Store::update with records instead of JSON.
 template <class R>
 void update_record(Store& s, const std::string& key,
                    const std::function<Write(std::optional<R>&)>& change) {
-  const Kind kind = Codec<R>::kind;
-  s.update_text(kind, key, [&](std::optional<std::string>& text, const std::string& where) {
-    std::optional<R> r;
-    if (text) r = decode_text<R>(*text, key, where, s.where(kind, key));
-    Write how = change(r);
-    if (how != Write::none) text = r ? std::optional<std::string>(encode_text(*r)) : std::nullopt;
-    return how;
-  });
+  s.update_text(Codec<R>::kind, key,
+                [&](std::optional<std::string>& text, const std::string& where) {
+                  return change_record<R>(s, key, text, where, change);
+                });
 }
 
+// Every record of R's kind, decoded; a record that cannot be read or
+// decoded goes to `on_error` and the scan goes on.
 template <class R>
-void scan_records(Store& s, const std::function<void(const R&)>& visit, const OnError& on_error) {
+void scan_records(Store& s, const std::function<void(R&&)>& visit, const OnError& on_error) {
   const Kind kind = Codec<R>::kind;
   s.scan(
       kind,
-      [&](const std::string& key, const Json& j) {
+      [&](const std::string& key, std::string_view text, const std::string& where) {
         std::optional<R> r;
         try {
-          r = decode_record<R>(j, key, s.where(kind, key));
+          r = decode_text<R>(text, key, where, s.where(kind, key));
         } catch (const Error& e) {
           on_error(e);
           return;
         }
-        visit(*r);
-      },
-      on_error);
-}
-
-// scan_records for every device, through Store::scan_rows: what `list`
-// uses, since the store may keep the rows (listing.hpp).
-inline void scan_device_rows(Store& s, const std::function<void(Device&&)>& visit,
-                             const OnError& on_error) {
-  const RowForm form{kDeviceRowForm, [&](const std::string& key, const Json& j) {
-                       return device_row(decode_record<Device>(j, key, s.where(Kind::device, key)));
-                     }};
-  s.scan_rows(
-      Kind::device, form,
-      [&](std::string_view row) {
-        Device d;
-        try {
-          d = device_from_row(row);
-        } catch (const RecordError& e) {
-          on_error(Error(Exit::io, std::string("unreadable listing snapshot row: ") + e.what() +
-                                       "; remove the folders' .list files"));
-          return;
-        }
-        visit(std::move(d));
+        visit(std::move(*r));
       },
       on_error);
 }

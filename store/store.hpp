@@ -5,6 +5,7 @@
 // policy noticing.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -28,11 +29,9 @@ enum class Write {
   // Write it with no flush at all. Only for a change of bookkeeping (last
   // seen, counters, attempt times), never of a fact that decides who may
   // fetch: a power cut may lose it, and with it any bookkeeping written since
-  // the record was last written otherwise, but never the record (recent.hpp).
+  // the record was last written otherwise, but never the record (FileStore
+  // keeps it in a recent version: recent.hpp).
   bookkeeping,
-  // Write it; a power cut may bring back the previous version whole. For
-  // commands that write many records and then call sync().
-  relaxed,
   durable,  // write it and make it reach stable storage before returning
 };
 
@@ -40,28 +39,22 @@ using Json = nlohmann::json;
 using Change = std::function<Write(std::optional<Json>& record)>;
 // As Change, on the record's text rather than its JSON value, for callers
 // that read and write a kind's text themselves (a device's: lib/
-// device_text.hpp). `text` is the record's file text as it stands (nullopt:
-// no record), `where` names the file it came from (for messages). Unless it
+// device_text.hpp). `text` is the record's text as it stands (nullopt: no
+// record), `where` names where it came from (for messages). Unless it
 // returns Write::none, the change leaves in `text` the record's new JSON text
 // (one line), or nullopt to remove the record.
 using TextChange = std::function<Write(std::optional<std::string>& text, const std::string& where)>;
-using Visit = std::function<void(const std::string& key, const Json& record)>;
+// A TextChange of one of several records, told which.
+using KeyedChange = std::function<Write(const std::string& key, std::optional<std::string>& text,
+                                        const std::string& where)>;
+// A record as a scan hands it over: its key, its text (JSON, possibly not a
+// valid one: the visitor decodes it) and where it came from.
+using Visit =
+    std::function<void(const std::string& key, std::string_view text, const std::string& where)>;
 using OnError = std::function<void(const Error& error)>;
 
-// A compact one-line form of the records of a kind, for listing many records
-// fast (Store::scan_rows).
-struct RowForm {
-  // Names the form (letters, digits, '-', '.'): rows kept in another form are
-  // never handed out. A new version of the form needs a new id.
-  std::string id;
-  // The row of a record; throws Error for a record it cannot take (reported
-  // like an unreadable record). A row never holds '\n'.
-  std::function<std::string(const std::string& key, const Json& record)> encode;
-};
-using VisitRow = std::function<void(std::string_view row)>;
-
-// Parses the text of a record file; throws Error(Exit::io) naming `where`.
-// A NUL byte anywhere in it makes the record unreadable.
+// Parses the text of a record; throws Error(Exit::io) naming `where`. A NUL
+// byte anywhere in it makes the record unreadable.
 Json parse_record(const std::string& text, const std::string& where);
 
 // Parses one journal line; a discarded value when it is not JSON or holds a
@@ -69,6 +62,16 @@ Json parse_record(const std::string& text, const std::string& where);
 // whatever follows one would otherwise pass unseen.)
 Json parse_journal_line(std::string_view line);
 
+// What Store::maintain did (with `dry_run`: would do).
+struct Maintenance {
+  int folded = 0;        // records whose unflushed bookkeeping was made durable
+  int journal_days = 0;  // journal days removed
+};
+
+// What every backend offers, and all the use cases (ops/) may assume: no
+// files, no folders, no caches. How a backend keeps records, and what it
+// keeps beside them to be fast (FileStore's recent versions, listing
+// snapshots and open folders), stays inside it.
 class Store {
  public:
   virtual ~Store() = default;
@@ -81,13 +84,16 @@ class Store {
   virtual std::optional<Json> load(Kind kind, const std::string& key) = 0;
 
   // The one way to change a record: takes the record's lock (waiting at most
-  // store.lock_timeout, then Error(Exit::temp_fail)), loads it, calls
+  // store.lock_timeout, then Error(Exit::temp_fail)), reads it, calls
   // `change`, then writes what `change` left (or removes the record when it
   // left nullopt) as `change` asked, and releases the lock. A record that
-  // cannot be read or parsed is never overwritten: Error(Exit::io) before
-  // `change` is called. If `change` throws, nothing is written. `change`
+  // cannot be read is never shown to `change` nor overwritten:
+  // Error(Exit::io) first. If `change` throws, nothing is written. `change`
   // may append to the journal but must not update records: locks do not
   // nest (store/lock.hpp).
+  virtual void update_text(Kind kind, const std::string& key, const TextChange& change) = 0;
+
+  // update_text with the record's JSON value.
   void update(Kind kind, const std::string& key, const Change& change) {
     update_text(kind, key, [&](std::optional<std::string>& text, const std::string& where) {
       std::optional<Json> record;
@@ -98,30 +104,41 @@ class Store {
       return how;
     });
   }
-  // update, with the record as text (TextChange). A record whose file cannot
-  // be read is never shown to `change`: Error(Exit::io) first.
-  virtual void update_text(Kind kind, const std::string& key, const TextChange& change) = 0;
+
+  // update_text of each of `keys` in turn, for a command that changes many
+  // records (`unlock -`, `remove -`). `done(key)` is called once the key's
+  // record is written (or left as it was), and may append to the journal. An
+  // Error thrown for one key (by `change`, `done` or the store) goes to
+  // `on_error`, which may throw it on, and the next key is done. Every
+  // record written, and every line appended meanwhile, relaxed or not, is
+  // durable when this returns; a backend may make them so together rather
+  // than one at a time.
+  virtual void update_each(Kind kind, const std::vector<std::string>& keys,
+                           const KeyedChange& change,
+                           const std::function<void(const std::string& key)>& done,
+                           const OnError& on_error) = 0;
 
   // Creates each record that does not exist yet, never replacing one, and
   // returns which it created. Each record is created under its lock, whole or
-  // not at all; every created record is durable when it returns. One flush
-  // for the lot, so that `add -` of a hundred thousand MACs is quick.
-  virtual std::vector<bool> create_all(
-      Kind kind, const std::vector<std::pair<std::string, Json>>& records) = 0;
+  // not at all. `created(i)` is called as the i-th record is created, and may
+  // append to the journal. Every created record, and every line appended,
+  // is durable when this returns: one flush for the lot, so that `add -` of a
+  // hundred thousand MACs is quick.
+  virtual std::vector<bool> create_all(Kind kind,
+                                       const std::vector<std::pair<std::string, Json>>& records,
+                                       const std::function<void(std::size_t)>& created) = 0;
 
   // Calls `visit` for every record of `kind` (in no particular order), and
-  // `on_error` for each one that cannot be read or parsed; the scan goes on.
+  // `on_error` for each one that cannot be read; the scan goes on. A backend
+  // may keep texts between calls (FileStore does for devices: listing.hpp),
+  // but never hands out an older version of a record than it would read at
+  // the moment the call began.
   virtual void scan(Kind kind, const Visit& visit, const OnError& on_error) = 0;
 
-  // As scan, with each record handed over as its row in `form`. A store may
-  // keep rows between calls (FileStore keeps them for devices: listing.hpp),
-  // so the rows may come from an earlier call, but never from an older
-  // version of a record than scan would read at the moment this call began.
-  virtual void scan_rows(Kind kind, const RowForm& form, const VisitRow& visit,
-                         const OnError& on_error) = 0;
-
   // Appends one entry, its JSON text `line` (one line, no newline), to the
-  // journal of the UTC day of `time`.
+  // journal of the UTC day of `time`. Durable when this returns, unless
+  // `durability` is relaxed: a line of bookkeeping, or one appended within
+  // update_each or create_all, which make it durable before they return.
   virtual void append_journal_line(UnixTime time, std::string line, Durability durability) = 0;
 
   // Calls `visit` for every journal entry of the days from `since`'s day on,
@@ -130,20 +147,12 @@ class Store {
   virtual void scan_journal(UnixTime since, const std::function<void(const Json&)>& visit,
                             const OnError& on_error) = 0;
 
-  // Makes every write made so far with Write::relaxed or Durability::relaxed
-  // durable. Commands that change many records write them relaxed and call
-  // this once before they report success.
-  virtual void sync() = 0;
-
-  // Folds the bookkeeping of Write::bookkeeping into the records of `kind`
-  // and makes it durable, so that a power cut can no longer lose it (expire
-  // does this from cron). Returns how many records it folded (with
-  // `dry_run`, would fold). Records that cannot be read go to `on_error`.
-  virtual int fold_recent(Kind kind, bool dry_run, const OnError& on_error) = 0;
-
-  // Removes the journal of every UTC day wholly before `before`. Returns the
-  // number of day files removed.
-  virtual int prune_journal(UnixTime before, bool dry_run) = 0;
+  // What cron's `expire` asks of the backend itself: makes durable the
+  // bookkeeping written with Write::bookkeeping, so that a power cut can no
+  // longer lose it, and removes the journal of every UTC day wholly before
+  // `journal_before`. With `dry_run`, counts and writes nothing. Records
+  // that cannot be read go to `on_error`.
+  virtual Maintenance maintain(UnixTime journal_before, bool dry_run, const OnError& on_error) = 0;
 };
 
 }  // namespace provlock::store

@@ -115,6 +115,53 @@ TEST_CASE("file store: scans report bad records and go on") {
   CHECK(bad[0].find("001122aabb02.json") != std::string::npos);
 }
 
+TEST_CASE("file store: update_each changes every key, tells each failure and goes on") {
+  TempStore t;
+  FileStore s = t.open();
+  for (const char* m : {"001122aabb01", "001122aabb02", "001122aabb03"}) put(s, device(m));
+  { std::ofstream(s.where(Kind::device, "001122aabb02")) << "garbage"; }
+  std::vector<std::string> done, bad;
+  s.update_each(
+      Kind::device, {"001122aabb01", "001122aabb02", "001122aabb03", "001122aabb04"},
+      [&](const std::string& key, std::optional<std::string>& text, const std::string& where) {
+        return change_record<Device>(s, key, text, where, [](std::optional<Device>& d) {
+          if (!d) throw Error(Exit::no_device, "no such device");
+          d->label = "moved";
+          return Write::durable;
+        });
+      },
+      [&](const std::string& key) { done.push_back(key); },
+      [&](const Error& e) {
+        bad.push_back(std::to_string(static_cast<int>(e.code())) + " " + e.what());
+      });
+  CHECK(done == std::vector<std::string>{"001122aabb01", "001122aabb03"});
+  REQUIRE(bad.size() == 2);
+  CHECK(bad[0].find("74 ") == 0);  // the unreadable record, left as it was
+  CHECK(bad[0].find("001122aabb02.json") != std::string::npos);
+  CHECK(bad[1] == std::to_string(static_cast<int>(Exit::no_device)) + " no such device");
+  CHECK(load_record<Device>(s, "001122aabb01")->label == "moved");
+  CHECK(load_record<Device>(s, "001122aabb03")->label == "moved");
+  CHECK_FALSE(load_record<Device>(s, "001122aabb04"));
+  std::ifstream in(s.where(Kind::device, "001122aabb02"));
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "garbage");
+
+  // on_error may stop it: what came before stays written.
+  CHECK_THROWS_AS(
+      s.update_each(
+          Kind::device, {"001122aabb01", "001122aabb04", "001122aabb03"},
+          [&](const std::string& key, std::optional<std::string>& text, const std::string& where) {
+            return change_record<Device>(s, key, text, where, [](std::optional<Device>& d) {
+              if (!d) throw Error(Exit::no_device, "none");
+              d->label = "again";
+              return Write::durable;
+            });
+          },
+          [](const std::string&) {}, [](const Error& e) { throw e; }),
+      Error);
+  CHECK(load_record<Device>(s, "001122aabb01")->label == "again");
+  CHECK(load_record<Device>(s, "001122aabb03")->label == "moved");
+}
+
 TEST_CASE("file store: two processes racing on one record lose no update") {
   TempStore t;
   {
@@ -132,7 +179,7 @@ TEST_CASE("file store: two processes racing on one record lose no update") {
       for (int i = 0; i < kEach; ++i)
         update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
           ++r->allowed;
-          return Write::relaxed;
+          return Write::durable;
         });
       _exit(0);
     }
@@ -294,7 +341,7 @@ TEST_CASE("file store: a device made again never takes up the recent version of 
   FileStore s = t.open();
   Device d = device("001122aabbcc");
   std::vector<std::pair<std::string, Json>> batch{{d.mac.str(), to_json(d)}};
-  CHECK(s.create_all(Kind::device, batch) == std::vector<bool>{true});
+  CHECK(s.create_all(Kind::device, batch, [](std::size_t) {}) == std::vector<bool>{true});
   update_record<Device>(s, "001122aabbcc", [](std::optional<Device>& r) {
     r->bound_ip = parse_ip("192.0.2.1");  // (a test may; check never would)
     return Write::bookkeeping;
@@ -308,7 +355,7 @@ TEST_CASE("file store: a device made again never takes up the recent version of 
     return Write::durable;
   });
   std::ofstream(dir + "001122aabbcc.recent") << stale;
-  CHECK(s.create_all(Kind::device, batch) == std::vector<bool>{true});
+  CHECK(s.create_all(Kind::device, batch, [](std::size_t) {}) == std::vector<bool>{true});
   CHECK_FALSE(std::filesystem::exists(dir + "001122aabbcc.recent"));
   CHECK_FALSE(load_record<Device>(s, "001122aabbcc")->bound_ip);
 }
@@ -421,7 +468,7 @@ TEST_CASE("file store: keeping folders open never runs out of descriptors") {
       std::snprintf(mac, sizeof mac, "0011223344%02x", i);
       put(s, device(mac));
     }
-    scan_device_rows(
+    scan_records<Device>(
         s, [](Device&&) {}, [](const Error&) {});
   }
   // A child with a low hard limit on open files, so that it cannot raise

@@ -1,6 +1,7 @@
-// Listing snapshots: the snapshot file format, the device row form, and
-// FileStore::scan_rows against a real directory: rows are never older than
-// the records, whatever was written, removed or damaged since the last list.
+// Listing snapshots: the snapshot file format, and FileStore::scan of
+// devices against a real directory: what a scan hands out is never older
+// than the records, whatever was written, removed or damaged since the last
+// list.
 #include "store/listing.hpp"
 
 #include <doctest/doctest.h>
@@ -13,7 +14,7 @@
 #include <map>
 #include <random>
 
-#include "lib/device_row.hpp"
+#include "lib/device_text.hpp"
 #include "store/file_store.hpp"
 #include "store/fsck.hpp"
 #include "store/records_io.hpp"
@@ -45,21 +46,42 @@ void put(Store& s, const Device& d, Write how = Write::durable) {
   });
 }
 
-// Every device as list sees it (scan_rows), and as a plain scan reads it.
+// Every device as list sees it (through the snapshots), and as the records'
+// files read without them.
 std::map<std::string, std::string> listed(Store& s, int* errors = nullptr) {
   std::map<std::string, std::string> out;
-  scan_device_rows(
-      s, [&](Device&& d) { CHECK(out.emplace(d.mac.str(), device_row(d)).second); },
+  scan_records<Device>(
+      s, [&](Device&& d) { CHECK(out.emplace(d.mac.str(), device_record_text(d)).second); },
       [&](const Error&) {
         if (errors) ++*errors;
       });
   return out;
 }
-std::map<std::string, std::string> scanned(Store& s) {
+// The same read one record at a time with load, which never uses a
+// snapshot: what a list must hand out.
+std::map<std::string, std::string> scanned(FileStore& s) {
   std::map<std::string, std::string> out;
-  scan_records<Device>(
-      s, [&](const Device& d) { out.emplace(d.mac.str(), device_row(d)); }, [](const Error&) {});
+  const std::filesystem::path devices = s.root_path() + "/devices";
+  if (!std::filesystem::exists(devices)) return out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(devices)) {
+    const std::string name = entry.path().filename();
+    const auto dot = name.rfind('.');
+    if (!entry.is_regular_file() || name[0] == '.' || dot == std::string::npos) continue;
+    if (name.substr(dot) != ".json" && name.substr(dot) != ".recent") continue;
+    const std::string key = name.substr(0, dot);
+    try {
+      if (auto d = load_record<Device>(s, key)) out.emplace(key, device_record_text(*d));
+    } catch (const Error&) {
+    }
+  }
   return out;
+}
+
+// A device from the text listed or scanned made of it (device_record_text).
+Device device_of(const std::string& text) {
+  std::optional<Device> d = device_from_record_text(text);
+  REQUIRE(d);
+  return *d;
 }
 
 std::string slurp(const std::string& path) {
@@ -71,40 +93,6 @@ void spit(const std::string& path, const std::string& text) {
 }
 
 }  // namespace
-
-TEST_CASE("device rows: every device reads back as it was written") {
-  std::mt19937_64 rng(20261126);
-  for (int i = 0; i < 2000; ++i) {
-    const Device d = random_device(rng);
-    const std::string row = device_row(d);
-    CHECK(row.find('\n') == std::string::npos);
-    const Device back = device_from_row(row);
-    CHECK_MESSAGE(same_device(d, back), row);
-  }
-}
-
-TEST_CASE("device rows: text that device_row did not make is refused, never misread") {
-  std::mt19937_64 rng(7);
-  const std::string row = device_row(random_device(rng));
-  // Every cut short of the whole row is refused, or reads as exactly the
-  // device the cut leaves (a cut within the last number).
-  for (std::size_t n = 0; n < row.size(); ++n) {
-    try {
-      const Device d = device_from_row(row.substr(0, n));
-      CHECK(device_row(d) == row.substr(0, n));
-    } catch (const RecordError&) {
-    }
-  }
-  for (const char* bad :
-       {"", "\t", "001122aabbcc", "x\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx\tx",
-        "001122aabbcc\t\t\t0\t\t\t\t\t0\t2\t\t\t\t\t0\t0",
-        "001122aabbcc\ta\\q\t\t0\t\t\t\t\t0\t0\t\t\t\t\t0\t0",
-        "001122aabbcc\t\t\t0\t\t\t\t\t0\t0\t\t1,\t\t\t0\t0",
-        "001122aabbcc\t\t\t0\t\t\t\t\t0\t0\t\t\t\t\t0\t0\t"})
-    CHECK_THROWS_AS(device_from_row(bad), RecordError);
-  CHECK(device_from_row("001122aabbcc\t\t\t0\t\t\t\t\t0\t0\t\t\t\t\t0\t0").mac.str() ==
-        "001122aabbcc");
-}
 
 TEST_CASE("listing: a snapshot is read back only whole and against its own identity") {
   listing::Identity id{"form-1", "0f0e-aa", 2049, 77, "00112233445566ff"};
@@ -160,7 +148,7 @@ TEST_CASE("listing: list sees every write made through the store since the last 
     char mac[13];
     std::snprintf(mac, sizeof mac, "0211%08x", i * 2654435761u);
     macs.emplace_back(mac);
-    put(s, device(mac), Write::relaxed);
+    put(s, device(mac), Write::durable);
   }
   CHECK(listed(s) == scanned(s));
   // The snapshots are there now, with their marks.
@@ -196,12 +184,12 @@ TEST_CASE("listing: list sees every write made through the store since the last 
           });
           break;
         case 3:  // made again (or made anew)
-          s.create_all(Kind::device, {{mac, to_json(device(mac))}});
+          s.create_all(Kind::device, {{mac, to_json(device(mac))}}, [](std::size_t) {});
           break;
         default: {  // a new label, relaxed
           Device d = device(mac);
           d.label = "desk " + std::to_string(rng() % 1000);
-          put(s, d, Write::relaxed);
+          put(s, d, Write::durable);
         }
       }
     }
@@ -319,7 +307,7 @@ TEST_CASE("listing: lists and writers in many processes at once never leave a st
       macs.emplace_back(mac);
       records.emplace_back(mac, to_json(device(mac)));
     }
-    s.create_all(Kind::device, records);
+    s.create_all(Kind::device, records, [](std::size_t) {});
     listed(s);
   }
   std::vector<pid_t> children;
@@ -337,7 +325,7 @@ TEST_CASE("listing: lists and writers in many processes at once never leave a st
           }
           update_record<Device>(s, macs[rng() % macs.size()], [&](std::optional<Device>& d) {
             ++d->allowed;
-            return i % 7 ? Write::bookkeeping : Write::relaxed;
+            return i % 7 ? Write::bookkeeping : Write::durable;
           });
         }
       } catch (...) {
@@ -361,7 +349,7 @@ TEST_CASE("listing: lists and writers in many processes at once never leave a st
   auto rows = listed(s);
   CHECK(rows == scanned(s));
   std::uint64_t allowed = 0;
-  for (const auto& [mac, row] : rows) allowed += device_from_row(row).allowed;
+  for (const auto& [mac, row] : rows) allowed += device_of(row).allowed;
   CHECK(allowed == 800);
 }
 
@@ -390,7 +378,7 @@ TEST_CASE("listing: marks cut short or made anew never bring an old snapshot bac
   std::filesystem::resize_file(marks, 0);
   put(s, device(last));
   CHECK(std::filesystem::file_size(marks) == listing::kSlots);
-  CHECK(device_from_row(listed(s).at("02aa00000055")).bound_ip == parse_ip("192.0.2.55"));
+  CHECK(device_of(listed(s).at("02aa00000055")).bound_ip == parse_ip("192.0.2.55"));
   CHECK(std::filesystem::file_size(marks) == listing::kMarksSize);
   // Removed and made anew (whatever inode it gets).
   update_record<Device>(s, "02aa00000055", [](std::optional<Device>& d) {
@@ -400,7 +388,7 @@ TEST_CASE("listing: marks cut short or made anew never bring an old snapshot bac
   std::filesystem::remove(marks);
   put(s, device(last));
   CHECK(std::filesystem::file_size(marks) == listing::kSlots);  // made anew by the lock
-  CHECK(device_from_row(listed(s).at("02aa00000055")).label == "moved");
+  CHECK(device_of(listed(s).at("02aa00000055")).label == "moved");
   CHECK(listed(s) == scanned(s));
 }
 
@@ -421,7 +409,7 @@ TEST_CASE("listing: expire's fold of a recent version marks the device") {
   // next list read it again.
   CHECK(s.fold_recent(Kind::device, false, [](const Error&) {}) == 1);
   CHECK(slurp(marks)[slot] != '\0');
-  CHECK(device_from_row(listed(s).at("02dd00000004")).allowed == 1);
+  CHECK(device_of(listed(s).at("02dd00000004")).allowed == 1);
 }
 
 TEST_CASE("listing: fsck knows the snapshots; --repair drops them, so hand changes are seen") {
@@ -442,9 +430,9 @@ TEST_CASE("listing: fsck knows the snapshots; --repair drops them, so hand chang
   const std::string file = t.path + "/devices/05/02ee00000005.json";
   std::string text = slurp(file);
   spit(file, text.replace(text.find("\"label\":\"\""), 10, "\"label\":\"by hand\""));
-  CHECK(device_from_row(listed(s).at("02ee00000005")).label.empty());
+  CHECK(device_of(listed(s).at("02ee00000005")).label.empty());
   CHECK(findings(true) == 0);
   CHECK_FALSE(std::filesystem::exists(t.path + "/devices/05/.list"));
-  CHECK(device_from_row(listed(s).at("02ee00000005")).label == "by hand");
+  CHECK(device_of(listed(s).at("02ee00000005")).label == "by hand");
   CHECK(findings(false) == 0);
 }

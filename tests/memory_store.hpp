@@ -5,6 +5,7 @@
 // dry run wrote nothing.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -52,33 +53,38 @@ class MemoryStore : public store::Store {
       records.erase({kind, key});
   }
 
-  std::vector<bool> create_all(
-      store::Kind kind, const std::vector<std::pair<std::string, store::Json>>& add) override {
-    std::vector<bool> created;
-    for (const auto& [key, record] : add) {
-      const bool fresh = records.emplace(Key{kind, key}, record.dump()).second;
-      writes += fresh;
-      created.push_back(fresh);
-    }
-    return created;
-  }
-
-  void scan(store::Kind kind, const store::Visit& visit, const store::OnError& on_error) override {
-    for (const auto& [key, text] : records) {
-      if (key.first != kind) continue;
+  void update_each(store::Kind kind, const std::vector<std::string>& keys,
+                   const store::KeyedChange& change,
+                   const std::function<void(const std::string& key)>& done,
+                   const store::OnError& on_error) override {
+    for (const std::string& key : keys) {
       try {
-        visit(key.second, store::parse_record(text, where(kind, key.second)));
+        update_text(kind, key, [&](std::optional<std::string>& text, const std::string& where) {
+          return change(key, text, where);
+        });
+        done(key);
       } catch (const Error& e) {
         on_error(e);
       }
     }
   }
 
-  void scan_rows(store::Kind kind, const store::RowForm& form, const store::VisitRow& visit,
-                 const store::OnError& on_error) override {
-    scan(
-        kind, [&](const std::string& key, const store::Json& j) { visit(form.encode(key, j)); },
-        on_error);
+  std::vector<bool> create_all(store::Kind kind,
+                               const std::vector<std::pair<std::string, store::Json>>& add,
+                               const std::function<void(std::size_t)>& on_created) override {
+    std::vector<bool> created;
+    for (const auto& [key, record] : add) {
+      const bool fresh = records.emplace(Key{kind, key}, record.dump()).second;
+      writes += fresh;
+      created.push_back(fresh);
+      if (fresh) on_created(created.size() - 1);
+    }
+    return created;
+  }
+
+  void scan(store::Kind kind, const store::Visit& visit, const store::OnError&) override {
+    for (const auto& [key, text] : records)
+      if (key.first == kind) visit(key.second, text, where(kind, key.second));
   }
 
   void append_journal_line(UnixTime time, std::string line, store::Durability) override {
@@ -98,17 +104,16 @@ class MemoryStore : public store::Store {
     }
   }
 
-  void sync() override {}
-
-  int fold_recent(store::Kind, bool, const store::OnError&) override { return 0; }
-
-  int prune_journal(UnixTime before, bool dry_run) override {
+  store::Maintenance maintain(UnixTime journal_before, bool dry_run,
+                              const store::OnError&) override {
+    // Nothing is kept unflushed here; only the journal has days to prune.
+    const auto day = [](UnixTime t) { return t / 86400; };
     std::map<UnixTime, bool> days;
     for (const auto& [time, line] : journal)
-      if (time / 86400 < before / 86400) days[time / 86400] = true;
+      if (day(time) < day(journal_before)) days[day(time)] = true;
     if (!dry_run)
-      std::erase_if(journal, [&](const auto& e) { return e.first / 86400 < before / 86400; });
-    return static_cast<int>(days.size());
+      std::erase_if(journal, [&](const auto& e) { return day(e.first) < day(journal_before); });
+    return {0, static_cast<int>(days.size())};
   }
 };
 

@@ -6,6 +6,7 @@
 #include "ops/ban.hpp"
 #include "ops/check.hpp"
 #include "ops/config_request.hpp"
+#include "ops/devices.hpp"
 #include "ops/expire.hpp"
 #include "ops/self_unban.hpp"
 #include "ops/unlock.hpp"
@@ -34,7 +35,7 @@ struct Fixture {
     Device d;
     d.mac = kPhone;
     d.registered = kNow - 3600;
-    s.store->create_all(store::Kind::device, {{kPhone.str(), to_json(d)}});
+    s.store->create_all(store::Kind::device, {{kPhone.str(), to_json(d)}}, [](std::size_t) {});
     mem->writes = 0;
   }
 
@@ -180,28 +181,65 @@ TEST_CASE("ops bans: an address is one record, a wider prefix a range ban in the
   CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "locked");
 }
 
-TEST_CASE("ops::unlock: a missing or blocked device is refused and nothing is written") {
+TEST_CASE("ops::unlock: a missing or blocked device is refused, the others are unlocked") {
   Fixture f;
-  CHECK_THROWS_AS(
-      ops::unlock(f.s, parse_mac("0011220000ff"), kNow + 60, false, store::Write::durable), Error);
   store::update_record<Device>(*f.s.store, kPhone.str(), [](std::optional<Device>& d) {
     d->blocked = true;
     d->blocked_at = kNow - 60;
     return store::Write::durable;
   });
+  Device other;
+  other.mac = parse_mac("001122aabbcd");
+  f.s.store->create_all(store::Kind::device, {{other.mac.str(), to_json(other)}},
+                        [](std::size_t) {});
   const int writes = f.mem->writes;
-  try {
-    ops::unlock(f.s, kPhone, kNow + 60, false, store::Write::durable);
-    FAIL("a blocked device was unlocked without --force");
-  } catch (const Error& e) {
-    CHECK(e.code() == Exit::no_perm);
-  }
-  CHECK(f.mem->writes == writes);
-  ops::unlock(f.s, kPhone, kNow + 60, true, store::Write::durable);
+  std::vector<std::string> unlocked;
+  std::vector<Exit> refused;
+  auto unlock = [&](bool force) {
+    unlocked.clear();
+    refused.clear();
+    ops::unlock(
+        f.s, {parse_mac("0011220000ff"), kPhone, parse_mac("001122aabbcd")}, kNow + 60, force,
+        [&](const std::string& mac) { unlocked.push_back(mac); },
+        [&](const Error& e) { refused.push_back(e.code()); });
+  };
+  unlock(false);
+  CHECK(refused == std::vector<Exit>{Exit::no_device, Exit::no_perm});
+  CHECK(unlocked == std::vector<std::string>{"001122aabbcd"});
+  CHECK(f.mem->writes == writes + 1);  // the one unlocked, nothing else
+  CHECK_FALSE(f.phone().unlock_until);
+  unlock(true);
+  CHECK(refused == std::vector<Exit>{Exit::no_device});
+  CHECK(unlocked == std::vector<std::string>{"001122aabbcc", "001122aabbcd"});
   CHECK(f.phone().unlock_until == kNow + 60);
   CHECK(f.phone().blocked);  // underneath, until the unlock is used
   CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "unlocked");
   CHECK_FALSE(f.phone().blocked);
+}
+
+TEST_CASE("ops::add_devices and remove_devices: existing devices stay, each change journaled") {
+  Fixture f;
+  ops::unlock_all(f.s, std::nullopt, std::nullopt);
+  const std::size_t lines = f.mem->journal.size();
+  const std::vector<bool> added = ops::add_devices(
+      f.s, {kPhone, parse_mac("001122aabbcd"), parse_mac("001122aabbcd")}, "acme", "desk 4");
+  CHECK(added == std::vector<bool>{false, true, false});
+  CHECK(f.mem->journal.size() == lines + 1);
+  CHECK(f.phone().account.empty());  // the existing device is as it was
+  const Device d = *store::load_record<Device>(*f.s.store, "001122aabbcd");
+  CHECK(d.account == "acme");
+  CHECK(d.label == "desk 4");
+  CHECK(d.registered == kNow);
+  CHECK(d.unlock_all_seen == 1);  // the unlock-all given before does not reach it
+
+  std::vector<std::string> removed;
+  const std::vector<std::string> missing = ops::remove_devices(
+      f.s, {parse_mac("0011220000ff"), parse_mac("001122aabbcd")},
+      [&](const std::string& mac) { removed.push_back(mac); }, [](const Error& e) { throw e; });
+  CHECK(missing == std::vector<std::string>{"0011220000ff"});
+  CHECK(removed == std::vector<std::string>{"001122aabbcd"});
+  CHECK_FALSE(store::load_record<Device>(*f.s.store, "001122aabbcd"));
+  CHECK(f.mem->journal.back().second.find("\"command\":\"remove\"") != std::string::npos);
 }
 
 TEST_CASE("ops::unlock_all and windows reach the devices of their scope only") {
@@ -210,7 +248,8 @@ TEST_CASE("ops::unlock_all and windows reach the devices of their scope only") {
   other.mac = parse_mac("001122aabbcd");
   other.account = "acme";
   other.registered = kNow - 3600;
-  f.s.store->create_all(store::Kind::device, {{other.mac.str(), to_json(other)}});
+  f.s.store->create_all(store::Kind::device, {{other.mac.str(), to_json(other)}},
+                        [](std::size_t) {});
   CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "first-provision");
   CHECK(f.fetch("001122aabbcd", "192.0.2.20").reason == "first-provision");
 

@@ -1,0 +1,57 @@
+#include "ops/devices.hpp"
+
+#include "store/records_io.hpp"
+
+namespace provlock::ops {
+
+std::vector<bool> add_devices(Session& s, const std::vector<Mac>& macs, const std::string& account,
+                              const std::string& label) {
+  // Devices added now must not be caught by unlock-alls given before.
+  const UnlockAllSet unlock_alls = load_rules(s).unlock_alls;
+  std::vector<std::pair<std::string, store::Json>> records;
+  records.reserve(macs.size());
+  for (const Mac& mac : macs) {
+    Device d;
+    d.mac = mac;
+    d.account = account;
+    d.label = label;
+    d.registered = s.now;
+    d.unlock_all_seen = unlock_alls.last_id;
+    records.emplace_back(mac.str(), to_json(d));
+  }
+  return s.store->create_all(store::Kind::device, records, [&](std::size_t i) {
+    journal(s, {{"command", "add"}, {"mac", records[i].first}, {"account", account}}, true);
+  });
+}
+
+std::vector<std::string> remove_devices(Session& s, const std::vector<Mac>& macs,
+                                        const std::function<void(const std::string& mac)>& removed,
+                                        const store::OnError& on_error) {
+  std::vector<std::string> keys, missing;
+  keys.reserve(macs.size());
+  for (const Mac& mac : macs) keys.push_back(mac.str());
+  bool was_there = false;  // whether the device being removed was
+  s.store->update_each(
+      store::Kind::device, keys,
+      [&](const std::string& key, std::optional<std::string>& text, const std::string& where) {
+        return store::change_record<Device>(*s.store, key, text, where,
+                                            [&](std::optional<Device>& d) {
+                                              was_there = d.has_value();
+                                              if (!d) return store::Write::none;
+                                              d.reset();
+                                              return store::Write::durable;
+                                            });
+      },
+      [&](const std::string& key) {
+        if (!was_there) {
+          missing.push_back(key);
+          return;
+        }
+        journal(s, {{"command", "remove"}, {"mac", key}}, true);
+        removed(key);
+      },
+      on_error);
+  return missing;
+}
+
+}  // namespace provlock::ops
