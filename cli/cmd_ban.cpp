@@ -104,7 +104,7 @@ Runner setup_ban(CLI::App& sub) {
     std::vector<View> rows;
     for (const ops::BanInForce& b : ops::bans_in_force(ctx, [&](const Error& e) {
            ++bad;
-           report(e);
+           ctx.report(e);
          }))
       rows.push_back(ban_view(b.prefix, b.since, b.until, b.reason, b.times_banned));
     for (const View& v : rows) {

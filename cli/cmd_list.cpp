@@ -117,7 +117,7 @@ Runner setup_list(CLI::App& sub) {
         },
         [&](const Error& e) {
           ++bad;
-          report(e);
+          ctx.report(e);
         });
     // Sorted by MAC through (MAC, index) pairs: a million devices are not
     // moved, and the pairs sort in cache.

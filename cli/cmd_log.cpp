@@ -91,7 +91,7 @@ Runner setup_log(CLI::App& sub) {
         },
         [&](const Error& err) {
           ++bad;
-          report(err);
+          ctx.report(err);
         });
     return bad ? static_cast<int>(Exit::io) : 0;
   };

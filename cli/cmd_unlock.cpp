@@ -38,7 +38,7 @@ Runner setup_unlock(CLI::App& sub) {
         ops::unlock(ctx, mac, until, opt->force, mode);
       } catch (const Error& failure) {
         if (failure.code() != Exit::no_device && failure.code() != Exit::no_perm) throw;
-        report(failure);
+        ctx.report(failure);
         if (!first_failure) first_failure = failure.code();
         continue;
       }

@@ -67,7 +67,7 @@ Runner setup_window(CLI::App& sub) {
     int bad = 0;
     const std::vector<Window> windows = ops::open_windows(ctx, [&](const Error& e) {
       ++bad;
-      report(e);
+      ctx.report(e);
     });
     for (const Window& w : windows) {
       if (ctx.json)

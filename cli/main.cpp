@@ -36,12 +36,29 @@ const Command kCommands[] = {
     {"completions", "Print a shell completion script", setup_completions},
 };
 
-int fail(const std::string& message, Exit code) {
+// The one writer of an error line: "provlock: <what>" on stderr, after
+// what was printed to stdout so far. Messages name outside values (argv
+// words, bytes of a damaged record): escaped here once for all (SPEC §10);
+// quoted() values are unchanged. In a CGI request stderr is the web
+// server's error log, which gets ASCII only (`ascii_only`).
+void write_error(const Error& error, bool ascii_only) {
   std::cout.flush();
-  // Messages name outside values (argv words, bytes of a damaged record):
-  // escaped here once for all (SPEC §10); quoted() values are unchanged.
-  std::cerr << "provlock: " << printable(message) << '\n';
-  return static_cast<int>(code);
+  std::cerr << "provlock: " << printable(error.what(), ascii_only) << '\n';
+}
+
+// The reporters commands are given (Context::report): one for the command
+// line, one for a CGI request.
+void report_error(const Error& error) {
+  write_error(error, false);
+}
+void log_error(const Error& error) {
+  write_error(error, true);
+}
+
+// Writes the error that ends a command; returns its exit code.
+int fail(const Error& error) {
+  report_error(error);
+  return static_cast<int>(error.code());
 }
 
 // The command word of argv: the first argument that is neither a global
@@ -133,7 +150,7 @@ int run(int argc_in, char** argv_in) {
   std::vector<char*> args = operator_arguments(argc_in, argv_in);
   // A CGI request reads nothing from argv beyond the command line that
   // names the CGI front and the operator's global options before it.
-  if (auto globals = cgi_command_line(args)) return run_cgi(*globals);
+  if (auto globals = cgi_command_line(args)) return run_cgi(*globals, log_error);
   const int argc = static_cast<int>(args.size());
   args.push_back(nullptr);
   char** argv = args.data();
@@ -170,8 +187,9 @@ int run(int argc_in, char** argv_in) {
     // CLI11 says "A subcommand is required" for a misspelt command; name it.
     std::vector<std::string> rest = app.remaining();
     if (app.get_subcommands().empty() && !rest.empty() && rest.front()[0] != '-')
-      return fail("unknown command '" + rest.front() + "' (see provlock --help)", Exit::usage);
-    return fail(e.what(), Exit::usage);
+      return fail(
+          Error(Exit::usage, "unknown command '" + rest.front() + "' (see provlock --help)"));
+    return fail(Error(Exit::usage, e.what()));
   }
 
   if (help->parsed()) {
@@ -184,15 +202,15 @@ int run(int argc_in, char** argv_in) {
         std::cout << sub->help();
         return 0;
       }
-    return fail("unknown command '" + help_topic + "'", Exit::usage);
+    return fail(Error(Exit::usage, "unknown command '" + help_topic + "'"));
   }
 
   for (auto& [sub, runner] : runners) {
     if (!sub->parsed()) continue;
-    Context ctx = make_context(globals);
+    Context ctx = make_context(globals, report_error);
     return runner(ctx);
   }
-  return fail("no command given", Exit::usage);
+  return fail(Error(Exit::usage, "no command given"));
 }
 
 }  // namespace
@@ -203,8 +221,9 @@ int main(int argc, char** argv) {
   try {
     return provlock::cli::run(argc, argv);
   } catch (const Error& e) {
-    return provlock::cli::fail(e.what(), e.code());
+    return provlock::cli::fail(e);
   } catch (const std::exception& e) {
-    return provlock::cli::fail(std::string("internal error: ") + e.what(), provlock::Exit::internal);
+    return provlock::cli::fail(
+        Error(provlock::Exit::internal, std::string("internal error: ") + e.what()));
   }
 }
