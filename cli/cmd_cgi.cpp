@@ -1,7 +1,8 @@
 // provlock cgi: the CGI/1.1 front (SPEC §7). One request in, one whole
 // response out, whatever happens: every failure becomes a status line and a
 // one-line text body, and the details go to stderr (the server's error log).
-#include <iostream>
+#include <exception>
+#include <string>
 #include <string_view>
 
 #include "cli/cgi_files.hpp"
@@ -66,16 +67,11 @@ class Reply {
   bool started_ = false;
 };
 
-// The error log and the bodies get one line of ASCII whatever the client
-// sent: control bytes and bytes >= 0x80 are escaped ("\xff"), as messages
-// that quote outside input already are (quoted()); escaping again changes
-// nothing.
+// The bodies get one line of ASCII whatever the client sent (and so does
+// the error log, as main writes it): control bytes and bytes >= 0x80 are escaped ("\xff"), as
+// messages that quote outside input already are (quoted()); escaping again changes nothing.
 std::string ascii(std::string_view text) {
   return printable(text, true);
-}
-
-void log_error(const std::string& message) {
-  std::cerr << "provlock: " << ascii(message) << std::endl;
 }
 
 void serve_file(Context& ctx, const CgiRequest& req, Reply& reply) {
@@ -87,14 +83,14 @@ void serve_file(Context& ctx, const CgiRequest& req, Reply& reply) {
 // Writes what an op answered: the file opened for it, or its line (a store
 // failure's details go to the error log).
 void send(Reply& reply, const ops::ConfigAnswer& answer, std::optional<ServedFile>& file,
-          const std::string& file_name) {
-  if (answer.store_error) log_error(answer.store_error->what());
+          const std::string& file_name, const Reporter& log) {
+  if (answer.store_error) log(*answer.store_error);
   if (answer.serve_file && file) return reply.file(*file, content_type(file_name));
   reply.line(answer.status, answer.line);
 }
 
-void serve(Reply& reply, const Globals& globals) {
-  Context ctx = make_context(globals);
+void serve(Reply& reply, const Globals& globals, const Reporter& log) {
+  Context ctx = make_context(globals, log);
   const CgiRequest req = read_cgi_request();
   reply.set_head(req.method == "HEAD");
   ctx.who = store::Json{{"remote_addr", req.remote_addr.str()}};
@@ -106,7 +102,7 @@ void serve(Reply& reply, const Globals& globals) {
   if (req.path == cgi.unban_path) {
     if (req.method != "POST")
       return reply.line(405, "method-not-allowed: use POST here", "Allow: POST\r\n");
-    return send(reply, ops::answer_self_unban(ctx, request), file, req.file_name);
+    return send(reply, ops::answer_self_unban(ctx, request), file, req.file_name, log);
   }
   if (req.method != "GET" && req.method != "HEAD")
     return reply.line(405, "method-not-allowed: " + ascii(req.method), "Allow: GET, HEAD\r\n");
@@ -115,49 +111,42 @@ void serve(Reply& reply, const Globals& globals) {
     file = open_beneath(cgi.root, req.dirs, req.file_name);
     return file.has_value();
   });
-  send(reply, answer, file, req.file_name);
+  send(reply, answer, file, req.file_name, log);
+}
+
+// Logs what ended a request and, unless headers are out already (a file
+// cut short: the response cannot change), answers it: 400 for bad input,
+// 503 for a store that cannot be reached now, 500 for anything else.
+void answer_failure(Reply& reply, const Error& error, const Reporter& log) {
+  log(error);
+  if (reply.started()) return;
+  try {
+    switch (error.code()) {
+      case Exit::data:
+        return reply.line(400, "bad-request: " + ascii(error.what()));
+      case Exit::io:
+      case Exit::cant_create:
+      case Exit::temp_fail:
+        return reply.line(503, ops::kStoreErrorLine);
+      default:
+        return reply.line(500, "internal-error: see the web server's error log");
+    }
+  } catch (const std::exception&) {
+    // The server stopped reading; nobody is left to answer.
+  }
 }
 
 }  // namespace
 
-int run_cgi(const Globals& globals) {
+int run_cgi(const Globals& globals, const Reporter& log) {
   Reply reply;
-  int status = 0;
-  std::string message;
   try {
     drain_request_body();
-    serve(reply, globals);
-    return 0;
+    serve(reply, globals, log);
   } catch (const Error& e) {
-    message = e.what();
-    switch (e.code()) {
-      case Exit::data:
-        status = 400;
-        break;
-      case Exit::io:
-      case Exit::cant_create:
-      case Exit::temp_fail:
-        status = 503;
-        break;
-      default:
-        status = 500;
-    }
+    answer_failure(reply, e, log);
   } catch (const std::exception& e) {
-    message = std::string("internal error: ") + e.what();
-    status = 500;
-  }
-  log_error(message);
-  // Once headers are out (a file cut short) the response cannot change.
-  if (reply.started()) return 0;
-  try {
-    if (status == 400)
-      reply.line(400, "bad-request: " + ascii(message));
-    else if (status == 503)
-      reply.line(503, ops::kStoreErrorLine);
-    else
-      reply.line(500, "internal-error: see the web server's error log");
-  } catch (const std::exception&) {
-    // The server stopped reading; nobody is left to answer.
+    answer_failure(reply, Error(Exit::internal, std::string("internal error: ") + e.what()), log);
   }
   return 0;
 }

@@ -57,7 +57,7 @@ int run_batch(Context& ctx, bool dry_run) {
     }
     FetchResult r = judge_fetch(ctx, *fetch, dry_run);
     if (r.store_error) {
-      report(*r.store_error);
+      ctx.report(*r.store_error);
       status = exit_code(r);
     }
     answer(r, *fetch, ctx);
@@ -90,10 +90,7 @@ Runner setup_check(CLI::App& sub) {
     Fetch fetch{parse_mac(opt->mac), parse_ip(opt->ip), opt->authenticated};
     FetchResult r = judge_fetch(ctx, fetch, opt->dry_run);
     answer(r, fetch, ctx);
-    if (r.store_error) {
-      std::cout.flush();
-      report(*r.store_error);
-    }
+    if (r.store_error) ctx.report(*r.store_error);
     return exit_code(r);
   };
 }

@@ -12,7 +12,7 @@ Runner setup_expire(CLI::App& sub) {
   sub.add_flag("--dry-run", *dry_run, "Count what would be done, change nothing");
   return [dry_run](Context& ctx) {
     const bool dry = *dry_run;
-    const ops::ExpireCounts n = ops::expire(ctx, dry, report);
+    const ops::ExpireCounts n = ops::expire(ctx, dry, ctx.report);
     const int bans = n.bans + n.range_bans;
     if (ctx.json) {
       print_json({{"dry_run", dry},

@@ -42,6 +42,53 @@ std::string format_entry(const store::Json& e) {
   }
   return printable(line);
 }
+
+int run_log(Context& ctx, const LogOptions& opt) {
+  std::optional<std::string> mac;
+  std::optional<Ip> ip;
+  if (!opt.subject.empty()) {
+    if (auto m = try_parse_mac(opt.subject))
+      mac = m->str();
+    else if (auto a = try_parse_ip(opt.subject))
+      ip = a;
+    else
+      throw Error(Exit::data,
+                  provlock::quoted(opt.subject) + " is neither a MAC nor an IP address");
+  }
+  const UnixTime since = opt.since.empty() ? 0 : parse_time(opt.since);
+  int bad = 0;
+  ctx.store->scan_journal(
+      since,
+      [&](const store::Json& e) {
+        if (mac && e.value("mac", "") != *mac) return;
+        // Ban entries name a prefix ("2001:db8::/64"): match what contains the IP.
+        if (ip) {
+          try {
+            if (!parse_prefix(e.value("ip", "")).contains(*ip)) return;
+          } catch (const Error&) {
+            return;
+          }
+        }
+        if (!opt.since.empty()) {
+          try {
+            if (parse_time(e.value("time", "")) < since) return;
+          } catch (const Error&) {
+            return;
+          }
+        }
+        // The journal's lines were parsed, so they are UTF-8; replace
+        // keeps --json from ever stopping at one that is not.
+        if (ctx.json)
+          std::cout << e.dump(-1, ' ', false, store::Json::error_handler_t::replace) << '\n';
+        else
+          std::cout << format_entry(e) << '\n';
+      },
+      [&](const Error& err) {
+        ++bad;
+        ctx.report(err);
+      });
+  return bad ? static_cast<int>(Exit::io) : 0;
+}
 }  // namespace
 
 Runner setup_log(CLI::App& sub) {
@@ -49,52 +96,7 @@ Runner setup_log(CLI::App& sub) {
   sub.add_option("SUBJECT", opt->subject, "Only entries of this MAC or IP");
   sub.add_option("--since", opt->since, "Only entries from this time on (default: all kept)")
       ->type_name("TIME");
-  return [opt](Context& ctx) {
-    std::optional<std::string> mac;
-    std::optional<Ip> ip;
-    if (!opt->subject.empty()) {
-      if (auto m = try_parse_mac(opt->subject))
-        mac = m->str();
-      else if (auto a = try_parse_ip(opt->subject))
-        ip = a;
-      else
-        throw Error(Exit::data,
-                    provlock::quoted(opt->subject) + " is neither a MAC nor an IP address");
-    }
-    const UnixTime since = opt->since.empty() ? 0 : parse_time(opt->since);
-    int bad = 0;
-    ctx.store->scan_journal(
-        since,
-        [&](const store::Json& e) {
-          if (mac && e.value("mac", "") != *mac) return;
-          // Ban entries name a prefix ("2001:db8::/64"): match what contains the IP.
-          if (ip) {
-            try {
-              if (!parse_prefix(e.value("ip", "")).contains(*ip)) return;
-            } catch (const Error&) {
-              return;
-            }
-          }
-          if (!opt->since.empty()) {
-            try {
-              if (parse_time(e.value("time", "")) < since) return;
-            } catch (const Error&) {
-              return;
-            }
-          }
-          // The journal's lines were parsed, so they are UTF-8; replace
-          // keeps --json from ever stopping at one that is not.
-          if (ctx.json)
-            std::cout << e.dump(-1, ' ', false, store::Json::error_handler_t::replace) << '\n';
-          else
-            std::cout << format_entry(e) << '\n';
-        },
-        [&](const Error& err) {
-          ++bad;
-          report(err);
-        });
-    return bad ? static_cast<int>(Exit::io) : 0;
-  };
+  return [opt](Context& ctx) { return run_log(ctx, *opt); };
 }
 
 }  // namespace provlock::cli

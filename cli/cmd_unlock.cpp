@@ -42,7 +42,7 @@ Runner setup_unlock(CLI::App& sub) {
         [&](const Error& failure) {
           // One device's failure is told and does not stop the others.
           if (failure.code() != Exit::no_device && failure.code() != Exit::no_perm) throw failure;
-          report(failure);
+          ctx.report(failure);
           if (!first_failure) first_failure = failure.code();
         });
     return first_failure ? static_cast<int>(*first_failure) : 0;

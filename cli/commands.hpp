@@ -35,7 +35,8 @@ Runner setup_fsck(CLI::App& sub);
 // The CGI front: takes nothing from argv but the operator's global options
 // before `cgi` (RFC 3875 §4.4 lets a server pass a query string's words
 // there; main drops them); everything else comes from the CGI environment,
-// PROVLOCK_CONFIG and PROVLOCK_STORE. Writes a whole CGI response to stdout.
-int run_cgi(const Globals& globals);
+// PROVLOCK_CONFIG and PROVLOCK_STORE. Writes a whole CGI response to stdout;
+// what went wrong goes to `log`, the web server's error log.
+int run_cgi(const Globals& globals, const Reporter& log);
 
 }  // namespace provlock::cli

@@ -63,11 +63,6 @@ View scope_view(const AccountScope& scope) {
   return scope ? View(*scope) : View(nullptr);
 }
 
-void report(const Error& error) {
-  std::cout.flush();  // what was printed before it comes before it
-  std::cerr << "provlock: " << printable(error.what()) << '\n';
-}
-
 DeviceFields device_fields(const Device& d, const UnlockAllSet& unlock_alls, const Context& ctx) {
   using Type = DeviceField::Type;
   auto text = [](const char* name, std::string value) {

@@ -45,10 +45,6 @@ std::string scope_name(const AccountScope& scope);
 // the devices without one).
 View scope_view(const AccountScope& scope);
 
-// Reports a record that could not be read, while a command goes on, on
-// stderr as "provlock: <what>", escaped as by printable().
-void report(const Error& error);
-
 using ops::load_rules;
 
 // One field of a device as `list`, `show` and `check --json` show it.

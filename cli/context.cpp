@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include "lib/error.hpp"
 #include "lib/passwd.hpp"
@@ -85,8 +86,9 @@ Config load_config(const Globals& globals) {
   return parse_config(*text, path);
 }
 
-Context make_context(const Globals& globals) {
+Context make_context(const Globals& globals, Reporter report) {
   Context ctx;
+  ctx.report = std::move(report);
   ctx.config = load_config(globals);
   ctx.json = globals.json;
   std::string now = first_of(globals.now, env("PROVLOCK_NOW"));

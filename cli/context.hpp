@@ -2,11 +2,13 @@
 // once, here at the top, and handed down), and how to print.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "lib/config.hpp"
+#include "lib/error.hpp"
 #include "lib/timefmt.hpp"
 #include "ops/session.hpp"
 #include "store/store.hpp"
@@ -21,18 +23,26 @@ struct Globals {
   bool json = false;   // --json
 };
 
+// Tells of an error that a command goes on after (an unreadable record
+// among many, one MAC of several, a store failure behind an answer): main
+// writes it as it writes the error that ends a command, "provlock: <what>"
+// on stderr, after what the command printed to stdout so far. Commands
+// never write an error line themselves.
+using Reporter = std::function<void(const Error& error)>;
+
 // A command's session (ops/session.hpp) and how it prints.
 struct Context : ops::Session {
   bool now_fixed = false;  // --now or PROVLOCK_NOW gave the time
   bool json = false;
+  Reporter report;  // main's; never empty
 };
 
 // Resolves flags over environment over config file over built-in defaults,
 // loads the config (a missing default config file means built-in defaults;
 // a missing file named by --config or PROVLOCK_CONFIG is an error, 78), reads
 // the clock unless --now/PROVLOCK_NOW gives the time, and opens the store
-// (lazily: nothing on disk is touched yet).
-Context make_context(const Globals& globals);
+// (lazily: nothing on disk is touched yet). `report` becomes ctx.report.
+Context make_context(const Globals& globals, Reporter report);
 
 // {"user": name, "uid": uid} of the calling user. Looked up only when a
 // journal entry is written, since a user database lookup is slow to start.

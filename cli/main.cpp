@@ -1,15 +1,13 @@
 // provlock: argv -> a command; the one place that turns errors into
 // "provlock: <message>" and the exit codes of SPEC §10.
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <iostream>
-#include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "lib/error.hpp"
 
@@ -36,104 +34,36 @@ const Command kCommands[] = {
     {"completions", "Print a shell completion script", setup_completions},
 };
 
-int fail(const std::string& message, Exit code) {
+// The one writer of an error line: "provlock: <what>" on stderr, after
+// what was printed to stdout so far. Messages name outside values (argv
+// words, bytes of a damaged record): escaped here once for all (SPEC §10);
+// quoted() values are unchanged. In a CGI request stderr is the web
+// server's error log, which gets ASCII only (`ascii_only`).
+void write_error(const Error& error, bool ascii_only) {
   std::cout.flush();
-  // Messages name outside values (argv words, bytes of a damaged record):
-  // escaped here once for all (SPEC §10); quoted() values are unchanged.
-  std::cerr << "provlock: " << printable(message) << '\n';
-  return static_cast<int>(code);
+  std::cerr << "provlock: " << printable(error.what(), ascii_only) << '\n';
 }
 
-// The command word of argv: the first argument that is neither a global
-// option nor its value. Empty if there is none.
-std::string_view command_word(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--store" || arg == "--config" || arg == "--now") {
-      ++i;
-      continue;
-    }
-    if (!arg.starts_with("-")) return arg;
-  }
-  return {};
+// The reporters commands are given (Context::report): one for the command
+// line, one for a CGI request.
+void report_error(const Error& error) {
+  write_error(error, false);
+}
+void log_error(const Error& error) {
+  write_error(error, true);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The words a CGI server adds to the command line from the query string:
-// RFC 3875 §4.4 lets it pass a query without an unencoded '=' as arguments,
-// split at '+', each percent-decoded. None outside a CGI request.
-std::vector<std::string> query_words() {
-  const char* gateway = std::getenv("GATEWAY_INTERFACE");
-  const char* query = std::getenv("QUERY_STRING");
-  if (!gateway || !query || !*query || std::strchr(query, '=')) return {};
-  std::vector<std::string> words(1);
-  for (const char* p = query; *p; ++p) {
-    if (*p == '+') {
-      words.emplace_back();
-    } else if (*p == '%' && hex_value(p[1]) >= 0 && hex_value(p[2]) >= 0) {
-      words.back() += static_cast<char>(hex_value(p[1]) * 16 + hex_value(p[2]));
-      p += 2;
-    } else {
-      words.back() += *p;
-    }
-  }
-  return words;
-}
-
-// argv without the words a CGI server took from the client's query string:
-// those are the client's, never the operator's, and are never read as
-// commands or options (a query "?unlock-all" must not run unlock-all).
-std::vector<char*> operator_arguments(int argc, char** argv) {
-  std::vector<char*> args(argv, argv + argc);
-  const std::vector<std::string> words = query_words();
-  if (!words.empty() && words.size() < args.size() &&
-      std::equal(words.begin(), words.end(), args.end() - static_cast<long>(words.size())))
-    args.resize(args.size() - words.size());
-  return args;
-}
-
-// The CGI front's command line: `provlock.cgi` (whatever follows), or
-// `provlock [--store DIR] [--config FILE] [--now TIME] cgi` (whatever follows
-// `cgi`: a server may add a query's words there). Its global options are the
-// operator's (a wrapper script's), read like any command's. nullopt for
-// every other command line.
-std::optional<Globals> cgi_command_line(const std::vector<char*>& args) {
-  std::string_view self = args.empty() ? "" : args[0];
-  if (auto slash = self.rfind('/'); slash != std::string_view::npos) self.remove_prefix(slash + 1);
-  if (self == "provlock.cgi") return Globals{};
-  Globals g;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string_view arg = args[i];
-    if (arg == "cgi") return g;
-    bool matched = false;
-    for (auto [name, into] : {std::pair{"--store", &g.store}, std::pair{"--config", &g.config},
-                              std::pair{"--now", &g.now}}) {
-      const std::string_view n = name;
-      if (arg == n && i + 1 < args.size()) {
-        *into = args[++i];
-        matched = true;
-      } else if (arg.starts_with(n) && arg.size() > n.size() && arg[n.size()] == '=') {
-        *into = arg.substr(n.size() + 1);
-        matched = true;
-      }
-      if (matched) break;
-    }
-    if (!matched) return std::nullopt;
-  }
-  return std::nullopt;
+// Writes the error that ends a command; returns its exit code.
+int fail(const Error& error) {
+  report_error(error);
+  return static_cast<int>(error.code());
 }
 
 int run(int argc_in, char** argv_in) {
   std::vector<char*> args = operator_arguments(argc_in, argv_in);
   // A CGI request reads nothing from argv beyond the command line that
   // names the CGI front and the operator's global options before it.
-  if (auto globals = cgi_command_line(args)) return run_cgi(*globals);
+  if (auto globals = cgi_command_line(args)) return run_cgi(*globals, log_error);
   const int argc = static_cast<int>(args.size());
   args.push_back(nullptr);
   char** argv = args.data();
@@ -170,8 +100,9 @@ int run(int argc_in, char** argv_in) {
     // CLI11 says "A subcommand is required" for a misspelt command; name it.
     std::vector<std::string> rest = app.remaining();
     if (app.get_subcommands().empty() && !rest.empty() && rest.front()[0] != '-')
-      return fail("unknown command '" + rest.front() + "' (see provlock --help)", Exit::usage);
-    return fail(e.what(), Exit::usage);
+      return fail(
+          Error(Exit::usage, "unknown command '" + rest.front() + "' (see provlock --help)"));
+    return fail(Error(Exit::usage, e.what()));
   }
 
   if (help->parsed()) {
@@ -184,15 +115,15 @@ int run(int argc_in, char** argv_in) {
         std::cout << sub->help();
         return 0;
       }
-    return fail("unknown command '" + help_topic + "'", Exit::usage);
+    return fail(Error(Exit::usage, "unknown command '" + help_topic + "'"));
   }
 
   for (auto& [sub, runner] : runners) {
     if (!sub->parsed()) continue;
-    Context ctx = make_context(globals);
+    Context ctx = make_context(globals, report_error);
     return runner(ctx);
   }
-  return fail("no command given", Exit::usage);
+  return fail(Error(Exit::usage, "no command given"));
 }
 
 }  // namespace
@@ -203,8 +134,9 @@ int main(int argc, char** argv) {
   try {
     return provlock::cli::run(argc, argv);
   } catch (const Error& e) {
-    return provlock::cli::fail(e.what(), e.code());
+    return provlock::cli::fail(e);
   } catch (const std::exception& e) {
-    return provlock::cli::fail(std::string("internal error: ") + e.what(), provlock::Exit::internal);
+    return provlock::cli::fail(
+        Error(provlock::Exit::internal, std::string("internal error: ") + e.what()));
   }
 }
