@@ -39,7 +39,7 @@ void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::option
 namespace {
 
 // ban.self_unban_max counts the self-unbans of this long (SPEC §5: 24h).
-constexpr std::int64_t kSelfUnbanWindow = 86400;
+constexpr std::int64_t kSelfUnbanWindow = kSecondsPerDay;
 
 bool recent(UnixTime t, UnixTime now) {
   return t > now - kSelfUnbanWindow && t <= now;
