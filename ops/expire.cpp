@@ -3,6 +3,7 @@
 #include <set>
 
 #include "lib/bans.hpp"
+#include "lib/expiry.hpp"
 #include "lib/state.hpp"
 #include "store/records_io.hpp"
 
@@ -107,7 +108,7 @@ ExpireCounts expire(Session& s, bool dry, const store::OnError& on_error) {
       *s.store, [&](const Window& w) { windows.push_back(w); }, report_bad);
   for (const Window& seen : windows) {
     examine<Window>(*s.store, dry, store::window_key(seen.ip), [&](std::optional<Window>& w) {
-      bool over = w && w->until <= now;
+      const bool over = w && window_ran_out(*w, now);
       if (over) {
         w.reset();
         ++n.windows;
