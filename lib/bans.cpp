@@ -75,10 +75,14 @@ void self_lift_ban(AddressRecord& rec, UnixTime now) {
   rec.last_activity = now;
 }
 
+std::size_t drop_old_attempts(AddressRecord& rec, const Config& cfg, UnixTime now) {
+  return std::erase_if(rec.attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
+}
+
 bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now) {
   rec.last_activity = now;
   if (rec.banned_at(now)) return false;  // already banned: nothing more to learn
-  std::erase_if(rec.attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
+  drop_old_attempts(rec, cfg, now);
   rec.attempts.insert(std::upper_bound(rec.attempts.begin(), rec.attempts.end(), now), now);
   const std::size_t cap = static_cast<std::size_t>(cfg.ban.max_attempts) + 1;
   if (rec.attempts.size() > cap) rec.attempts.erase(rec.attempts.begin(), rec.attempts.end() - cap);

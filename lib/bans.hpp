@@ -22,6 +22,11 @@ Prefix ban_key(const Ip& ip, const Config& cfg);
 // address on ban.ignore; denied fetches only unless ban.count = "all".
 bool fetch_counts(const Ip& ip, bool denied, const Config& cfg);
 
+// Drops the counted fetches of `rec` that no longer count at `now`: those
+// ban.find_time or more ago (a fetch exactly find_time after another no
+// longer sees it). Returns how many it dropped.
+std::size_t drop_old_attempts(AddressRecord& rec, const Config& cfg, UnixTime now);
+
 // Records one counted fetch at `now`. Returns true when this fetch crossed
 // the limit: the record is then banned (reason "auto") from the next request
 // on, for the escalated length.

@@ -1,5 +1,7 @@
 #include "lib/state.hpp"
 
+#include "lib/expiry.hpp"
+
 namespace provlock {
 
 const char* state_name(State s) {
@@ -20,12 +22,12 @@ std::optional<State> state_from_name(const std::string& name) {
 }
 
 bool unlock_all_applies(const UnlockAll& u, const Device& d, UnixTime now) {
-  return u.id > d.unlock_all_seen && in_scope(u.account, d.account) && (!u.until || now < *u.until);
+  return u.id > d.unlock_all_seen && in_scope(u.account, d.account) && !unlock_all_ran_out(u, now);
 }
 
 std::optional<ActiveUnlock> active_unlock(const Device& d, const UnlockAllSet& unlock_alls,
                                           UnixTime now) {
-  if (d.unlock_until && now < *d.unlock_until) return ActiveUnlock{true, d.unlock_until};
+  if (d.unlock_until && !unlock_ran_out(d, now)) return ActiveUnlock{true, d.unlock_until};
   if (d.blocked) return std::nullopt;
   std::optional<ActiveUnlock> best;
   for (const UnlockAll& u : unlock_alls.entries) {

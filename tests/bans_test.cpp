@@ -423,3 +423,18 @@ TEST_CASE("bans: a self-unban is remembered for 24 hours to the second") {
   CHECK(recent_self_unbans(rec, kNow) == 3);
   CHECK(recent_self_unbans(rec, kNow + 1) == 2);
 }
+
+TEST_CASE("bans: counted fetches ban.find_time old no longer count, one second younger do") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  rec.attempts = {kNow - kHour - 1, kNow - kHour, kNow - kHour + 1, kNow - 1};
+  CHECK(drop_old_attempts(rec, cfg, kNow) == 2);
+  CHECK(rec.attempts == std::vector<UnixTime>{kNow - kHour + 1, kNow - 1});
+  CHECK(drop_old_attempts(rec, cfg, kNow) == 0);
+  // The config decides how long: 10 minutes here.
+  cfg.ban.find_time = 10 * kMinute;
+  rec.attempts = {kNow};
+  CHECK(drop_old_attempts(rec, cfg, kNow + 10 * kMinute - 1) == 0);
+  CHECK(drop_old_attempts(rec, cfg, kNow + 10 * kMinute) == 1);
+  CHECK(rec.attempts.empty());
+}

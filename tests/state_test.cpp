@@ -232,3 +232,11 @@ TEST_CASE("state: unlock_all_applies") {
   CHECK_FALSE(unlock_all_applies(ua(6, kAllAccounts, kNow), d, kNow));
   CHECK_FALSE(unlock_all_applies(ua(6, kAllAccounts, kNow - 1), d, kNow));
 }
+
+TEST_CASE("state: an explicit unlock is in force up to the second before its until") {
+  const Device d = with_unlock(bound(device()), kNow + kHour);
+  CHECK(active_unlock(d, {}, kNow + kHour - 1).has_value());
+  CHECK(state_of(d, {}, Config{}, kNow + kHour - 1) == State::unlocked);
+  CHECK_FALSE(active_unlock(d, {}, kNow + kHour).has_value());
+  CHECK(state_of(d, {}, Config{}, kNow + kHour) == State::locked);
+}
