@@ -79,6 +79,14 @@ std::size_t drop_old_attempts(AddressRecord& rec, const Config& cfg, UnixTime no
   return std::erase_if(rec.attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
 }
 
+IpBan ip_ban(const Ip& ip, const std::optional<AddressRecord>& key_record, const RangeBans& ranges,
+             UnixTime now) {
+  IpBan out;
+  out.range = ranges.find(ip, now);
+  if (key_record && key_record->banned_at(now)) out.address = &*key_record;
+  return out;
+}
+
 bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now) {
   rec.last_activity = now;
   if (rec.banned_at(now)) return false;  // already banned: nothing more to learn
