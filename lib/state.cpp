@@ -47,4 +47,11 @@ State state_of(const Device& d, const UnlockAllSet& unlock_alls, const Config& c
   return State::fresh;
 }
 
+std::optional<Error> unlock_refusal(const Device& d, bool force) {
+  if (!d.blocked || force) return std::nullopt;
+  return Error(Exit::no_perm, "device " + d.mac.str() +
+                                  " is blocked for suspicious activity; unlock it with --force "
+                                  "once the cause is known");
+}
+
 }  // namespace provlock

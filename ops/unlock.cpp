@@ -1,5 +1,6 @@
 #include "ops/unlock.hpp"
 
+#include "lib/state.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
@@ -8,10 +9,7 @@ void unlock(Session& s, const Mac& mac, UnixTime until, bool force, store::Write
   bool was_blocked = false;
   store::update_record<Device>(*s.store, mac.str(), [&](std::optional<Device>& d) {
     if (!d) throw Error(Exit::no_device, "no such device: " + mac.str());
-    if (d->blocked && !force)
-      throw Error(Exit::no_perm, "device " + mac.str() +
-                                     " is blocked for suspicious activity; unlock it with "
-                                     "--force once the cause is known");
+    if (std::optional<Error> refused = unlock_refusal(*d, force)) throw *refused;
     was_blocked = d->blocked;
     d->unlock_until = until;
     return how;

@@ -240,3 +240,16 @@ TEST_CASE("state: an explicit unlock is in force up to the second before its unt
   CHECK_FALSE(active_unlock(d, {}, kNow + kHour).has_value());
   CHECK(state_of(d, {}, Config{}, kNow + kHour) == State::locked);
 }
+
+TEST_CASE("state: unlock of a blocked device needs --force, of any other it does not") {
+  const Device locked = bound(device());
+  CHECK_FALSE(unlock_refusal(locked, false).has_value());
+  CHECK_FALSE(unlock_refusal(locked, true).has_value());
+  const Device held = blocked(locked);
+  CHECK_FALSE(unlock_refusal(held, true).has_value());
+  const std::optional<Error> refused = unlock_refusal(held, false);
+  REQUIRE(refused.has_value());
+  CHECK(refused->code() == Exit::no_perm);
+  CHECK(std::string(refused->what()).find("001122aabbcc") != std::string::npos);
+  CHECK(std::string(refused->what()).find("--force") != std::string::npos);
+}
