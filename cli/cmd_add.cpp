@@ -30,12 +30,7 @@ Runner setup_add(CLI::App& sub) {
     std::vector<std::pair<std::string, store::Json>> records;
     records.reserve(macs.size());
     for (const Mac& mac : macs) {
-      Device d;
-      d.mac = mac;
-      d.account = opt->account;
-      d.label = opt->label;
-      d.registered = ctx.now;
-      d.unlock_all_seen = unlock_alls.last_id;
+      const Device d = new_device(mac, opt->account, opt->label, ctx.now, unlock_alls);
       records.emplace_back(mac.str(), to_json(d));
     }
     // Re-adding a device changes nothing, so office-move scripts can re-run.

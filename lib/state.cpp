@@ -47,6 +47,17 @@ State state_of(const Device& d, const UnlockAllSet& unlock_alls, const Config& c
   return State::fresh;
 }
 
+Device new_device(const Mac& mac, const std::string& account, const std::string& label,
+                  UnixTime now, const UnlockAllSet& given) {
+  Device d;
+  d.mac = mac;
+  d.account = account;
+  d.label = label;
+  d.registered = now;
+  d.unlock_all_seen = given.last_id;
+  return d;
+}
+
 std::optional<Error> unlock_refusal(const Device& d, bool force) {
   if (!d.blocked || force) return std::nullopt;
   return Error(Exit::no_perm, "device " + d.mac.str() +
