@@ -493,3 +493,18 @@ TEST_CASE("bans: ip_ban of an IPv6 address is the ban of its ban.ipv6_prefix") {
   // With the default /64 the neighbour has a key of its own.
   CHECK_FALSE(ban_key(neighbour, Config{}) == ban_key(scanner, Config{}));
 }
+
+TEST_CASE("bans: self-unban is open up to the last second of the ban, and the 24h edge") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  impose_ban(rec, cfg, kNow, kHour, "auto");
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow + kHour - 1).has_value());
+  CHECK(self_unban_bar(rec, cfg, kNow + kHour) == SelfUnbanBar::not_banned);
+
+  // Three self-unbans within 24h spend the limit; the oldest leaves it at
+  // exactly 24h after it, not a second sooner.
+  rec.self_unbans = {kNow - kDay + 1, kNow - kHour, kNow - 1};
+  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::over_limit);
+  rec.self_unbans = {kNow - kDay, kNow - kHour, kNow - 1};
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow).has_value());
+}
