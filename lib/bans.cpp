@@ -39,7 +39,7 @@ void impose_ban(AddressRecord& rec, const Config& cfg, UnixTime now, std::option
 namespace {
 
 // ban.self_unban_max counts the self-unbans of this long (SPEC §5: 24h).
-constexpr std::int64_t kSelfUnbanWindow = 86400;
+constexpr std::int64_t kSelfUnbanWindow = kSecondsPerDay;
 
 bool recent(UnixTime t, UnixTime now) {
   return t > now - kSelfUnbanWindow && t <= now;
@@ -75,10 +75,22 @@ void self_lift_ban(AddressRecord& rec, UnixTime now) {
   rec.last_activity = now;
 }
 
+std::size_t drop_old_attempts(AddressRecord& rec, const Config& cfg, UnixTime now) {
+  return std::erase_if(rec.attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
+}
+
+IpBan ip_ban(const Ip& ip, const std::optional<AddressRecord>& key_record, const RangeBans& ranges,
+             UnixTime now) {
+  IpBan out;
+  out.range = ranges.find(ip, now);
+  if (key_record && key_record->banned_at(now)) out.address = &*key_record;
+  return out;
+}
+
 bool count_fetch(AddressRecord& rec, const Config& cfg, UnixTime now) {
   rec.last_activity = now;
   if (rec.banned_at(now)) return false;  // already banned: nothing more to learn
-  std::erase_if(rec.attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
+  drop_old_attempts(rec, cfg, now);
   rec.attempts.insert(std::upper_bound(rec.attempts.begin(), rec.attempts.end(), now), now);
   const std::size_t cap = static_cast<std::size_t>(cfg.ban.max_attempts) + 1;
   if (rec.attempts.size() > cap) rec.attempts.erase(rec.attempts.begin(), rec.attempts.end() - cap);

@@ -22,6 +22,29 @@ Prefix ban_key(const Ip& ip, const Config& cfg);
 // address on ban.ignore; denied fetches only unless ban.count = "all".
 bool fetch_counts(const Ip& ip, bool denied, const Config& cfg);
 
+// What keeps `ip` out at `now` (SPEC §4 step 1), if anything: a range ban
+// over it, and the ban of its own record. `key_record` must be the record of
+// ban_key(ip, cfg) (nullopt: there is none): the IPv4 address itself, or the
+// IPv6 prefix of ban.ipv6_prefix bits that `ip` falls in, so that a ban of a
+// /64 (or of a /48 when the config counts by /48) keeps out every address in
+// it. Both are set when both apply; a caller that tells the ban apart names
+// the range ban first, since it stands whatever becomes of the other.
+struct IpBan {
+  const RangeBan* range = nullptr;         // points into `ranges`
+  const AddressRecord* address = nullptr;  // points into `key_record`
+  explicit operator bool() const { return range || address; }
+};
+IpBan ip_ban(const Ip& ip, const std::optional<AddressRecord>& key_record, const RangeBans& ranges,
+             UnixTime now);
+// The answer points into its arguments: temporaries would leave it dangling.
+IpBan ip_ban(const Ip&, std::optional<AddressRecord>&&, const RangeBans&, UnixTime) = delete;
+IpBan ip_ban(const Ip&, const std::optional<AddressRecord>&, RangeBans&&, UnixTime) = delete;
+
+// Drops the counted fetches of `rec` that no longer count at `now`: those
+// ban.find_time or more ago (a fetch exactly find_time after another no
+// longer sees it). Returns how many it dropped.
+std::size_t drop_old_attempts(AddressRecord& rec, const Config& cfg, UnixTime now);
+
 // Records one counted fetch at `now`. Returns true when this fetch crossed
 // the limit: the record is then banned (reason "auto") from the next request
 // on, for the escalated length.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lib/expiry.hpp"
+
 namespace provlock {
 namespace {
 
@@ -48,8 +50,16 @@ bool same_binding(const Ip& bound, const Ip& ip, const Config& cfg) {
   return prefix_of(bound, len).contains(ip);
 }
 
+bool window_open(const Window& w, UnixTime now) {
+  return w.opened <= now && !window_ran_out(w, now);
+}
+
 bool window_admits(const Window& w, const Device& d, UnixTime now) {
-  return w.opened <= now && now < w.until && in_scope(w.account, d.account);
+  return window_open(w, now) && in_scope(w.account, d.account);
+}
+
+bool window_admits(const Window& w, const Device& d, const Ip& ip, UnixTime now) {
+  return w.ip == ip && window_admits(w, d, now);
 }
 
 Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, UnixTime now) {
@@ -77,7 +87,7 @@ Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, 
     out.reason = Reason::banned;
   } else if (state == State::blocked) {
     out.reason = Reason::blocked;
-  } else if (rec.window && rec.window->ip == fetch.ip && window_admits(*rec.window, d, now)) {
+  } else if (rec.window && window_admits(*rec.window, d, fetch.ip, now)) {
     allow(Reason::window, true);
   } else if (state == State::unlocked) {
     const bool explicit_unlock = active_unlock(d, unlock_alls, now)->explicit_unlock;

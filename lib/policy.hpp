@@ -49,8 +49,16 @@ Decision decide(const Fetch& fetch, const FetchRecords& records, const Config& c
 // Whether `ip` falls within the device's binding (lock.bind_prefix_v4/_v6).
 bool same_binding(const Ip& bound, const Ip& ip, const Config& cfg);
 
-// Whether a window is open for the device at `now` (opened <= now < until,
-// account scope).
+// Whether a window is open at `now`: from `opened` up to, not including,
+// `until` (window_ran_out).
+bool window_open(const Window& w, UnixTime now);
+
+// Whether a window is open for the device at `now` (window_open, account
+// scope).
 bool window_admits(const Window& w, const Device& d, UnixTime now);
+
+// Whether a window lets the device fetch from `ip` at `now` (SPEC §4 step 5):
+// it is the window of that address and it admits the device.
+bool window_admits(const Window& w, const Device& d, const Ip& ip, UnixTime now);
 
 }  // namespace provlock

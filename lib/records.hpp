@@ -122,7 +122,7 @@ struct AddressRecord {
   // Times of successful self-unbans within the last 24h.
   std::vector<UnixTime> self_unbans;
 
-  bool banned_at(UnixTime now) const { return banned_until && now < *banned_until; }
+  bool banned_at(UnixTime now) const { return banned_until && !ran_out(*banned_until, now); }
 };
 
 // Operator bans of whole ranges (`ban add 192.0.2.0/24`): the ones that are
@@ -139,7 +139,7 @@ struct RangeBans {
   // The range ban in force at `now` that contains `ip`, if any.
   const RangeBan* find(const Ip& ip, UnixTime now) const {
     for (const RangeBan& r : entries)
-      if (now < r.until && r.prefix.contains(ip)) return &r;
+      if (!ran_out(r.until, now) && r.prefix.contains(ip)) return &r;
     return nullptr;
   }
 };

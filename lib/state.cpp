@@ -1,5 +1,7 @@
 #include "lib/state.hpp"
 
+#include "lib/expiry.hpp"
+
 namespace provlock {
 
 const char* state_name(State s) {
@@ -20,12 +22,12 @@ std::optional<State> state_from_name(const std::string& name) {
 }
 
 bool unlock_all_applies(const UnlockAll& u, const Device& d, UnixTime now) {
-  return u.id > d.unlock_all_seen && in_scope(u.account, d.account) && (!u.until || now < *u.until);
+  return u.id > d.unlock_all_seen && in_scope(u.account, d.account) && !unlock_all_ran_out(u, now);
 }
 
 std::optional<ActiveUnlock> active_unlock(const Device& d, const UnlockAllSet& unlock_alls,
                                           UnixTime now) {
-  if (d.unlock_until && now < *d.unlock_until) return ActiveUnlock{true, d.unlock_until};
+  if (d.unlock_until && !unlock_ran_out(d, now)) return ActiveUnlock{true, d.unlock_until};
   if (d.blocked) return std::nullopt;
   std::optional<ActiveUnlock> best;
   for (const UnlockAll& u : unlock_alls.entries) {
@@ -43,6 +45,24 @@ State state_of(const Device& d, const UnlockAllSet& unlock_alls, const Config& c
   if (d.bound_ip) return State::locked;
   if (now - d.registered > cfg.lock.stale_after) return State::stale;
   return State::fresh;
+}
+
+Device new_device(const Mac& mac, const std::string& account, const std::string& label,
+                  UnixTime now, const UnlockAllSet& given) {
+  Device d;
+  d.mac = mac;
+  d.account = account;
+  d.label = label;
+  d.registered = now;
+  d.unlock_all_seen = given.last_id;
+  return d;
+}
+
+std::optional<Error> unlock_refusal(const Device& d, bool force) {
+  if (!d.blocked || force) return std::nullopt;
+  return Error(Exit::no_perm, "device " + d.mac.str() +
+                                  " is blocked for suspicious activity; unlock it with --force "
+                                  "once the cause is known");
 }
 
 }  // namespace provlock

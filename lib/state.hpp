@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lib/config.hpp"
+#include "lib/error.hpp"
 #include "lib/records.hpp"
 
 namespace provlock {
@@ -37,5 +38,17 @@ bool unlock_all_applies(const UnlockAll& u, const Device& d, UnixTime now);
 // unlocked; locked once bound; stale when never provisioned and registered
 // more than lock.stale_after ago (exactly stale_after ago is still new).
 State state_of(const Device& d, const UnlockAllSet& unlock_alls, const Config& cfg, UnixTime now);
+
+// A device as `add` registers it at `now`, in state `new`. The unlock-alls
+// given before it was added never apply to it (SPEC §6): every id of `given`
+// so far counts as seen.
+Device new_device(const Mac& mac, const std::string& account, const std::string& label,
+                  UnixTime now, const UnlockAllSet& given);
+
+// Why `unlock` must refuse to unlock `d`, or nullopt when it may go ahead
+// (SPEC §6): a blocked device is unlocked only with --force (`force`), so
+// that a security hold ends only when an operator says its cause is known.
+// The error carries exit 77 (not permitted) and names the device.
+std::optional<Error> unlock_refusal(const Device& d, bool force);
 
 }  // namespace provlock

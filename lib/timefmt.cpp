@@ -8,8 +8,6 @@ namespace provlock {
 
 namespace {
 
-constexpr std::int64_t kDay = 86400;
-
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 // algorithm, exact for every 64-bit day count): timegm() would bring in the C
 // library's range limits and the TZ environment.
@@ -50,8 +48,8 @@ constexpr int days_in_month(int y, int m) {
 
 // The range of "@" input matches that of RFC 3339 input, so every accepted
 // time prints as RFC 3339 and later arithmetic on it stays far from overflow.
-constexpr std::int64_t kFirst = days_from_civil(1, 1, 1) * kDay;
-constexpr std::int64_t kLast = days_from_civil(9999, 12, 31) * kDay + kDay - 1;
+constexpr std::int64_t kFirst = days_from_civil(1, 1, 1) * kSecondsPerDay;
+constexpr std::int64_t kLast = days_from_civil(9999, 12, 31) * kSecondsPerDay + kSecondsPerDay - 1;
 static_assert(kLast == kLatestTime);
 
 // `width` decimal digits at text[at], or -1.
@@ -119,7 +117,7 @@ UnixTime parse_time(std::string_view text) {
     const int off_hour = digits_at(zone, 1, 2), off_minute = digits_at(zone, 4, 2);
     if (off_hour > 23 || off_minute > 59)
       throw fail("offset " + std::string(zone) + " is out of range");
-    offset = (zone[0] == '-' ? -1 : 1) * (off_hour * 3600 + off_minute * 60);
+    offset = (zone[0] == '-' ? -1 : 1) * (off_hour * kSecondsPerHour + off_minute * 60);
   } else if (zone.empty()) {
     throw fail("no offset; add Z for UTC or +hh:mm");
   } else {
@@ -137,13 +135,14 @@ UnixTime parse_time(std::string_view text) {
   // next minute would each be a guess.
   if (second > 59) throw fail("second " + two_digits(second) + " is out of range 00-59");
 
-  return days_from_civil(year, month, day) * kDay + hour * 3600 + minute * 60 + second - offset;
+  return days_from_civil(year, month, day) * kSecondsPerDay + hour * kSecondsPerHour + minute * 60 +
+         second - offset;
 }
 
 std::string format_time(UnixTime t) {
   // Floor division: times before 1970 belong to the day that began before them.
-  std::int64_t days = t / kDay, seconds = t % kDay;
-  if (seconds < 0) seconds += kDay, --days;
+  std::int64_t days = t / kSecondsPerDay, seconds = t % kSecondsPerDay;
+  if (seconds < 0) seconds += kSecondsPerDay, --days;
   const Civil date = civil_from_days(days);
 
   const int s = static_cast<int>(seconds);

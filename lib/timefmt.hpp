@@ -18,6 +18,20 @@ using UnixTime = std::int64_t;
 inline constexpr UnixTime kLatestTime = 253402300799;
 inline constexpr UnixTime kEarliestTime = 0;
 
+// An hour and a day in seconds, for the rules SPEC states in hours or days
+// (the 24 hours of self-unban, the --hours of a window or an unlock-all).
+inline constexpr std::int64_t kSecondsPerHour = 3600;
+inline constexpr std::int64_t kSecondsPerDay = 24 * kSecondsPerHour;
+
+// Every time limit provlock keeps (an unlock, an unlock-all, a window, a ban,
+// the memory of a quiet address) ends at its second: a limit `until` is in
+// force while now < until, and has run out from now == until on. Every rule
+// that asks whether a limit holds asks this, so that no two of them can
+// disagree about the edge second.
+inline bool ran_out(UnixTime until, UnixTime now) {
+  return until <= now;
+}
+
 // `now` + `length` seconds (length >= 0, now within the span), or nullopt
 // when that would fall after kLatestTime: the caller refuses it with the exit
 // code of where the length came from (64 for a flag, 78 for a config key)

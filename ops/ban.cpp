@@ -1,6 +1,7 @@
 #include "ops/ban.hpp"
 
 #include "lib/bans.hpp"
+#include "lib/expiry.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
@@ -14,8 +15,10 @@ BanTarget ban_target(const std::string& text, const Config& cfg) {
 void add_ban(Session& s, const BanTarget& t, UnixTime until) {
   if (t.is_range) {
     store::update_rules(*s.store, [&](StoreRules& r) {
-      std::erase_if(r.range_bans.entries,
-                    [&](const RangeBan& b) { return b.prefix == t.prefix || b.until <= s.now; });
+      // A new ban of a range replaces the one it had; those that ran out go
+      // in the same write.
+      expire_range_bans(r.range_bans, s.now);
+      std::erase_if(r.range_bans.entries, [&](const RangeBan& b) { return b.prefix == t.prefix; });
       r.range_bans.entries.push_back({t.prefix, s.now, until});
       return store::Write::durable;
     });
@@ -71,7 +74,7 @@ std::vector<BanInForce> bans_in_force(Session& s, const store::OnError& on_error
       on_error);
   try {
     for (const RangeBan& r : load_rules(s).range_bans.entries)
-      if (s.now < r.until) out.push_back({r.prefix, r.since, r.until, "manual", 1});
+      if (!range_ban_ran_out(r, s.now)) out.push_back({r.prefix, r.since, r.until, "manual", 1});
   } catch (const Error& e) {
     on_error(e);
   }

@@ -20,8 +20,7 @@ void decide_and_write(Session& s, const Fetch& fetch, bool dry_run, FetchResult&
   const Prefix key = ban_key(fetch.ip, s.config);
   auto address = store::load_record<AddressRecord>(*s.store, store::address_key(key));
   StoreRules rules = load_rules(s);
-  const bool banned =
-      (address && address->banned_at(s.now)) || rules.range_bans.find(fetch.ip, s.now);
+  const bool banned = static_cast<bool>(ip_ban(fetch.ip, address, rules.range_bans, s.now));
   out.unlock_alls = std::move(rules.unlock_alls);
 
   FetchRecords records;

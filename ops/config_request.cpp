@@ -31,15 +31,17 @@ std::optional<std::string> ban_line(Session& s, const ConfigRequest& req,
                                     const std::optional<AddressRecord>& address) {
   const Ip& ip = req.remote_addr;
   const StoreRules rules = load_rules(s);
-  if (const RangeBan* range = rules.range_bans.find(ip, s.now))
+  const IpBan ban = ip_ban(ip, address, rules.range_bans, s.now);
+  if (const RangeBan* range = ban.range)
     return "banned: " + ip.str() + " is in the banned range " + range->prefix.str() + " until " +
            format_time(range->until) + "; only the operator can lift it";
-  if (!address || !address->banned_at(s.now)) return std::nullopt;
+  if (!ban.address) return std::nullopt;
+  const AddressRecord& banned = *ban.address;
   std::string who = ip.str();
-  if (address->prefix.length != ip.bits()) who += " (" + address->prefix.str() + ")";
+  if (banned.prefix.length != ip.bits()) who += " (" + banned.prefix.str() + ")";
   const std::string line =
-      "banned: " + who + " is banned until " + format_time(*address->banned_until);
-  switch (self_unban_bar(*address, s.config, s.now).value_or(SelfUnbanBar::not_banned)) {
+      "banned: " + who + " is banned until " + format_time(*banned.banned_until);
+  switch (self_unban_bar(banned, s.config, s.now).value_or(SelfUnbanBar::not_banned)) {
     case SelfUnbanBar::operator_ban:
       return line + " by the operator; only the operator can lift it";
     case SelfUnbanBar::turned_off:

@@ -1,24 +1,19 @@
 #include "ops/devices.hpp"
 
+#include "lib/state.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
 
 std::vector<bool> add_devices(Session& s, const std::vector<Mac>& macs, const std::string& account,
                               const std::string& label) {
-  // Devices added now must not be caught by unlock-alls given before.
+  // Devices added now must not be caught by unlock-alls given before
+  // (new_device).
   const UnlockAllSet unlock_alls = load_rules(s).unlock_alls;
   std::vector<std::pair<std::string, store::Json>> records;
   records.reserve(macs.size());
-  for (const Mac& mac : macs) {
-    Device d;
-    d.mac = mac;
-    d.account = account;
-    d.label = label;
-    d.registered = s.now;
-    d.unlock_all_seen = unlock_alls.last_id;
-    records.emplace_back(mac.str(), to_json(d));
-  }
+  for (const Mac& mac : macs)
+    records.emplace_back(mac.str(), to_json(new_device(mac, account, label, s.now, unlock_alls)));
   return s.store->create_all(store::Kind::device, records, [&](std::size_t i) {
     journal(s, {{"command", "add"}, {"mac", records[i].first}, {"account", account}}, true);
   });

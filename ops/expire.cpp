@@ -1,9 +1,6 @@
 #include "ops/expire.hpp"
 
-#include <set>
-
-#include "lib/bans.hpp"
-#include "lib/state.hpp"
+#include "lib/expiry.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
@@ -39,41 +36,32 @@ ExpireCounts expire(Session& s, bool dry, const store::OnError& on_error) {
   // Devices: explicit unlocks that ran out unused; which unlock-alls any
   // device can still use.
   const UnlockAllSet unlock_alls = load_rules(s).unlock_alls;
-  std::set<std::uint64_t> still_used;
-  std::vector<Mac> ran_out;
+  UnlockAllUse use;
+  use.given_up_to = unlock_alls.last_id;
+  std::vector<Mac> unlocks_over;
   store::scan_records<Device>(
       *s.store,
       [&](const Device& d) {
-        if (d.unlock_until && *d.unlock_until <= now) ran_out.push_back(d.mac);
-        for (const UnlockAll& u : unlock_alls.entries)
-          if (unlock_all_applies(u, d, now)) still_used.insert(u.id);
+        if (unlock_ran_out(d, now)) unlocks_over.push_back(d.mac);
+        note_unlock_all_use(use, d, unlock_alls, now);
       },
       report_bad);
-  for (const Mac& mac : ran_out) {
+  for (const Mac& mac : unlocks_over) {
     examine<Device>(*s.store, dry, mac.str(), [&](std::optional<Device>& d) {
-      bool changed = d && d->unlock_until && *d->unlock_until <= now;
-      if (changed) {
-        d->unlock_until.reset();
-        ++n.unlocks;
-      }
+      const bool changed = d && expire_unlock(*d, now);
+      if (changed) ++n.unlocks;
       return write(changed);
     });
   }
 
-  // Unlock-alls that ran out, or that no device can use any more (every
-  // device in scope has fetched since; devices added later never can).
-  // Not when a device could not be read: it might still use one.
-  const bool devices_complete = n.unreadable == 0;
-  // Range bans that ran out go in the same write.
+  // Unlock-alls that are over, and range bans that ran out, in one write.
+  // A device that could not be read might still use an unlock-all.
+  use.every_device_read = n.unreadable == 0;
   examine<StoreRules>(*s.store, dry, store::kRulesKey, [&](std::optional<StoreRules>& rules) {
     if (!rules) return store::Write::none;
-    auto ranges =
-        std::erase_if(rules->range_bans.entries, [&](const RangeBan& b) { return b.until <= now; });
+    const std::size_t ranges = expire_range_bans(rules->range_bans, now);
+    const std::size_t gone = expire_unlock_alls(rules->unlock_alls, use, now);
     n.range_bans += static_cast<int>(ranges);
-    auto gone = std::erase_if(rules->unlock_alls.entries, [&](const UnlockAll& u) {
-      return (u.until && *u.until <= now) ||
-             (devices_complete && u.id <= unlock_alls.last_id && !still_used.count(u.id));
-    });
     n.unlock_alls += static_cast<int>(gone);
     return write(gone + ranges > 0);
   });
@@ -86,19 +74,13 @@ ExpireCounts expire(Session& s, bool dry, const store::OnError& on_error) {
     examine<AddressRecord>(
         *s.store, dry, store::address_key(seen.prefix), [&](std::optional<AddressRecord>& a) {
           if (!a) return store::Write::none;
-          if (a->banned_until && *a->banned_until <= now) {
-            lift_ban(*a);
-            ++n.bans;
-            if (a->last_activity + cfg.ban.max_ban_time > now) return write(true);
-          }
-          if (!a->banned_until && a->last_activity + cfg.ban.max_ban_time <= now) {
+          const AddressExpiry done = expire_address(*a, cfg, now);
+          if (done.ban_lifted) ++n.bans;
+          if (done.forgotten) {
             a.reset();
             ++n.forgotten;
-            return write(true);
           }
-          auto old =
-              std::erase_if(a->attempts, [&](UnixTime t) { return t <= now - cfg.ban.find_time; });
-          return write(old > 0);
+          return write(done.changed());
         });
   }
 
@@ -107,7 +89,7 @@ ExpireCounts expire(Session& s, bool dry, const store::OnError& on_error) {
       *s.store, [&](const Window& w) { windows.push_back(w); }, report_bad);
   for (const Window& seen : windows) {
     examine<Window>(*s.store, dry, store::window_key(seen.ip), [&](std::optional<Window>& w) {
-      bool over = w && w->until <= now;
+      const bool over = w && window_ran_out(*w, now);
       if (over) {
         w.reset();
         ++n.windows;
@@ -120,7 +102,7 @@ ExpireCounts expire(Session& s, bool dry, const store::OnError& on_error) {
   // without a flush is made durable: a power cut loses at most what came
   // after the last expire run.
   const store::Maintenance m =
-      s.store->maintain(now - std::int64_t{86400} * cfg.journal.keep_days, dry, report_bad);
+      s.store->maintain(now - kSecondsPerDay * cfg.journal.keep_days, dry, report_bad);
   n.journal_days = m.journal_days;
   n.folded = m.folded;
 

@@ -1,5 +1,6 @@
 #include "ops/unlock.hpp"
 
+#include "lib/state.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
@@ -17,11 +18,7 @@ void unlock(Session& s, const std::vector<Mac>& macs, UnixTime until, bool force
         return store::change_record<Device>(
             *s.store, key, text, where, [&](std::optional<Device>& d) {
               if (!d) throw Error(Exit::no_device, "no such device: " + key);
-              if (d->blocked && !force)
-                throw Error(Exit::no_perm,
-                            "device " + key +
-                                " is blocked for suspicious activity; unlock it with "
-                                "--force once the cause is known");
+              if (std::optional<Error> refused = unlock_refusal(*d, force)) throw *refused;
               was_blocked = d->blocked;
               d->unlock_until = until;
               return store::Write::durable;

@@ -1,5 +1,7 @@
 #include "ops/window.hpp"
 
+#include "lib/expiry.hpp"
+#include "lib/policy.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
@@ -20,7 +22,7 @@ bool close_window(Session& s, const Ip& ip) {
   bool closed = false;
   store::update_record<Window>(*s.store, store::window_key(ip), [&](std::optional<Window>& r) {
     if (!r) return store::Write::none;
-    closed = r->until > s.now;
+    closed = !window_ran_out(*r, s.now);
     r.reset();
     return store::Write::durable;
   });
@@ -33,7 +35,7 @@ std::vector<Window> open_windows(Session& s, const store::OnError& on_error) {
   store::scan_records<Window>(
       *s.store,
       [&](const Window& w) {
-        if (w.opened <= s.now && s.now < w.until) windows.push_back(w);
+        if (window_open(w, s.now)) windows.push_back(w);
       },
       on_error);
   return windows;

@@ -423,3 +423,88 @@ TEST_CASE("bans: a self-unban is remembered for 24 hours to the second") {
   CHECK(recent_self_unbans(rec, kNow) == 3);
   CHECK(recent_self_unbans(rec, kNow + 1) == 2);
 }
+
+TEST_CASE("bans: counted fetches ban.find_time old no longer count, one second younger do") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  rec.attempts = {kNow - kHour - 1, kNow - kHour, kNow - kHour + 1, kNow - 1};
+  CHECK(drop_old_attempts(rec, cfg, kNow) == 2);
+  CHECK(rec.attempts == std::vector<UnixTime>{kNow - kHour + 1, kNow - 1});
+  CHECK(drop_old_attempts(rec, cfg, kNow) == 0);
+  // The config decides how long: 10 minutes here.
+  cfg.ban.find_time = 10 * kMinute;
+  rec.attempts = {kNow};
+  CHECK(drop_old_attempts(rec, cfg, kNow + 10 * kMinute - 1) == 0);
+  CHECK(drop_old_attempts(rec, cfg, kNow + 10 * kMinute) == 1);
+  CHECK(rec.attempts.empty());
+}
+
+TEST_CASE("bans: ip_ban names the range ban and the address's own ban, each to its second") {
+  const Ip ip = parse_ip("198.51.100.7");
+  std::optional<AddressRecord> own = record_for("198.51.100.7");
+  impose_ban(*own, Config{}, kNow, kHour, "auto");
+  const RangeBans none;
+  const std::optional<AddressRecord> no_record;
+  const RangeBans ranges{{RangeBan{parse_prefix("198.51.100.0/24"), kNow, kNow + 2 * kHour},
+                          RangeBan{parse_prefix("192.0.2.0/24"), kNow, kNow + kDay}}};
+
+  CHECK_FALSE(ip_ban(ip, no_record, none, kNow));
+  const std::optional<AddressRecord> never_banned = record_for("198.51.100.7");
+  CHECK_FALSE(ip_ban(ip, never_banned, none, kNow));
+
+  IpBan at_end = ip_ban(ip, own, none, kNow + kHour - 1);
+  CHECK(at_end);
+  CHECK(at_end.address == &*own);
+  CHECK(at_end.range == nullptr);
+  CHECK_FALSE(ip_ban(ip, own, none, kNow + kHour));
+
+  IpBan both = ip_ban(ip, own, ranges, kNow);
+  CHECK(both.address == &*own);
+  REQUIRE(both.range);
+  CHECK(both.range->prefix.str() == "198.51.100.0/24");
+  IpBan range_only = ip_ban(ip, own, ranges, kNow + kHour);
+  CHECK(range_only.address == nullptr);
+  CHECK(range_only.range == &ranges.entries[0]);
+  CHECK_FALSE(ip_ban(ip, own, ranges, kNow + 2 * kHour));
+  // A range over other addresses does not reach this one.
+  CHECK_FALSE(ip_ban(parse_ip("198.51.101.7"), no_record, ranges, kNow));
+}
+
+// With ban.ipv6_prefix = 48, the record of the /48 is every address's in it:
+// its ban keeps them all out, and an address of the next /48 has a record of
+// its own.
+TEST_CASE("bans: ip_ban of an IPv6 address is the ban of its ban.ipv6_prefix") {
+  Config cfg;
+  cfg.ban.ipv6_prefix = 48;
+  const Ip scanner = parse_ip("2001:db8:1:2::1");
+  const Ip neighbour = parse_ip("2001:db8:1:ffff::9");
+  const Ip next = parse_ip("2001:db8:2::1");
+  std::optional<AddressRecord> key = AddressRecord{};
+  key->prefix = ban_key(scanner, cfg);
+  CHECK(key->prefix.str() == "2001:db8:1::/48");
+  impose_ban(*key, cfg, kNow, kHour, "auto");
+
+  REQUIRE(ban_key(neighbour, cfg) == key->prefix);
+  const RangeBans no_ranges;
+  CHECK(ip_ban(neighbour, key, no_ranges, kNow).address == &*key);
+  CHECK_FALSE(ban_key(next, cfg) == key->prefix);
+  const std::optional<AddressRecord> next_record;
+  CHECK_FALSE(ip_ban(next, next_record, no_ranges, kNow));
+  // With the default /64 the neighbour has a key of its own.
+  CHECK_FALSE(ban_key(neighbour, Config{}) == ban_key(scanner, Config{}));
+}
+
+TEST_CASE("bans: self-unban is open up to the last second of the ban, and the 24h edge") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  impose_ban(rec, cfg, kNow, kHour, "auto");
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow + kHour - 1).has_value());
+  CHECK(self_unban_bar(rec, cfg, kNow + kHour) == SelfUnbanBar::not_banned);
+
+  // Three self-unbans within 24h spend the limit; the oldest leaves it at
+  // exactly 24h after it, not a second sooner.
+  rec.self_unbans = {kNow - kDay + 1, kNow - kHour, kNow - 1};
+  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::over_limit);
+  rec.self_unbans = {kNow - kDay, kNow - kHour, kNow - 1};
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow).has_value());
+}

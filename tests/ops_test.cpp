@@ -307,3 +307,52 @@ TEST_CASE("ops::answer_config_request: the file exists before anything is decide
   CHECK(a.status == 403);
   CHECK(a.line.starts_with("locked"));
 }
+
+// expire asks lib/expiry of each record it finds; this is the wiring: each
+// kind of record is ended at its second and counted once, not a second
+// before.
+TEST_CASE("ops::expire: bans, range bans, windows and unlock-alls end at their second") {
+  Fixture f;
+  auto no_error = [](const Error& e) { FAIL(e.what()); };
+  const Prefix key = ban_key(parse_ip("198.51.100.7"), f.s.config);
+  store::update_record<AddressRecord>(*f.s.store, store::address_key(key),
+                                      [&](std::optional<AddressRecord>& a) {
+                                        a = AddressRecord{};
+                                        a->prefix = key;
+                                        impose_ban(*a, f.s.config, kNow, 60, "auto");
+                                        return store::Write::durable;
+                                      });
+  ops::add_ban(f.s, ops::ban_target("192.0.2.0/24", f.s.config), kNow + 60);
+  Window w;
+  w.ip = parse_ip("198.51.100.2");
+  w.opened = kNow;
+  w.until = kNow + 60;
+  ops::open_window(f.s, w);
+  ops::unlock_all(f.s, std::nullopt, kNow + 60);
+
+  f.s.now = kNow + 59;
+  ops::ExpireCounts n = ops::expire(f.s, false, no_error);
+  CHECK(n.bans + n.range_bans + n.windows + n.unlock_alls + n.forgotten == 0);
+  CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "banned");
+
+  f.s.now = kNow + 60;
+  n = ops::expire(f.s, false, no_error);
+  CHECK(n.bans == 1);
+  CHECK(n.range_bans == 1);
+  CHECK(n.windows == 1);
+  CHECK(n.unlock_alls == 1);
+  CHECK(n.forgotten == 0);  // remembered, so that its next ban escalates
+  CHECK(load_rules(f.s).range_bans.entries.empty());
+  CHECK(load_rules(f.s).unlock_alls.entries.empty());
+  CHECK(ops::open_windows(f.s, no_error).empty());
+  CHECK(store::load_record<AddressRecord>(*f.s.store, store::address_key(key))->times_banned == 1);
+
+  // Forgotten once quiet for ban.max_ban_time since its last counted fetch
+  // (the banned one at kNow + 59), not a second sooner.
+  f.s.now = kNow + 59 + f.s.config.ban.max_ban_time - 1;
+  CHECK(ops::expire(f.s, false, no_error).forgotten == 0);
+  f.s.now = kNow + 59 + f.s.config.ban.max_ban_time;
+  n = ops::expire(f.s, false, no_error);
+  CHECK(n.forgotten == 1);
+  CHECK_FALSE(store::load_record<AddressRecord>(*f.s.store, store::address_key(key)));
+}

@@ -897,3 +897,17 @@ TEST_CASE("policy: a window fetch from the ip already bound changes no binding")
   CHECK(d.device->bound_ip == parse_ip(kHome));
   CHECK_FALSE(d.binding_changed);
 }
+
+TEST_CASE("policy: a window admits a device from its own address only, while open") {
+  const Window w = window_for(kAway, kAllAccounts, kNow - kHour, kNow + kHour);
+  const Device d = locked_device();
+  CHECK(window_admits(w, d, parse_ip(kAway), kNow));
+  CHECK_FALSE(window_admits(w, d, parse_ip(kHome), kNow));
+  CHECK(window_admits(w, d, parse_ip(kAway), kNow + kHour - 1));
+  CHECK_FALSE(window_admits(w, d, parse_ip(kAway), kNow + kHour));
+  CHECK_FALSE(window_admits(w, d, parse_ip(kAway), kNow - kHour - 1));
+  CHECK(window_open(w, kNow - kHour));
+  CHECK_FALSE(window_open(w, kNow - kHour - 1));
+  // The scope still decides.
+  CHECK_FALSE(window_admits(window_for(kAway, "acme"), d, parse_ip(kAway), kNow));
+}

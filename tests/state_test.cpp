@@ -232,3 +232,40 @@ TEST_CASE("state: unlock_all_applies") {
   CHECK_FALSE(unlock_all_applies(ua(6, kAllAccounts, kNow), d, kNow));
   CHECK_FALSE(unlock_all_applies(ua(6, kAllAccounts, kNow - 1), d, kNow));
 }
+
+TEST_CASE("state: an explicit unlock is in force up to the second before its until") {
+  const Device d = with_unlock(bound(device()), kNow + kHour);
+  CHECK(active_unlock(d, {}, kNow + kHour - 1).has_value());
+  CHECK(state_of(d, {}, Config{}, kNow + kHour - 1) == State::unlocked);
+  CHECK_FALSE(active_unlock(d, {}, kNow + kHour).has_value());
+  CHECK(state_of(d, {}, Config{}, kNow + kHour) == State::locked);
+}
+
+TEST_CASE("state: unlock of a blocked device needs --force, of any other it does not") {
+  const Device locked = bound(device());
+  CHECK_FALSE(unlock_refusal(locked, false).has_value());
+  CHECK_FALSE(unlock_refusal(locked, true).has_value());
+  const Device held = blocked(locked);
+  CHECK_FALSE(unlock_refusal(held, true).has_value());
+  const std::optional<Error> refused = unlock_refusal(held, false);
+  REQUIRE(refused.has_value());
+  CHECK(refused->code() == Exit::no_perm);
+  CHECK(std::string(refused->what()).find("001122aabbcc") != std::string::npos);
+  CHECK(std::string(refused->what()).find("--force") != std::string::npos);
+}
+
+TEST_CASE("state: a device added after unlock-alls is not caught by them, by later ones it is") {
+  const UnlockAllSet given = unlock_alls({ua(3), ua(4, kAllAccounts, kNow + kHour)});
+  const Device d = new_device(parse_mac("00:11:22:aa:bb:cc"), "acme", "desk 4", kNow, given);
+  CHECK(d.mac.str() == "001122aabbcc");
+  CHECK(d.account == "acme");
+  CHECK(d.label == "desk 4");
+  CHECK(d.registered == kNow);
+  CHECK(d.unlock_all_seen == 4);
+  CHECK_FALSE(d.bound_ip.has_value());
+  CHECK(state_of(d, given, Config{}, kNow) == State::fresh);
+  CHECK_FALSE(active_unlock(d, given, kNow).has_value());
+  CHECK(unlock_all_applies(ua(5), d, kNow));
+  // With no unlock-all ever given, every later one reaches it.
+  CHECK(new_device(d.mac, "", "", kNow, UnlockAllSet{}).unlock_all_seen == 0);
+}

@@ -184,3 +184,11 @@ TEST_CASE("time: format_time and parse_time round trip") {
     REQUIRE(parse_time(format_time(t)) == t);
   }
 }
+
+TEST_CASE("timefmt: a limit is in force up to its second and has run out from it on") {
+  CHECK_FALSE(provlock::ran_out(kNoon, kNoon - 1));
+  CHECK(provlock::ran_out(kNoon, kNoon));
+  CHECK(provlock::ran_out(kNoon, kNoon + 1));
+  CHECK(provlock::kSecondsPerDay == 24 * provlock::kSecondsPerHour);
+  CHECK(parse_time("2026-11-27T12:00:00Z") - kNoon == provlock::kSecondsPerDay);
+}
