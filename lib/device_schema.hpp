@@ -1,11 +1,12 @@
 // A device record's fields, declared once: for each, its name in the
 // record, the member of Device that holds it, and its kind, which says how
 // it is written and read. The JSON value (to_json and device_from_json in
-// records.cpp) is made from this table, so that a member added to Device is
-// one row here and the record follows. The tests notice a member the table
-// lacks: tests/random_device.hpp must name every member (it stops compiling
-// until it does), the random devices must vary each one, and they must come
-// back whole from every form.
+// records.cpp) and the record text (device_text.cpp) are both made from
+// this table, so that a member added to Device is one row here and every
+// form of the record follows. The tests notice a member the table lacks:
+// tests/random_device.hpp must name every member (it stops compiling until
+// it does), the random devices must vary each one, and they must come back
+// whole from every form.
 //
 // Each kind is a type, and each form has one function per kind, chosen by
 // overloading: a row whose member does not have its kind's type, or a kind
@@ -13,10 +14,16 @@
 // one way and read another.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "lib/records.hpp"
@@ -92,10 +99,56 @@ inline constexpr std::tuple kFields{
     CountField{"denied", &Device::denied},
 };
 
+inline constexpr std::size_t kFieldCount = std::tuple_size_v<decltype(kFields)>;
+
+// The names of a table's rows, in its order.
+template <typename Fields>
+constexpr auto names_of(const Fields& fields) {
+  return std::apply(
+      [](const auto&... field) { return std::array{std::string_view(field.name)...}; }, fields);
+}
+
+// The table's indices in byte order of the names.
+inline constexpr std::array<std::size_t, kFieldCount> kByteOrder = [] {
+  constexpr auto names = names_of(kFields);
+  std::array<std::size_t, kFieldCount> order{};
+  for (std::size_t i = 0; i < kFieldCount; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+  return order;
+}();
+
+template <std::size_t... I>
+constexpr auto sorted_fields(std::index_sequence<I...>) {
+  return std::tuple{std::get<kByteOrder[I]>(kFields)...};
+}
+
+// The table again, its rows in byte order of the names: the order in which
+// nlohmann's dump() writes an object's keys, and so the order in which the
+// record text has its fields.
+inline constexpr auto kFieldsInByteOrder = sorted_fields(std::make_index_sequence<kFieldCount>{});
+
+// Each name comes after the one before it. Two rows of one name would be
+// one key in the JSON value but two in the text.
+static_assert(
+    [] {
+      constexpr auto names = names_of(kFieldsInByteOrder);
+      return std::adjacent_find(names.begin(), names.end(), std::greater_equal<>()) == names.end();
+    }(),
+    "the device fields are not in byte order of their names, or two have one name");
+
 // Calls visit(field) for every field, in the table's order.
 template <typename Visit>
 void for_each_field(Visit&& visit) {
   std::apply([&](const auto&... field) { (visit(field), ...); }, kFields);
+}
+
+// Calls visit(field) for every field, in byte order of the names. The
+// calls are unrolled when compiling, one per field, as the hand-written
+// code they replace was: the record text is on the path of every `check`.
+template <typename Visit>
+void for_each_field_in_byte_order(Visit&& visit) {
+  std::apply([&](const auto&... field) { (visit(field), ...); }, kFieldsInByteOrder);
 }
 
 }  // namespace provlock::device_schema
