@@ -2,12 +2,18 @@
 
 #include <charconv>
 
+#include "lib/device_schema.hpp"
 #include "lib/json_text.hpp"
 
 namespace provlock {
 namespace {
 
-void put_key(std::string& out, std::string_view key) {
+using namespace device_schema;
+
+// The opening of a field: the separator before it ('{' or ','), its key
+// and the colon.
+void put_key(std::string& out, char separator, std::string_view key) {
+  out += separator;
   out += '"';
   out += key;
   out += "\":";
@@ -39,6 +45,43 @@ void put_ip(std::string& out, const std::optional<Ip>& ip) {
   out += '"';
 }
 
+// One field's value in the text, as dump() writes it (device_schema.hpp).
+void put_field(std::string& out, const Device&, const FormatField&) {
+  put_count(out, static_cast<std::uint64_t>(kRecordFormat));
+}
+void put_field(std::string& out, const Device& d, const MacField& f) {
+  out += '"';
+  out += (d.*f.member).str();
+  out += '"';
+}
+void put_field(std::string& out, const Device& d, const TextField& f) {
+  append_json_string(out, d.*f.member);
+}
+void put_field(std::string& out, const Device& d, const TimeField& f) {
+  put_time(out, d.*f.member);
+}
+void put_field(std::string& out, const Device& d, const OptTimeField& f) {
+  put_time(out, d.*f.member);
+}
+void put_field(std::string& out, const Device& d, const OptIpField& f) {
+  put_ip(out, d.*f.member);
+}
+void put_field(std::string& out, const Device& d, const CountField& f) {
+  put_count(out, d.*f.member);
+}
+void put_field(std::string& out, const Device& d, const FlagField& f) {
+  out += d.*f.member ? "true" : "false";
+}
+void put_field(std::string& out, const Device& d, const TimeListField& f) {
+  out += '[';
+  const std::vector<UnixTime>& times = d.*f.member;
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    if (i) out += ',';
+    put_time(out, times[i]);
+  }
+  out += ']';
+}
+
 // Reads the text of device_record_text. Every method returns false for
 // anything outside the few shapes that text is made of; the reader then
 // gives up, and the JSON reading decides.
@@ -56,6 +99,8 @@ class Reader {
     i_ += word.size();
     return true;
   }
+  // The opening of the field `name`: its key and the colon.
+  bool key(std::string_view name) { return eat('"') && eat(name) && eat("\":"); }
   bool at_end() const { return i_ == s_.size(); }
   bool at(char c) const { return i_ < s_.size() && s_[i_] == c; }
 
@@ -113,47 +158,52 @@ class Reader {
   std::size_t i_ = 0;
 };
 
-bool read_field(Reader& in, std::string_view key, Device& d) {
-  std::string_view text;
+// One field's value in the text (device_schema.hpp); false for anything
+// but the shapes put_field writes.
+bool read_field(Reader& in, const FormatField&, Device&) {
   std::uint64_t n = 0;
-  if (key == "account" || key == "label") {
-    if (!in.string(text)) return false;
-    (key == "account" ? d.account : d.label) = std::string(text);
-    return true;
-  }
-  if (key == "allowed") return in.count(d.allowed);
-  if (key == "denied") return in.count(d.denied);
-  if (key == "unlock_all_seen") return in.count(d.unlock_all_seen);
-  if (key == "format") return in.count(n) && n == static_cast<std::uint64_t>(kRecordFormat);
-  if (key == "blocked") {
-    d.blocked = in.at('t');
-    return in.eat(d.blocked ? "true" : "false");
-  }
-  if (key == "blocked_at") return in.opt_time(d.blocked_at);
-  if (key == "bound_at") return in.opt_time(d.bound_at);
-  if (key == "first_provisioned") return in.opt_time(d.first_provisioned);
-  if (key == "unlock_until") return in.opt_time(d.unlock_until);
-  if (key == "last_seen") return in.opt_time(d.last_seen);
-  if (key == "registered") return in.time(d.registered);
-  if (key == "bound_ip") return in.opt_ip(d.bound_ip);
-  if (key == "last_ip") return in.opt_ip(d.last_ip);
-  if (key == "mac") {
-    if (!in.string(text)) return false;
-    auto mac = try_parse_mac(text);
-    if (mac) d.mac = *mac;
-    return mac.has_value();
-  }
-  if (key == "foreign") {
-    if (!in.eat('[')) return false;
-    if (in.eat(']')) return true;
-    do {
-      UnixTime t = 0;
-      if (!in.time(t)) return false;
-      d.foreign.push_back(t);
-    } while (in.eat(','));
-    return in.eat(']');
-  }
-  return false;
+  return in.count(n) && n == static_cast<std::uint64_t>(kRecordFormat);
+}
+bool read_field(Reader& in, const MacField& f, Device& d) {
+  std::string_view text;
+  if (!in.string(text)) return false;
+  auto mac = try_parse_mac(text);
+  if (mac) d.*f.member = *mac;
+  return mac.has_value();
+}
+bool read_field(Reader& in, const TextField& f, Device& d) {
+  std::string_view text;
+  if (!in.string(text)) return false;
+  d.*f.member = std::string(text);
+  return true;
+}
+bool read_field(Reader& in, const TimeField& f, Device& d) {
+  return in.time(d.*f.member);
+}
+bool read_field(Reader& in, const OptTimeField& f, Device& d) {
+  return in.opt_time(d.*f.member);
+}
+bool read_field(Reader& in, const OptIpField& f, Device& d) {
+  return in.opt_ip(d.*f.member);
+}
+bool read_field(Reader& in, const CountField& f, Device& d) {
+  return in.count(d.*f.member);
+}
+bool read_field(Reader& in, const FlagField& f, Device& d) {
+  bool& flag = d.*f.member;
+  flag = in.at('t');
+  return in.eat(flag ? "true" : "false");
+}
+bool read_field(Reader& in, const TimeListField& f, Device& d) {
+  std::vector<UnixTime>& times = d.*f.member;
+  if (!in.eat('[')) return false;
+  if (in.eat(']')) return true;
+  do {
+    UnixTime t = 0;
+    if (!in.time(t)) return false;
+    times.push_back(t);
+  } while (in.eat(','));
+  return in.eat(']');
 }
 
 }  // namespace
@@ -166,52 +216,11 @@ std::string device_record_text(const Device& d) {
   out.reserve(400 + d.account.size() + d.label.size() + 23 * d.foreign.size());
   // Each field opens with its key, in dump()'s (byte) order of keys.
   char sep = '{';
-  auto key = [&](std::string_view name) {
-    out += sep;
+  for_each_field_in_byte_order([&](const auto& field) {
+    put_key(out, sep, field.name);
     sep = ',';
-    put_key(out, name);
-  };
-  key("account");
-  append_json_string(out, d.account);
-  key("allowed");
-  put_count(out, d.allowed);
-  key("blocked");
-  out += d.blocked ? "true" : "false";
-  key("blocked_at");
-  put_time(out, d.blocked_at);
-  key("bound_at");
-  put_time(out, d.bound_at);
-  key("bound_ip");
-  put_ip(out, d.bound_ip);
-  key("denied");
-  put_count(out, d.denied);
-  key("first_provisioned");
-  put_time(out, d.first_provisioned);
-  key("foreign");
-  out += '[';
-  for (std::size_t i = 0; i < d.foreign.size(); ++i) {
-    if (i) out += ',';
-    put_time(out, d.foreign[i]);
-  }
-  out += ']';
-  key("format");
-  put_count(out, static_cast<std::uint64_t>(kRecordFormat));
-  key("label");
-  append_json_string(out, d.label);
-  key("last_ip");
-  put_ip(out, d.last_ip);
-  key("last_seen");
-  put_time(out, d.last_seen);
-  key("mac");
-  out += '"';
-  out += d.mac.str();
-  out += '"';
-  key("registered");
-  put_time(out, d.registered);
-  key("unlock_all_seen");
-  put_count(out, d.unlock_all_seen);
-  key("unlock_until");
-  put_time(out, d.unlock_until);
+    put_field(out, d, field);
+  });
   out += '}';
   return out;
 }
@@ -220,15 +229,18 @@ std::optional<Device> device_from_record_text(std::string_view text) {
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   Reader in(text);
   Device d;
-  if (!in.eat('{')) return std::nullopt;
-  do {
-    std::string_view key;
-    if (!in.string(key) || !in.eat(':') || !read_field(in, key, d)) return std::nullopt;
-  } while (in.eat(','));
-  if (!in.eat('}') || !in.at_end()) return std::nullopt;
+  // The fields are read in the one order the text has them in: a key
+  // missing, repeated, unknown or out of place stops the reading, as the
+  // text would differ from the device's text anyway.
+  bool ok = true;
+  char sep = '{';
+  for_each_field_in_byte_order([&](const auto& field) {
+    ok = ok && in.eat(sep) && in.key(field.name) && read_field(in, field, d);
+    sep = ',';
+  });
+  if (!ok || !in.eat('}') || !in.at_end()) return std::nullopt;
   // Whatever the fields were, only the one text of this device is taken:
-  // keys missing, repeated or out of order, numbers or times written
-  // another way, all differ from it.
+  // numbers, times, addresses and MACs written another way differ from it.
   if (device_record_text(d) != text) return std::nullopt;
   return d;
 }

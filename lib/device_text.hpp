@@ -4,7 +4,8 @@
 //
 // The text is the record's JSON exactly as nlohmann's dump() writes
 // to_json(d) (keys in byte order, no spaces), so files stay what they were
-// and either way of reading reads them.
+// and either way of reading reads them. Its fields are those of the table in
+// device_schema.hpp, as the JSON value's are.
 #pragma once
 
 #include <optional>

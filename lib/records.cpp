@@ -2,10 +2,13 @@
 
 #include <array>
 
+#include "lib/device_schema.hpp"
+
 namespace provlock {
 namespace {
 
 using nlohmann::json;
+using namespace device_schema;
 
 // Decoding is strict about types and the format version, lenient about
 // optional fields being absent (they read as unset).
@@ -154,49 +157,80 @@ json time_list(const std::vector<UnixTime>& ts) {
   return a;
 }
 
+// One field of a device record, as a JSON value and back (device_schema.hpp).
+json field_json(const Device&, const FormatField&) {
+  return kRecordFormat;
+}
+json field_json(const Device& d, const MacField& f) {
+  return (d.*f.member).str();
+}
+json field_json(const Device& d, const TextField& f) {
+  return d.*f.member;
+}
+json field_json(const Device& d, const TimeField& f) {
+  return format_time(d.*f.member);
+}
+json field_json(const Device& d, const OptTimeField& f) {
+  return opt(d.*f.member);
+}
+json field_json(const Device& d, const OptIpField& f) {
+  return opt(d.*f.member);
+}
+json field_json(const Device& d, const CountField& f) {
+  return d.*f.member;
+}
+json field_json(const Device& d, const FlagField& f) {
+  return d.*f.member;
+}
+json field_json(const Device& d, const TimeListField& f) {
+  return time_list(d.*f.member);
+}
+
+// The Decoder has checked the format before any field.
+void read_field(const Decoder&, const FormatField&, Device&) {}
+void read_field(const Decoder& in, const MacField& f, Device& d) {
+  auto mac = try_parse_mac(in.str(f.name));
+  if (!mac) in.bad(f.name, "a MAC address");
+  d.*f.member = *mac;
+}
+void read_field(const Decoder& in, const TextField& f, Device& d) {
+  d.*f.member = in.str(f.name, false);
+}
+void read_field(const Decoder& in, const TimeField& f, Device& d) {
+  d.*f.member = in.time(f.name);
+}
+void read_field(const Decoder& in, const OptTimeField& f, Device& d) {
+  d.*f.member = in.opt_time(f.name);
+}
+void read_field(const Decoder& in, const OptIpField& f, Device& d) {
+  d.*f.member = in.opt_ip(f.name);
+}
+void read_field(const Decoder& in, const CountField& f, Device& d) {
+  d.*f.member = in.count(f.name);
+}
+void read_field(const Decoder& in, const FlagField& f, Device& d) {
+  d.*f.member = in.flag(f.name);
+}
+void read_field(const Decoder& in, const TimeListField& f, Device& d) {
+  d.*f.member = in.times(f.name);
+}
+
 }  // namespace
 
 json to_json(const Device& d) {
-  return json{{"format", kRecordFormat},
-              {"mac", d.mac.str()},
-              {"account", d.account},
-              {"label", d.label},
-              {"registered", format_time(d.registered)},
-              {"bound_ip", opt(d.bound_ip)},
-              {"bound_at", opt(d.bound_at)},
-              {"first_provisioned", opt(d.first_provisioned)},
-              {"unlock_until", opt(d.unlock_until)},
-              {"unlock_all_seen", d.unlock_all_seen},
-              {"blocked", d.blocked},
-              {"blocked_at", opt(d.blocked_at)},
-              {"foreign", time_list(d.foreign)},
-              {"last_seen", opt(d.last_seen)},
-              {"last_ip", opt(d.last_ip)},
-              {"allowed", d.allowed},
-              {"denied", d.denied}};
+  // In the table's order; the object keeps its keys in byte order whatever
+  // the order they come in.
+  json j = json::object();
+  for_each_field([&](const auto& field) { j[field.name] = field_json(d, field); });
+  return j;
 }
 
 Device device_from_json(const json& j) {
   Decoder in(j, "device record");
   Device d;
-  auto mac = try_parse_mac(in.str("mac"));
-  if (!mac) in.bad("mac", "a MAC address");
-  d.mac = *mac;
-  d.account = in.str("account", false);
-  d.label = in.str("label", false);
-  d.registered = in.time("registered");
-  d.bound_ip = in.opt_ip("bound_ip");
-  d.bound_at = in.opt_time("bound_at");
-  d.first_provisioned = in.opt_time("first_provisioned");
-  d.unlock_until = in.opt_time("unlock_until");
-  d.unlock_all_seen = in.count("unlock_all_seen");
-  d.blocked = in.flag("blocked");
-  d.blocked_at = in.opt_time("blocked_at");
-  d.foreign = in.times("foreign");
-  d.last_seen = in.opt_time("last_seen");
-  d.last_ip = in.opt_ip("last_ip");
-  d.allowed = in.count("allowed");
-  d.denied = in.count("denied");
+  // In the table's order, which decides the fault named when there are
+  // several.
+  for_each_field([&](const auto& field) { read_field(in, field, d); });
   return d;
 }
 

@@ -38,7 +38,8 @@ class RecordError : public std::runtime_error {
 };
 
 // One phone. Its state (SPEC §3) is derived from these fields and `now`; see
-// state.hpp.
+// state.hpp. How each member is written in the record is declared once, in
+// device_schema.hpp: a member added here is added there.
 struct Device {
   Mac mac;
   std::string account;

@@ -4,18 +4,40 @@
 
 #include <random>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "lib/records.hpp"
 
 namespace provlock::testing {
 
+// Every member of a device, in the order declared, as a tuple of references.
+// A structured binding must name every member, so this stops compiling when
+// a member is added to Device or removed from it, until it is named here:
+// same_device, and the tests that check that every member is written and
+// read back, cannot miss one.
+inline auto members(const Device& d) {
+  const auto& [mac, account, label, registered, bound_ip, bound_at, first_provisioned, unlock_until,
+               unlock_all_seen, blocked, blocked_at, foreign, last_seen, last_ip, allowed, denied] =
+      d;
+  return std::tie(mac, account, label, registered, bound_ip, bound_at, first_provisioned,
+                  unlock_until, unlock_all_seen, blocked, blocked_at, foreign, last_seen, last_ip,
+                  allowed, denied);
+}
+
 inline bool same_device(const Device& a, const Device& b) {
-  return a.mac == b.mac && a.account == b.account && a.label == b.label &&
-         a.registered == b.registered && a.bound_ip == b.bound_ip && a.bound_at == b.bound_at &&
-         a.first_provisioned == b.first_provisioned && a.unlock_until == b.unlock_until &&
-         a.unlock_all_seen == b.unlock_all_seen && a.blocked == b.blocked &&
-         a.blocked_at == b.blocked_at && a.foreign == b.foreign && a.last_seen == b.last_seen &&
-         a.last_ip == b.last_ip && a.allowed == b.allowed && a.denied == b.denied;
+  return members(a) == members(b);
+}
+
+// For each member of a device, in the order declared, whether `a` and `b`
+// differ in it.
+inline std::vector<bool> differing_members(const Device& a, const Device& b) {
+  return std::apply(
+      [&](const auto&... x) {
+        return std::apply([&](const auto&... y) { return std::vector<bool>{(x != y)...}; },
+                          members(b));
+      },
+      members(a));
 }
 
 // Every field random, optional ones unset about half the time. With
