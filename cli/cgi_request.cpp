@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "lib/error.hpp"
+#include "lib/hex.hpp"
 
 namespace provlock::cli {
 namespace {
@@ -64,13 +65,6 @@ bool has_control(std::string_view s, bool tab_ok) {
   return false;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The path of a raw REQUEST_URI, decoded once. An encoded '/' would let one
 // component pose as two, so it is refused rather than decoded.
 std::string decode_request_uri(std::string_view uri) {
@@ -82,8 +76,8 @@ std::string decode_request_uri(std::string_view uri) {
       out += uri[i];
       continue;
     }
-    const int hi = i + 2 < uri.size() ? hex_digit(uri[i + 1]) : -1;
-    const int lo = hi >= 0 ? hex_digit(uri[i + 2]) : -1;
+    const int hi = i + 2 < uri.size() ? hex_value(uri[i + 1]) : -1;
+    const int lo = hi >= 0 ? hex_value(uri[i + 2]) : -1;
     if (lo < 0) bad("bad percent escape in request URI", uri);
     const char c = static_cast<char>(hi * 16 + lo);
     if (c == '/') bad("encoded '/' in request URI", uri);

@@ -10,6 +10,7 @@
 #include "cli/common.hpp"
 #include "cli/device_table.hpp"
 #include "cli/print_lines.hpp"
+#include "store/file_store.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::cli {
@@ -39,6 +40,9 @@ struct Listing {
 Listing read_listing(Context& ctx, const ListOptions& opt) {
   Listing l;
   l.unlock_alls = load_rules(ctx).unlock_alls;
+  // A file store reads one snapshot a folder instead of every record.
+  if (auto* files = dynamic_cast<store::FileStore*>(ctx.store.get()))
+    files->use_listing_snapshots(true);
   store::scan_records<Device>(
       *ctx.store,
       [&](Device&& d) {

@@ -6,15 +6,10 @@
 #include <string>
 #include <utility>
 
+#include "lib/hex.hpp"
+
 namespace provlock::cli {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The words a CGI server adds to the command line from the query string:
 // RFC 3875 §4.4 lets it pass a query without an unencoded '=' as arguments,

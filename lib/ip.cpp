@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "lib/error.hpp"
+#include "lib/hex.hpp"
 
 namespace provlock {
 
@@ -11,13 +12,6 @@ namespace {
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // A parse either yields the address or says why not; the reason feeds the

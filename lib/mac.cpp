@@ -3,17 +3,11 @@
 #include <array>
 
 #include "lib/error.hpp"
+#include "lib/hex.hpp"
 
 namespace provlock {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Each accepted form as a pattern: 'x' stands for one hex digit, any other
 // character must appear literally. Matching the whole pattern is what makes

@@ -516,7 +516,7 @@ void FileStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
     return;
   }
   // Snapshots are kept for devices only: the kind listed in bulk.
-  const bool snapshots = kind == Kind::device && !listing::boot_id().empty();
+  const bool snapshots = listing_snapshots_ && kind == Kind::device && !listing::boot_id().empty();
   std::vector<std::string> buckets = list_dir(top.get(), path_of(rel));
   std::sort(buckets.begin(), buckets.end());
   for (const std::string& b : buckets) {

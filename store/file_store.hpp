@@ -58,6 +58,11 @@ class FileStore final : public Store {
   // syncfs, one call for any number of them.
   void sync();
 
+  // Whether scans of devices go through the listing snapshots (listing.hpp),
+  // renewing them: off unless asked. `list` asks; any other scan reads the
+  // records, and a dry run (expire --dry-run) writes nothing at all.
+  void use_listing_snapshots(bool on) { listing_snapshots_ = on; }
+
   const std::string& root_path() const { return root_; }
 
   // The folder of a kind, and the bucket folder of a key within it ("" for
@@ -112,6 +117,7 @@ class FileStore final : public Store {
 
   std::string root_;
   std::chrono::milliseconds lock_timeout_;
+  bool listing_snapshots_ = false;
   Fd root_fd_;
   std::map<std::string, FolderRef> folders_;
   // How many folders may be kept open: two descriptors each, within the

@@ -130,9 +130,9 @@ class Store {
 
   // Calls `visit` for every record of `kind` (in no particular order), and
   // `on_error` for each one that cannot be read; the scan goes on. A backend
-  // may keep texts between calls (FileStore does for devices: listing.hpp),
-  // but never hands out an older version of a record than it would read at
-  // the moment the call began.
+  // may keep texts between calls (FileStore can for devices, when its owner
+  // asks: listing.hpp), but never hands out an older version of a record than
+  // it would read at the moment the call began.
   virtual void scan(Kind kind, const Visit& visit, const OnError& on_error) = 0;
 
   // Appends one entry, its JSON text `line` (one line, no newline), to the

@@ -48,8 +48,9 @@ void put(Store& s, const Device& d, Write how = Write::durable) {
 
 // Every device as list sees it (through the snapshots), and as the records'
 // files read without them.
-std::map<std::string, std::string> listed(Store& s, int* errors = nullptr) {
+std::map<std::string, std::string> listed(FileStore& s, int* errors = nullptr) {
   std::map<std::string, std::string> out;
+  s.use_listing_snapshots(true);
   scan_records<Device>(
       s, [&](Device&& d) { CHECK(out.emplace(d.mac.str(), device_record_text(d)).second); },
       [&](const Error&) {
@@ -435,4 +436,20 @@ TEST_CASE("listing: fsck knows the snapshots; --repair drops them, so hand chang
   CHECK_FALSE(std::filesystem::exists(t.path + "/devices/05/.list"));
   CHECK(device_of(listed(s).at("02ee00000005")).label == "by hand");
   CHECK(findings(false) == 0);
+}
+
+TEST_CASE("listing: a scan uses snapshots only when asked, so other scans write nothing") {
+  TempStore t;
+  FileStore s = t.open();
+  put(s, device("02ff00000006"));
+  const std::string marks = t.path + "/devices/06/.lock";
+  const std::string before = slurp(marks);
+  std::vector<std::string> seen;
+  scan_records<Device>(
+      s, [&](Device&& d) { seen.push_back(d.mac.str()); }, [](const Error&) { FAIL(""); });
+  CHECK(seen == std::vector<std::string>{"02ff00000006"});
+  CHECK_FALSE(std::filesystem::exists(t.path + "/devices/06/.list"));
+  CHECK(slurp(marks) == before);
+  listed(s);
+  CHECK(std::filesystem::exists(t.path + "/devices/06/.list"));
 }
