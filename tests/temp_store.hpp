@@ -24,7 +24,10 @@ struct TempStore {
     std::error_code ignored;
     std::filesystem::remove_all(std::filesystem::path(path).parent_path(), ignored);
   }
-  store::FileStore open() const { return store::FileStore(path, std::chrono::seconds(5)); }
+  // The tests say what is written, never how long a lock is waited for; a
+  // loaded machine (a CI run, sanitizers) can hold a record's lock for
+  // seconds of flushes while processes race on it, so the wait is generous.
+  store::FileStore open() const { return store::FileStore(path, std::chrono::seconds(60)); }
 };
 
 }  // namespace provlock::testing
