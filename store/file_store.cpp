@@ -147,16 +147,18 @@ void scan_folder(int dirfd, const std::string& folder_path, const Visit& visit,
 // the old way are not read as the new (listing::Identity::form).
 constexpr const char* kSnapshotForm = "record-text-1";
 
-// A record's text as one snapshot row: its text without the final newline,
-// or, when it spans lines (written by hand), its JSON on one line. Throws
-// Error(Exit::io) for a record that is not JSON, which gets no row: so a
-// row that is not JSON was damaged in the snapshot, not in the record.
-std::string snapshot_row(std::string text, const std::string& where) {
-  // Checked without building the value (parse_record only to say why not).
-  if (text.find('\0') != std::string::npos || !Json::accept(text)) parse_record(text, where);
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  if (text.find('\n') == std::string::npos) return text;
-  return parse_record(text, where).dump();
+// A record's text as one snapshot row: its JSON as nlohmann's dump() writes
+// it, one line with keys in byte order. That is the form provlock writes
+// records in, and the one readers of a kind's text read fastest
+// (lib/device_text.hpp), whoever wrote the record. Throws Error(Exit::io) for
+// a record that is not JSON, which gets no row: so a row that is not JSON
+// was damaged in the snapshot, not in the record.
+std::string snapshot_row(const std::string& text, const std::string& where) {
+  try {
+    return parse_record(text, where).dump();
+  } catch (const Json::exception& e) {
+    throw Error(Exit::io, "unreadable record " + where + ": " + e.what());
+  }
 }
 
 bool same_file(const struct stat& a, const struct stat& b) {
