@@ -22,20 +22,15 @@ std::vector<bool> add_devices(Session& s, const std::vector<Mac>& macs, const st
 std::vector<std::string> remove_devices(Session& s, const std::vector<Mac>& macs,
                                         const std::function<void(const std::string& mac)>& removed,
                                         const store::OnError& on_error) {
-  std::vector<std::string> keys, missing;
-  keys.reserve(macs.size());
-  for (const Mac& mac : macs) keys.push_back(mac.str());
+  std::vector<std::string> missing;
   bool was_there = false;  // whether the device being removed was
-  s.store->update_each(
-      store::Kind::device, keys,
-      [&](const std::string& key, std::optional<std::string>& text, const std::string& where) {
-        return store::change_record<Device>(*s.store, key, text, where,
-                                            [&](std::optional<Device>& d) {
-                                              was_there = d.has_value();
-                                              if (!d) return store::Write::none;
-                                              d.reset();
-                                              return store::Write::durable;
-                                            });
+  store::update_each_record<Device>(
+      *s.store, store::device_keys(macs),
+      [&](const std::string&, std::optional<Device>& d) {
+        was_there = d.has_value();
+        if (!d) return store::Write::none;
+        d.reset();
+        return store::Write::durable;
       },
       [&](const std::string& key) {
         if (!was_there) {

@@ -8,21 +8,15 @@ namespace provlock::ops {
 void unlock(Session& s, const std::vector<Mac>& macs, UnixTime until, bool force,
             const std::function<void(const std::string& mac)>& unlocked,
             const store::OnError& on_error) {
-  std::vector<std::string> keys;
-  keys.reserve(macs.size());
-  for (const Mac& mac : macs) keys.push_back(mac.str());
   bool was_blocked = false;  // whether the device being unlocked was
-  s.store->update_each(
-      store::Kind::device, keys,
-      [&](const std::string& key, std::optional<std::string>& text, const std::string& where) {
-        return store::change_record<Device>(
-            *s.store, key, text, where, [&](std::optional<Device>& d) {
-              if (!d) throw Error(Exit::no_device, "no such device: " + key);
-              if (std::optional<Error> refused = unlock_refusal(*d, force)) throw *refused;
-              was_blocked = d->blocked;
-              d->unlock_until = until;
-              return store::Write::durable;
-            });
+  store::update_each_record<Device>(
+      *s.store, store::device_keys(macs),
+      [&](const std::string& key, std::optional<Device>& d) {
+        if (!d) throw Error(Exit::no_device, "no such device: " + key);
+        if (std::optional<Error> refused = unlock_refusal(*d, force)) throw *refused;
+        was_blocked = d->blocked;
+        d->unlock_until = until;
+        return store::Write::durable;
       },
       [&](const std::string& key) {
         journal(s,

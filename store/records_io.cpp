@@ -20,6 +20,13 @@ std::string window_key(const Ip& ip) {
   return file_safe(ip.str());
 }
 
+std::vector<std::string> device_keys(const std::vector<Mac>& macs) {
+  std::vector<std::string> keys;
+  keys.reserve(macs.size());
+  for (const Mac& mac : macs) keys.push_back(mac.str());
+  return keys;
+}
+
 std::uint64_t highest_unlock_all_seen(Store& s) {
   std::uint64_t highest = 0;
   scan_records<Device>(

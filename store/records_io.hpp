@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lib/device_text.hpp"
 #include "lib/ip.hpp"
@@ -18,6 +19,8 @@ namespace provlock::store {
 // File-safe keys: "203.0.113.5-32", "2001_db8__-64" (':' as '_', '/' as '-').
 std::string address_key(const Prefix& prefix);
 std::string window_key(const Ip& ip);
+// The keys of the devices `macs`, in their order.
+std::vector<std::string> device_keys(const std::vector<Mac>& macs);
 inline const std::string kRulesKey = "rules";
 
 template <class R>
@@ -116,6 +119,21 @@ void update_record(Store& s, const std::string& key,
                 [&](std::optional<std::string>& text, const std::string& where) {
                   return change_record<R>(s, key, text, where, change);
                 });
+}
+
+// Store::update_each with records instead of texts.
+template <class R>
+void update_each_record(
+    Store& s, const std::vector<std::string>& keys,
+    const std::function<Write(const std::string& key, std::optional<R>&)>& change,
+    const std::function<void(const std::string& key)>& done, const OnError& on_error) {
+  s.update_each(
+      Codec<R>::kind, keys,
+      [&](const std::string& key, std::optional<std::string>& text, const std::string& where) {
+        return change_record<R>(s, key, text, where,
+                                [&](std::optional<R>& r) { return change(key, r); });
+      },
+      done, on_error);
 }
 
 // Every record of R's kind, decoded; a record that cannot be read or
