@@ -139,42 +139,68 @@ UnixTime parse_time(std::string_view text) {
          second - offset;
 }
 
-std::string format_time(UnixTime t) {
+namespace {
+
+// The 20 characters of format_time for a time in the years 0000..9999;
+// false (and `out` unwritten) for any other time.
+bool put_time_text(UnixTime t, char (&out)[20]) {
   // Floor division: times before 1970 belong to the day that began before them.
   std::int64_t days = t / kSecondsPerDay, seconds = t % kSecondsPerDay;
   if (seconds < 0) seconds += kSecondsPerDay, --days;
   const Civil date = civil_from_days(days);
-
+  if (date.year < 0 || date.year > 9999) return false;
   const int s = static_cast<int>(seconds);
+  auto put2 = [&](int at, int v) {
+    out[at] = static_cast<char>('0' + v / 10);
+    out[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  put2(0, static_cast<int>(date.year / 100));
+  put2(2, static_cast<int>(date.year % 100));
+  out[4] = '-';
+  put2(5, static_cast<int>(date.month));
+  out[7] = '-';
+  put2(8, static_cast<int>(date.day));
+  out[10] = 'T';
+  put2(11, s / 3600);
+  out[13] = ':';
+  put2(14, s / 60 % 60);
+  out[16] = ':';
+  put2(17, s % 60);
+  out[19] = 'Z';
+  return true;
+}
+
+}  // namespace
+
+std::string format_time(UnixTime t) {
   // The common case in one buffer (a listing formats millions of times).
-  if (date.year >= 0 && date.year <= 9999) {
-    char out[20];
-    auto put2 = [&](int at, int v) {
-      out[at] = static_cast<char>('0' + v / 10);
-      out[at + 1] = static_cast<char>('0' + v % 10);
-    };
-    put2(0, static_cast<int>(date.year / 100));
-    put2(2, static_cast<int>(date.year % 100));
-    out[4] = '-';
-    put2(5, static_cast<int>(date.month));
-    out[7] = '-';
-    put2(8, static_cast<int>(date.day));
-    out[10] = 'T';
-    put2(11, s / 3600);
-    out[13] = ':';
-    put2(14, s / 60 % 60);
-    out[16] = ':';
-    put2(17, s % 60);
-    out[19] = 'Z';
-    return std::string(out, sizeof out);
-  }
+  char out[20];
+  if (put_time_text(t, out)) return std::string(out, sizeof out);
   // Years outside 0000-9999 cannot occur for parsed input; printed with a sign
   // or more digits rather than wrapped.
+  std::int64_t days = t / kSecondsPerDay, seconds = t % kSecondsPerDay;
+  if (seconds < 0) seconds += kSecondsPerDay, --days;
+  const Civil date = civil_from_days(days);
+  const int s = static_cast<int>(seconds);
   std::string year = std::to_string(date.year < 0 ? -date.year : date.year);
   if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
   if (date.year < 0) year.insert(0, 1, '-');
   return year + "-" + two_digits(date.month) + "-" + two_digits(date.day) + "T" +
          two_digits(s / 3600) + ":" + two_digits(s / 60 % 60) + ":" + two_digits(s % 60) + "Z";
+}
+
+std::optional<UnixTime> parse_formatted_time(std::string_view text) {
+  // Only format_time's 20-character shape is looked at: "YYYY-MM-DDTHH:MM:SSZ".
+  // parse_time reads every field of it at its fixed place as digits and
+  // refuses any field out of range (month 13, Feb 30, hour 24, second 60,
+  // year 0000), so a text it takes in this shape is the zero-padded text
+  // format_time writes of that time (the tests hold the two to it).
+  if (text.size() != 20 || text[10] != 'T' || text[19] != 'Z') return std::nullopt;
+  try {
+    return parse_time(text);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 std::optional<UnixTime> time_after(UnixTime now, std::int64_t length) {

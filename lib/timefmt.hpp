@@ -55,4 +55,9 @@ UnixTime parse_time(std::string_view text);
 // time) prints with a sign or more year digits rather than wrapping.
 std::string format_time(UnixTime t);
 
+// The time whose format_time is exactly `text`, or nullopt for any other
+// text (another valid form of a time included). For readers that must take
+// only the one form a writer writes, without writing it again to compare.
+std::optional<UnixTime> parse_formatted_time(std::string_view text);
+
 }  // namespace provlock

@@ -192,3 +192,30 @@ TEST_CASE("timefmt: a limit is in force up to its second and has run out from it
   CHECK(provlock::kSecondsPerDay == 24 * provlock::kSecondsPerHour);
   CHECK(parse_time("2026-11-27T12:00:00Z") - kNoon == provlock::kSecondsPerDay);
 }
+
+TEST_CASE("parse_formatted_time: only format_time's own text of a time") {
+  using namespace provlock;
+  for (const UnixTime t : {UnixTime{0}, UnixTime{1764158400}, kLatestTime, UnixTime{-62135596800}})
+    CHECK(parse_formatted_time(format_time(t)) == t);
+  for (const char* other :
+       {"2026-11-26t12:00:00Z", "2026-11-26 12:00:00Z", "2026-11-26T12:00:00.5Z",
+        "2026-11-26T12:00:00+00:00", "2026-11-26T24:00:00Z", "2026-02-30T12:00:00Z",
+        "2026-11-26T12:00:60Z", "@1764158400", "", "2026-11-26T12:00:00"})
+    CHECK_MESSAGE(!parse_formatted_time(other), other);
+}
+
+TEST_CASE("parse_formatted_time: any changed byte is refused or still the time's own text") {
+  using namespace provlock;
+  const std::string text = format_time(1764158400);
+  int taken = 0;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    for (const char c : std::string("0123456789-:TtZz .+@")) {
+      std::string t = text;
+      t[i] = c;
+      const std::optional<UnixTime> back = parse_formatted_time(t);
+      if (!back) continue;
+      ++taken;
+      CHECK_MESSAGE(format_time(*back) == t, t);
+    }
+  CHECK(taken > 50);  // digits changed within range are other times, read
+}
