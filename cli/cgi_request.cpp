@@ -10,6 +10,7 @@
 
 #include "lib/error.hpp"
 #include "lib/hex.hpp"
+#include "lib/json_text.hpp"
 
 namespace provlock::cli {
 namespace {
@@ -128,7 +129,13 @@ CgiRequest read_cgi_request() {
     throw Error(Exit::usage,
                 "REMOTE_ADDR " + quoted(env("REMOTE_ADDR"), true) + " is not an IP address");
   r.remote_addr = *ip;
-  r.authenticated = !env("REMOTE_USER").empty();
+  if (std::string user = env("REMOTE_USER"); !user.empty()) {
+    if (user.size() > kMaxUserName || !is_utf8(user))
+      throw Error(Exit::data, "REMOTE_USER " + quoted(user, true) +
+                                  " is not a user name (UTF-8, at most " +
+                                  std::to_string(kMaxUserName) + " bytes)");
+    r.identity.user = std::move(user);
+  }
 
   r.base = env("SCRIPT_NAME");
   if (env_set("PATH_INFO")) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/identity.hpp"
 #include "lib/ip.hpp"
 
 namespace provlock::cli {
@@ -27,7 +28,9 @@ struct CgiRequest {
   std::string base;
   std::string user_agent;      // HTTP_USER_AGENT, "" when not sent
   Ip remote_addr;              // REMOTE_ADDR
-  bool authenticated = false;  // REMOTE_USER set: the server checked credentials
+  // Who the server verified is asking: REMOTE_USER (nullopt when unset or
+  // empty).
+  Identity identity;
   std::uint64_t content_length = 0;
 };
 

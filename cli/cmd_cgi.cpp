@@ -97,7 +97,7 @@ void serve(Reply& reply, const Globals& globals, const Reporter& log) {
   const Config::Cgi& cgi = ctx.config.cgi;
 
   const ops::ConfigRequest request{req.path,       req.file_name,   req.base,
-                                   req.user_agent, req.remote_addr, req.authenticated};
+                                   req.user_agent, req.remote_addr, req.identity};
   std::optional<ServedFile> file;
   if (req.path == cgi.unban_path) {
     if (req.method != "POST")

@@ -1,10 +1,12 @@
-// provlock check MAC IP [--authenticated] [--dry-run] [--json]
-// provlock check --batch: "MAC IP [authenticated]" lines in, one answer a line
+// provlock check MAC IP [--user NAME | --authenticated] [--dry-run] [--json]
+// provlock check --batch: "MAC IP [authenticated | user=NAME]" lines in, one
+// answer a line
 #include <iostream>
 #include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/fetch.hpp"
+#include "lib/json_text.hpp"
 
 namespace provlock::cli {
 
@@ -12,6 +14,7 @@ namespace {
 struct CheckOptions {
   std::string mac;
   std::string ip;
+  std::string user;
   bool authenticated = false;
   bool dry_run = false;
   bool batch = false;
@@ -29,17 +32,39 @@ int exit_code(const FetchResult& r) {
   return static_cast<int>(r.store_error->code() == Exit::temp_fail ? Exit::temp_fail : Exit::io);
 }
 
-// One request line of --batch: "MAC IP" or "MAC IP authenticated".
+// The identity of `--user NAME` (the web server's REMOTE_USER): "" is none,
+// as a server without authentication passes it.
+Identity identity_of_user(const std::string& user) {
+  Identity id;
+  if (user.empty()) return id;
+  if (user.size() > kMaxUserName || !is_utf8(user))
+    throw Error(Exit::data, "invalid --user " + provlock::quoted(user, true) +
+                                ": not a user name (UTF-8, at most " +
+                                std::to_string(kMaxUserName) + " bytes)");
+  id.user = user;
+  return id;
+}
+
+// One request line of --batch: "MAC IP", "MAC IP authenticated" or
+// "MAC IP user=NAME" (a NAME without blanks).
 std::optional<Fetch> parse_request(const std::string& line) {
   std::istringstream in(line);
   std::string mac, ip, flag, extra;
   if (!(in >> mac >> ip)) return std::nullopt;
   in >> flag >> extra;
-  if (!extra.empty() || (!flag.empty() && flag != "authenticated")) return std::nullopt;
+  if (!extra.empty()) return std::nullopt;
   auto m = try_parse_mac(mac);
   auto a = try_parse_ip(ip);
   if (!m || !a) return std::nullopt;
-  return Fetch{*m, *a, !flag.empty()};
+  Fetch fetch{*m, *a, {}};
+  if (flag == "authenticated") {
+    fetch.identity.promised = true;
+  } else if (flag.starts_with("user=") && flag.size() > 5 && is_utf8(flag)) {
+    fetch.identity.user = flag.substr(5);
+  } else if (!flag.empty()) {
+    return std::nullopt;
+  }
+  return fetch;
 }
 
 // Answers requests until end of input, in order, flushing after each, so that
@@ -71,14 +96,17 @@ Runner setup_check(CLI::App& sub) {
   auto opt = std::make_shared<CheckOptions>();
   CLI::Option* mac = sub.add_option("MAC", opt->mac, "The device asking for its configuration");
   CLI::Option* ip = sub.add_option("IP", opt->ip, "The address it asks from");
+  CLI::Option* user = sub.add_option(
+      "--user", opt->user, "The user name the web server verified (REMOTE_USER); \"\" is none");
   sub.add_flag("--authenticated", opt->authenticated,
-               "The web server verified the device's own HTTP credentials");
+               "The caller verified the device's own credentials")
+      ->excludes(user);
   sub.add_flag("--dry-run", opt->dry_run, "Decide, but write nothing");
   sub.add_flag("--batch", opt->batch,
-               "Read 'MAC IP [authenticated]' lines from stdin, answer each on its own line");
-  return [opt, mac, ip](Context& ctx) {
+               "Read 'MAC IP [authenticated|user=NAME]' lines from stdin, answer each in turn");
+  return [opt, mac, ip, user](Context& ctx) {
     if (opt->batch) {
-      if (mac->count() || opt->authenticated)
+      if (mac->count() || opt->authenticated || user->count())
         throw Error(Exit::usage, "check --batch reads its requests from stdin, not from arguments");
       return run_batch(ctx, opt->dry_run);
     }
@@ -87,7 +115,8 @@ Runner setup_check(CLI::App& sub) {
     if (!mac->count() || !ip->count())
       throw Error(Exit::usage, "check needs a MAC and an IP (or --batch)");
     // Bad input is refused before the store is touched; it is never an allow.
-    Fetch fetch{parse_mac(opt->mac), parse_ip(opt->ip), opt->authenticated};
+    Fetch fetch{parse_mac(opt->mac), parse_ip(opt->ip), identity_of_user(opt->user)};
+    fetch.identity.promised = opt->authenticated;
     FetchResult r = judge_fetch(ctx, fetch, opt->dry_run);
     answer(r, fetch, ctx);
     if (r.store_error) ctx.report(*r.store_error);

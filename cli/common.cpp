@@ -84,6 +84,7 @@ DeviceFields device_fields(const Device& d, const UnlockAllSet& unlock_alls, con
       text("state", state_name(state_of(d, unlock_alls, ctx.config, ctx.now))),
       text("account", d.account),
       text("label", d.label),
+      text("user", d.user),
       ip_or_null("bound_ip", d.bound_ip),
       time_or_null("last_seen", d.last_seen),
       ip_or_null("last_ip", d.last_ip),

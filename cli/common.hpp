@@ -55,7 +55,7 @@ struct DeviceField {
   std::string text;
   std::uint64_t count = 0;
 };
-using DeviceFields = std::array<DeviceField, 14>;
+using DeviceFields = std::array<DeviceField, 15>;
 
 // How `list`, `show` and `check --json` show a device, field by field in the
 // order printed: mac, state, account, label, bound_ip, last_seen, last_ip,

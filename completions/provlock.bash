@@ -45,8 +45,8 @@ _provlock_commands() {
 _provlock_flags() {
   case $1 in
     '') echo '-h --help --version' ;;
-    'check') echo '-h --help --authenticated --dry-run --batch' ;;
-    'add') echo '-h --help --account --label' ;;
+    'check') echo '-h --help --user --authenticated --dry-run --batch' ;;
+    'add') echo '-h --help --account --label --user' ;;
     'remove') echo '-h --help' ;;
     'show') echo '-h --help' ;;
     'list') echo '-h --help --state --account' ;;
@@ -72,8 +72,10 @@ _provlock_flags() {
 # that takes no value.
 _provlock_value() {
   case "$1|$2" in
+    'check|--user') echo none ;;
     'add|--account') echo none ;;
     'add|--label') echo none ;;
+    'add|--user') echo none ;;
     'list|--state') echo 'words new locked stale unlocked blocked' ;;
     'list|--account') echo none ;;
     'unlock|--for') echo none ;;

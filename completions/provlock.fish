@@ -16,7 +16,7 @@ end
 # Whether option $opt takes a value at command path $path.
 function __provlock_takes_value -a path opt
     switch "$path|$opt"
-        case '*|--store' '*|--config' '*|--now' 'add|--account' 'add|--label' 'list|--state' 'list|--account' 'unlock|--for' 'unlock-all|--account' 'unlock-all|--hours' 'window open|--hours' 'window open|--account' 'ban add|--for' 'log|--since'
+        case '*|--store' '*|--config' '*|--now' 'check|--user' 'add|--account' 'add|--label' 'add|--user' 'list|--state' 'list|--account' 'unlock|--for' 'unlock-all|--account' 'unlock-all|--hours' 'window open|--hours' 'window open|--account' 'ban add|--for' 'log|--since'
             return 0
     end
     return 1
@@ -115,15 +115,17 @@ complete -c provlock -n '__provlock_at ""' -l version -d 'Display program versio
 
 # provlock check
 complete -c provlock -n '__provlock_at "check"' -s h -l help -d 'Print this help message and exit'
-complete -c provlock -n '__provlock_at "check"' -l authenticated -d 'The web server verified the device\'s own HTTP credentials'
+complete -c provlock -n '__provlock_at "check"' -l user -x -d 'The user name the web server verified (REMOTE_USER); "" is none'
+complete -c provlock -n '__provlock_at "check"' -l authenticated -d 'The caller verified the device\'s own credentials'
 complete -c provlock -n '__provlock_at "check"' -l dry-run -d 'Decide, but write nothing'
-complete -c provlock -n '__provlock_at "check"' -l batch -d 'Read \'MAC IP [authenticated]\' lines from stdin, answer each on its own line'
+complete -c provlock -n '__provlock_at "check"' -l batch -d 'Read \'MAC IP [authenticated|user=NAME]\' lines from stdin, answer each in turn'
 complete -c provlock -n '__provlock_at "check" 0' -a '(__provlock_query devices)' -d 'MAC'
 
 # provlock add
 complete -c provlock -n '__provlock_at "add"' -s h -l help -d 'Print this help message and exit'
 complete -c provlock -n '__provlock_at "add"' -l account -x -d 'Account the devices belong to'
 complete -c provlock -n '__provlock_at "add"' -l label -x -d 'A note for the operator (e.g. the desk)'
+complete -c provlock -n '__provlock_at "add"' -l user -x -d 'The device\'s own HTTP user name (REMOTE_USER), besides its MAC'
 
 # provlock remove
 complete -c provlock -n '__provlock_at "remove"' -s h -l help -d 'Print this help message and exit'

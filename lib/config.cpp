@@ -293,6 +293,12 @@ Config parse_config(std::string_view text, const std::string& source) {
                  {"self_unban_max", int_into(c.ban.self_unban_max, 0, kMaxCount)}})},
       {"suspicious", table_of(r, {{"max_foreign", int_into(c.suspicious.max_foreign, 1, kMaxCount)},
                                   {"within", duration_into(c.suspicious.within)}})},
+      {"auth", table_of(r, {{"account_users",
+                             [&](const toml::node& n, const std::string& k) {
+                               std::optional<bool> v = n.value<bool>();
+                               if (!v || !n.is_boolean()) r.fail(k, "expected true or false");
+                               c.auth.account_users = *v;
+                             }}})},
       {"journal", table_of(r, {{"keep_days", int_into(c.journal.keep_days, 1, 36500)}})},
       {"cgi", table_of(r, {{"root",
                             [&](const toml::node& n, const std::string& k) {

@@ -60,6 +60,13 @@ struct Config {
     std::int64_t within = 86400;
   } suspicious;
 
+  struct Auth {
+    // auth.account_users: a user name equal to a device's account is that
+    // device's identity (servers with one credential per customer). Off by
+    // default: one credential then opens every phone of the account.
+    bool account_users = false;
+  } auth;
+
   struct Journal {
     int keep_days = 90;
   } journal;

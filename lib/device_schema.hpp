@@ -70,10 +70,12 @@ struct FlagField {
   const char* name;
   bool Device::*member;
 };
-// An array of times, as RFC 3339 texts; absent or null reads as empty.
-struct TimeListField {
+// An array of foreign fetches, each {"at": RFC 3339 time, "ip": address};
+// absent or null reads as empty, and an entry that is a bare time (0.1's
+// form, with no address) is left out.
+struct ForeignListField {
   const char* name;
-  std::vector<UnixTime> Device::*member;
+  std::vector<ForeignFetch> Device::*member;
 };
 
 // In the order of Device's members, which is also the order the JSON
@@ -84,6 +86,7 @@ inline constexpr std::tuple kFields{
     MacField{"mac", &Device::mac},
     TextField{"account", &Device::account},
     TextField{"label", &Device::label},
+    TextField{"user", &Device::user},
     TimeField{"registered", &Device::registered},
     OptIpField{"bound_ip", &Device::bound_ip},
     OptTimeField{"bound_at", &Device::bound_at},
@@ -92,7 +95,7 @@ inline constexpr std::tuple kFields{
     CountField{"unlock_all_seen", &Device::unlock_all_seen},
     FlagField{"blocked", &Device::blocked},
     OptTimeField{"blocked_at", &Device::blocked_at},
-    TimeListField{"foreign", &Device::foreign},
+    ForeignListField{"foreign", &Device::foreign},
     OptTimeField{"last_seen", &Device::last_seen},
     OptIpField{"last_ip", &Device::last_ip},
     CountField{"allowed", &Device::allowed},

@@ -72,12 +72,16 @@ void put_field(std::string& out, const Device& d, const CountField& f) {
 void put_field(std::string& out, const Device& d, const FlagField& f) {
   out += d.*f.member ? "true" : "false";
 }
-void put_field(std::string& out, const Device& d, const TimeListField& f) {
+void put_field(std::string& out, const Device& d, const ForeignListField& f) {
   out += '[';
-  const std::vector<UnixTime>& times = d.*f.member;
-  for (std::size_t i = 0; i < times.size(); ++i) {
+  const std::vector<ForeignFetch>& list = d.*f.member;
+  for (std::size_t i = 0; i < list.size(); ++i) {
     if (i) out += ',';
-    put_time(out, times[i]);
+    out += "{\"at\":";
+    put_time(out, list[i].at);
+    out += ",\"ip\":";
+    put_ip(out, list[i].ip);
+    out += '}';
   }
   out += ']';
 }
@@ -196,14 +200,18 @@ bool read_field(Reader& in, const FlagField& f, Device& d) {
   flag = in.at('t');
   return in.eat(flag ? "true" : "false");
 }
-bool read_field(Reader& in, const TimeListField& f, Device& d) {
-  std::vector<UnixTime>& times = d.*f.member;
+bool read_field(Reader& in, const ForeignListField& f, Device& d) {
+  std::vector<ForeignFetch>& list = d.*f.member;
   if (!in.eat('[')) return false;
   if (in.eat(']')) return true;
   do {
-    UnixTime t = 0;
-    if (!in.time(t)) return false;
-    times.push_back(t);
+    ForeignFetch x;
+    std::optional<Ip> ip;
+    if (!in.eat("{\"at\":") || !in.time(x.at) || !in.eat(",\"ip\":") || !in.opt_ip(ip) || !ip ||
+        !in.eat('}'))
+      return false;
+    x.ip = *ip;
+    list.push_back(x);
   } while (in.eat(','));
   return in.eat(']');
 }
@@ -213,9 +221,9 @@ bool read_field(Reader& in, const TimeListField& f, Device& d) {
 std::string device_record_text(const Device& d) {
   // dump() checks that strings are UTF-8; ASCII is, and anything else is
   // left to it.
-  if (!is_ascii(d.account) || !is_ascii(d.label)) return to_json(d).dump();
+  if (!is_ascii(d.account) || !is_ascii(d.label) || !is_ascii(d.user)) return to_json(d).dump();
   std::string out;
-  out.reserve(400 + d.account.size() + d.label.size() + 23 * d.foreign.size());
+  out.reserve(420 + d.account.size() + d.label.size() + d.user.size() + 80 * d.foreign.size());
   // Each field opens with its key, in dump()'s (byte) order of keys.
   char sep = '{';
   for_each_field_in_byte_order([&](const auto& field) {

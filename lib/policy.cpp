@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lib/bans.hpp"
 #include "lib/expiry.hpp"
 
 namespace provlock {
@@ -25,16 +26,26 @@ void bind(Device& d, const Ip& ip, const UnlockAllSet* unlock_alls, UnixTime now
   }
 }
 
-// A foreign-IP fetch of a locked device: remembered within suspicious.within,
-// and more than suspicious.max_foreign of them block the device.
-bool note_foreign(Device& d, const Config& cfg, UnixTime now) {
-  // Times may arrive out of order (replays with --now); keep them sorted so
-  // the newest survive the cap.
-  std::erase_if(d.foreign, [&](UnixTime t) { return t <= now - cfg.suspicious.within; });
-  d.foreign.insert(std::upper_bound(d.foreign.begin(), d.foreign.end(), now), now);
-  const std::size_t cap = static_cast<std::size_t>(cfg.suspicious.max_foreign) + 1;
-  if (d.foreign.size() > cap) d.foreign.erase(d.foreign.begin(), d.foreign.end() - cap);
-  if (d.foreign.size() > static_cast<std::size_t>(cfg.suspicious.max_foreign) && !d.blocked) {
+// A fetch from outside the binding of a locked (or blocked) device: the
+// latest one of each address is remembered within suspicious.within (an
+// IPv6 address by its ban prefix, as bans count it), and foreign fetches
+// from more than suspicious.max_foreign distinct addresses block the device.
+// Repeats from one address never do: a phone moved to another office, or one
+// scanner, is one address. Returns true when this fetch blocked it.
+bool note_foreign(Device& d, const Ip& ip, const Config& cfg, UnixTime now) {
+  const Prefix from = ban_key(ip, cfg);
+  // Times may arrive out of order (replays with --now); the list is kept
+  // sorted so that the newest survive the cap.
+  std::erase_if(d.foreign, [&](const ForeignFetch& f) {
+    return f.at <= now - cfg.suspicious.within || from.contains(f.ip);
+  });
+  const auto at = std::upper_bound(d.foreign.begin(), d.foreign.end(), now,
+                                   [](UnixTime t, const ForeignFetch& f) { return t < f.at; });
+  d.foreign.insert(at, ForeignFetch{now, ip});
+  const std::size_t limit = static_cast<std::size_t>(cfg.suspicious.max_foreign);
+  if (d.foreign.size() > limit + 1)
+    d.foreign.erase(d.foreign.begin(), d.foreign.end() - (limit + 1));
+  if (d.foreign.size() > limit && !d.blocked) {
     d.blocked = true;
     d.blocked_at = now;
     return true;
@@ -83,17 +94,38 @@ Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, 
     }
   };
 
+  const bool own = own_identity(fetch.identity, d, cfg);
+  const bool moved = !d.bound_ip || *d.bound_ip != fetch.ip;
   if (rec.ip_banned) {
     out.reason = Reason::banned;
+  } else if (fetch.identity.given() && !own) {
+    // Someone else's credentials: nothing moves, and the address is counted
+    // as a scan (bans.hpp), not the device as attacked.
+    out.reason = Reason::auth_mismatch;
   } else if (state == State::blocked) {
-    out.reason = Reason::blocked;
+    // A security hold freezes the binding: the bound address and the device's
+    // own identity still fetch; windows, unlocks and unlock-alls do not apply.
+    if (d.bound_ip && same_binding(*d.bound_ip, fetch.ip, cfg)) {
+      allow(Reason::same_ip, false);
+    } else if (own) {
+      // Credentials outrank suspicion: the binding follows the phone, and the
+      // hold stays until an operator's unlock --force.
+      allow(Reason::authenticated, false);
+      if (moved) {
+        d.bound_ip = fetch.ip;
+        d.bound_at = now;
+        out.binding_changed = true;
+      }
+    } else {
+      out.reason = Reason::blocked;
+      note_foreign(d, fetch.ip, cfg, now);
+    }
   } else if (rec.window && window_admits(*rec.window, d, fetch.ip, now)) {
     allow(Reason::window, true);
   } else if (state == State::unlocked) {
     const bool explicit_unlock = active_unlock(d, unlock_alls, now)->explicit_unlock;
     allow(explicit_unlock ? Reason::unlocked : Reason::unlock_all, true);
-  } else if (fetch.authenticated) {
-    bool moved = !d.bound_ip || *d.bound_ip != fetch.ip;
+  } else if (own) {
     allow(Reason::authenticated, moved);
   } else if (state == State::fresh) {
     allow(Reason::first_provision, true);
@@ -103,7 +135,7 @@ Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, 
     allow(Reason::same_ip, false);
   } else {
     out.reason = Reason::locked;
-    if (note_foreign(d, cfg, now)) out.binding_changed = true;
+    if (note_foreign(d, fetch.ip, cfg, now)) out.binding_changed = true;
   }
 
   d.last_seen = now;

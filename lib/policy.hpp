@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lib/config.hpp"
+#include "lib/identity.hpp"
 #include "lib/reason.hpp"
 #include "lib/records.hpp"
 #include "lib/state.hpp"
@@ -16,7 +17,7 @@ namespace provlock {
 struct Fetch {
   Mac mac;
   Ip ip;
-  bool authenticated = false;  // the web server verified per-device credentials
+  Identity identity;  // who the web server says is asking (none: anonymous)
 };
 
 // The records that bear on a fetch, loaded by the caller.
@@ -30,8 +31,8 @@ struct FetchRecords {
 struct Decision {
   bool allow = false;
   // window, unlocked, unlock-all, authenticated, first-provision or same-ip
-  // when allowed; banned, unknown-device, blocked, stale-registration or
-  // locked when denied (store-error is the caller's).
+  // when allowed; banned, unknown-device, auth-mismatch, blocked,
+  // stale-registration or locked when denied (store-error is the caller's).
   Reason reason = Reason::unknown_device;
   // The device as the fetch leaves it (last seen, counters, binding, unlock
   // used up, foreign attempts, block); nullopt for an unknown MAC. A banned
@@ -42,7 +43,7 @@ struct Decision {
   bool binding_changed = false;
 };
 
-// SPEC §4 steps 1 to 10, first match wins. Does not count the fetch against
+// SPEC §4 steps 1 to 11, first match wins. Does not count the fetch against
 // its IP: see count_fetch in bans.hpp.
 Decision decide(const Fetch& fetch, const FetchRecords& records, const Config& cfg, UnixTime now);
 

@@ -73,6 +73,8 @@ class Decoder {
     return v->get<bool>();
   }
   UnixTime time(const char* key) const { return parse_time_field(key, need(key)); }
+  // `v`, a value within the field `key`, as a time.
+  UnixTime time_of(const char* key, const json& v) const { return parse_time_field(key, v); }
   std::optional<UnixTime> opt_time(const char* key) const {
     const json* v = maybe(key);
     if (!v) return std::nullopt;
@@ -182,8 +184,11 @@ json field_json(const Device& d, const CountField& f) {
 json field_json(const Device& d, const FlagField& f) {
   return d.*f.member;
 }
-json field_json(const Device& d, const TimeListField& f) {
-  return time_list(d.*f.member);
+json field_json(const Device& d, const ForeignListField& f) {
+  json a = json::array();
+  for (const ForeignFetch& x : d.*f.member)
+    a.push_back(json{{"at", format_time(x.at)}, {"ip", x.ip.str()}});
+  return a;
 }
 
 // The Decoder has checked the format before any field.
@@ -211,8 +216,27 @@ void read_field(const Decoder& in, const CountField& f, Device& d) {
 void read_field(const Decoder& in, const FlagField& f, Device& d) {
   d.*f.member = in.flag(f.name);
 }
-void read_field(const Decoder& in, const TimeListField& f, Device& d) {
-  d.*f.member = in.times(f.name);
+void read_field(const Decoder& in, const ForeignListField& f, Device& d) {
+  std::vector<ForeignFetch>& out = d.*f.member;
+  const json* v = in.maybe(f.name);
+  if (!v) return;
+  if (!v->is_array()) in.bad(f.name, "an array of foreign fetches");
+  for (const json& e : *v) {
+    // 0.1 kept the time alone; without its address it cannot count toward a
+    // block (only distinct addresses do), so it is forgotten.
+    if (e.is_string()) {
+      in.time_of(f.name, e);
+      continue;
+    }
+    if (!e.is_object()) in.bad(f.name, "an array of foreign fetches");
+    Decoder entry(e, "foreign fetch", false);
+    ForeignFetch x;
+    x.at = entry.time("at");
+    auto ip = entry.opt_ip("ip");
+    if (!ip) entry.bad("ip", "an IP address");
+    x.ip = *ip;
+    out.push_back(x);
+  }
 }
 
 }  // namespace

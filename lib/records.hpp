@@ -37,6 +37,14 @@ class RecordError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A fetch of a locked device from outside its binding (SPEC §5): when, and
+// from which address.
+struct ForeignFetch {
+  UnixTime at = 0;
+  Ip ip;
+  friend bool operator==(const ForeignFetch&, const ForeignFetch&) = default;
+};
+
 // One phone. Its state (SPEC §3) is derived from these fields and `now`; see
 // state.hpp. How each member is written in the record is declared once, in
 // device_schema.hpp: a member added here is added there.
@@ -44,6 +52,9 @@ struct Device {
   Mac mac;
   std::string account;
   std::string label;
+  // The HTTP user name that is this device's own identity besides its MAC
+  // (`add --user`, SPEC §4); "" for none.
+  std::string user;
   UnixTime registered = 0;
 
   // Set by the first successful fetch; changed by every re-binding fetch.
@@ -62,9 +73,11 @@ struct Device {
   // that unlock lift it.
   bool blocked = false;
   std::optional<UnixTime> blocked_at;
-  // Times of recent foreign-IP fetches, oldest first, bounded in length by
-  // suspicious.max_foreign + 1.
-  std::vector<UnixTime> foreign;
+  // Recent fetches from outside the binding, oldest first: the latest one
+  // of each address (an IPv6 address by its ban.ipv6_prefix), at most
+  // suspicious.max_foreign + 1 of them. 0.1 kept only times; those entries
+  // are forgotten when read.
+  std::vector<ForeignFetch> foreign;
 
   std::optional<UnixTime> last_seen;
   std::optional<Ip> last_ip;

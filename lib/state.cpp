@@ -47,12 +47,12 @@ State state_of(const Device& d, const UnlockAllSet& unlock_alls, const Config& c
   return State::fresh;
 }
 
-Device new_device(const Mac& mac, const std::string& account, const std::string& label,
-                  UnixTime now, const UnlockAllSet& given) {
+Device new_device(const Mac& mac, const Registration& r, UnixTime now, const UnlockAllSet& given) {
   Device d;
   d.mac = mac;
-  d.account = account;
-  d.label = label;
+  d.account = r.account;
+  d.label = r.label;
+  d.user = r.user;
   d.registered = now;
   d.unlock_all_seen = given.last_id;
   return d;

@@ -42,8 +42,13 @@ State state_of(const Device& d, const UnlockAllSet& unlock_alls, const Config& c
 // A device as `add` registers it at `now`, in state `new`. The unlock-alls
 // given before it was added never apply to it (SPEC §6): every id of `given`
 // so far counts as seen.
-Device new_device(const Mac& mac, const std::string& account, const std::string& label,
-                  UnixTime now, const UnlockAllSet& given);
+// What `add` is told of the devices it registers.
+struct Registration {
+  std::string account;  // "" for none
+  std::string label;
+  std::string user;  // the device's own user name (Device::user), "" for none
+};
+Device new_device(const Mac& mac, const Registration& r, UnixTime now, const UnlockAllSet& given);
 
 // Why `unlock` must refuse to unlock `d`, or nullopt when it may go ahead
 // (SPEC §6): a blocked device is unlocked only with --force (`force`), so

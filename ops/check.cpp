@@ -36,13 +36,16 @@ void decide_and_write(Session& s, const Fetch& fetch, bool dry_run, FetchResult&
   // changes nothing (the line of a fetch whose record write then fails
   // stays; provlock(1), JOURNAL).
   auto write_journal = [&] {
-    journal(s,
-            {{"command", "check"},
-             {"mac", fetch.mac.str()},
-             {"ip", fetch.ip.str()},
-             {"decision", decision.allow ? "allow" : "deny"},
-             {"reason", token(decision.reason)}},
-            how_to_write(decision.binding_changed, s.config) == Write::bookkeeping);
+    store::Json entry = {{"command", "check"},
+                         {"mac", fetch.mac.str()},
+                         {"ip", fetch.ip.str()},
+                         {"decision", decision.allow ? "allow" : "deny"},
+                         {"reason", token(decision.reason)}};
+    // Who the server said was asking: an auth-mismatch names the credential
+    // that was tried.
+    if (fetch.identity.user) entry["user"] = *fetch.identity.user;
+    if (fetch.identity.certificate) entry["certificate"] = fetch.identity.certificate->str();
+    journal(s, entry, how_to_write(decision.binding_changed, s.config) == Write::bookkeeping);
   };
   if (dry_run) {
     auto device = store::load_record<Device>(*s.store, fetch.mac.str());

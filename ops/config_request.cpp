@@ -60,6 +60,8 @@ std::string deny_line(Reason reason) {
   switch (reason) {
     case Reason::unknown_device:
       return t + ": no device with this MAC address is registered";
+    case Reason::auth_mismatch:
+      return t + ": these credentials are not this device's";
     case Reason::blocked:
       return t + ": this device is on a security hold; ask the operator";
     case Reason::stale_registration:
@@ -140,7 +142,7 @@ ConfigAnswer answer_config_request(Session& s, const ConfigRequest& req,
   // be taken for one file and another served.
   if (!open_file()) return missing_file(s, req, *named.mac);
 
-  const Fetch fetch{*named.mac, req.remote_addr, req.authenticated};
+  const Fetch fetch{*named.mac, req.remote_addr, req.identity};
   const FetchResult result = judge_fetch(s, fetch, false);
   if (result.store_error) {
     ConfigAnswer out = line(503, kStoreErrorLine);

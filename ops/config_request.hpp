@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "lib/identity.hpp"
 #include "ops/session.hpp"
 
 namespace provlock::ops {
@@ -24,7 +25,7 @@ struct ConfigRequest {
   std::string base;        // the URL prefix the path sits under (to name other URLs)
   std::string user_agent;  // "" when not sent
   Ip remote_addr;
-  bool authenticated = false;  // REMOTE_USER set: the server checked credentials
+  Identity identity;  // who the server verified is asking (REMOTE_USER, certificate)
 };
 
 // What to answer: the file that `open_file` opened (status 200), or a status

@@ -5,17 +5,16 @@
 
 namespace provlock::ops {
 
-std::vector<bool> add_devices(Session& s, const std::vector<Mac>& macs, const std::string& account,
-                              const std::string& label) {
+std::vector<bool> add_devices(Session& s, const std::vector<Mac>& macs, const Registration& r) {
   // Devices added now must not be caught by unlock-alls given before
   // (new_device).
   const UnlockAllSet unlock_alls = load_rules(s).unlock_alls;
   std::vector<std::pair<std::string, store::Json>> records;
   records.reserve(macs.size());
   for (const Mac& mac : macs)
-    records.emplace_back(mac.str(), to_json(new_device(mac, account, label, s.now, unlock_alls)));
+    records.emplace_back(mac.str(), to_json(new_device(mac, r, s.now, unlock_alls)));
   return s.store->create_all(store::Kind::device, records, [&](std::size_t i) {
-    journal(s, {{"command", "add"}, {"mac", records[i].first}, {"account", account}}, true);
+    journal(s, {{"command", "add"}, {"mac", records[i].first}, {"account", r.account}}, true);
   });
 }
 

@@ -6,16 +6,16 @@
 #include <vector>
 
 #include "lib/mac.hpp"
+#include "lib/state.hpp"
 #include "ops/session.hpp"
 
 namespace provlock::ops {
 
-// Adds each device of `macs` with `account` and `label`, registered now,
+// Adds each device of `macs` as `r` says (account, label, user), registered now,
 // unless it exists already: an existing device is never changed, so that
 // office-move scripts can run again. Each one added is journaled. Returns,
 // for each MAC, whether it was added; all are durable when this returns.
-std::vector<bool> add_devices(Session& s, const std::vector<Mac>& macs, const std::string& account,
-                              const std::string& label);
+std::vector<bool> add_devices(Session& s, const std::vector<Mac>& macs, const Registration& r);
 
 // Removes each device of `macs`, journaling each, and hands it to `removed`
 // once it is gone; all are durable when this returns. Returns the MACs that

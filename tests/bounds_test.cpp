@@ -28,7 +28,7 @@ Device device_with_every_time(UnixTime t) {
   d.bound_ip = parse_ip("192.0.2.10");
   d.bound_at = d.first_provisioned = d.unlock_until = d.blocked_at = d.last_seen = t;
   d.blocked = true;
-  d.foreign = {t};
+  d.foreign = {ForeignFetch{t, parse_ip("198.51.100.7")}};
   d.last_ip = parse_ip("2001:db8::1");
   return d;
 }
@@ -152,7 +152,7 @@ TEST_CASE("bounds: records at the maximum of every configured count") {
       // Each from another address: repeats from one address never block.
       const std::string ip =
           "198.51." + std::to_string(100 + i / 250) + "." + std::to_string(1 + i % 250);
-      decision = decide(Fetch{d.mac, parse_ip(ip), false}, records, cfg, start + i);
+      decision = decide(Fetch{d.mac, parse_ip(ip), {}}, records, cfg, start + i);
       REQUIRE(decision.reason == "locked");
       d = *decision.device;
       REQUIRE(d.blocked == (i == kMaxCount));

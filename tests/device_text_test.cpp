@@ -96,7 +96,8 @@ TEST_CASE("device text: other spellings of a record are left to the JSON reading
   d.account = "acme";
   d.registered = parse_time("2026-11-01T00:00:00Z");
   d.bound_ip = parse_ip("192.0.2.7");
-  d.foreign = {parse_time("2026-11-02T00:00:00Z"), parse_time("2026-11-03T00:00:00Z")};
+  d.foreign = {ForeignFetch{parse_time("2026-11-02T00:00:00Z"), parse_ip("198.51.100.7")},
+               ForeignFetch{parse_time("2026-11-03T00:00:00Z"), parse_ip("2001:db8::7")}};
   d.allowed = 5;
   const std::string text = device_record_text(d);
   REQUIRE(device_from_record_text(text));
@@ -137,7 +138,13 @@ TEST_CASE("device text: other spellings of a record are left to the JSON reading
       replaced("\"blocked\":false", "\"blocked\":0"),        //
       replaced("\"label\":\"\"", "\"label\":null"),          //
       replaced("\"label\":\"\"", "\"label\":\"\",\"x\":1"),  // an unknown key
-      replaced("\"account\":\"acme\",\"allowed\":5",         // keys out of order
+      replaced("{\"at\":\"2026-11-03T00:00:00Z\",\"ip\":\"2001:db8::7\"}",
+               "{\"ip\":\"2001:db8::7\",\"at\":\"2026-11-03T00:00:00Z\"}"),
+      replaced("{\"at\":\"2026-11-03T00:00:00Z\",\"ip\":\"2001:db8::7\"}",
+               "\"2026-11-03T00:00:00Z\""),  // 0.1's bare time
+      replaced("\"ip\":\"2001:db8::7\"", "\"ip\":\"2001:DB8::7\""),
+      replaced("\"ip\":\"2001:db8::7\"", "\"ip\":null"),
+      replaced("\"account\":\"acme\",\"allowed\":5",  // keys out of order
                "\"allowed\":5,\"account\":\"acme\""),
       replaced("\"account\":\"acme\"", "\"account\":\"acme\",\"account\":\"acme\""),
       replaced("}", ""),                // cut short

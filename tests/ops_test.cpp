@@ -40,7 +40,7 @@ struct Fixture {
   }
 
   ops::FetchResult fetch(const char* mac, const char* ip, bool dry_run = false) {
-    return ops::judge_fetch(s, Fetch{parse_mac(mac), parse_ip(ip), false}, dry_run);
+    return ops::judge_fetch(s, Fetch{parse_mac(mac), parse_ip(ip), {}}, dry_run);
   }
   Device phone() { return *store::load_record<Device>(*s.store, kPhone.str()); }
 };
@@ -64,7 +64,8 @@ TEST_CASE("ops::judge_fetch: binds, locks, counts and journals each decision") {
   CHECK(d.allowed == 1);
   CHECK(d.denied == 1);
   CHECK(d.last_ip == parse_ip("198.51.100.7"));
-  CHECK(d.foreign == std::vector<UnixTime>{kNow + 60});
+  REQUIRE(d.foreign.size() == 1);
+  CHECK(d.foreign[0] == ForeignFetch{kNow + 60, parse_ip("198.51.100.7")});
   CHECK(f.mem->journal.size() == 2);
 }
 
@@ -221,8 +222,9 @@ TEST_CASE("ops::add_devices and remove_devices: existing devices stay, each chan
   Fixture f;
   ops::unlock_all(f.s, std::nullopt, std::nullopt);
   const std::size_t lines = f.mem->journal.size();
-  const std::vector<bool> added = ops::add_devices(
-      f.s, {kPhone, parse_mac("001122aabbcd"), parse_mac("001122aabbcd")}, "acme", "desk 4");
+  const std::vector<bool> added =
+      ops::add_devices(f.s, {kPhone, parse_mac("001122aabbcd"), parse_mac("001122aabbcd")},
+                       Registration{"acme", "desk 4", ""});
   CHECK(added == std::vector<bool>{false, true, false});
   CHECK(f.mem->journal.size() == lines + 1);
   CHECK(f.phone().account.empty());  // the existing device is as it was

@@ -62,8 +62,12 @@ class DeviceBuilder {
     d_.blocked_at = at;
     return *this;
   }
-  DeviceBuilder& foreign(std::vector<UnixTime> times) {
-    d_.foreign = std::move(times);
+  // Foreign fetches at `times`, each from another address (203.0.113.1,
+  // .2, ...): distinct addresses are what block a device.
+  DeviceBuilder& foreign(const std::vector<UnixTime>& times) {
+    d_.foreign.clear();
+    for (std::size_t i = 0; i < times.size(); ++i)
+      d_.foreign.push_back(ForeignFetch{times[i], parse_ip("203.0.113." + std::to_string(i + 1))});
     return *this;
   }
   DeviceBuilder& counters(std::uint64_t allowed, std::uint64_t denied) {
@@ -133,7 +137,7 @@ Decision decide_in(const Scene& s, const char* from, UnixTime now = kNow,
   Fetch f;
   f.mac = parse_mac("001122aabbcc");
   f.ip = parse_ip(from);
-  f.authenticated = authenticated;
+  f.identity.promised = authenticated;
   FetchRecords r;
   r.ip_banned = s.banned;
   r.device = s.device ? &*s.device : nullptr;
@@ -184,15 +188,16 @@ TEST_CASE("policy: each step of SPEC §4 on its own") {
   run({
       {"1 banned", banned, kHome, false, kNow, "deny banned"},
       {"2 unknown device", unknown, kHome, false, kNow, "deny unknown-device"},
-      {"3 blocked", scene(blocked_device()), kHome, false, kNow, "deny blocked"},
-      {"4 window", window, kAway, false, kNow, "allow window"},
-      {"5 explicit unlock", unlocked, kAway, false, kNow, "allow unlocked"},
-      {"5 unlock-all", unlock_all_scene, kAway, false, kNow, "allow unlock-all"},
-      {"6 authenticated", scene(locked_device()), kAway, true, kNow, "allow authenticated"},
-      {"7 new", scene(new_device()), kAway, false, kNow, "allow first-provision"},
-      {"8 stale", scene(stale_device()), kAway, false, kNow, "deny stale-registration"},
-      {"9 same ip", scene(locked_device()), kHome, false, kNow, "allow same-ip"},
-      {"10 elsewhere", scene(locked_device()), kAway, false, kNow, "deny locked"},
+      // Step 3 (auth-mismatch) needs a user name: see the identity cases.
+      {"4 blocked", scene(blocked_device()), kAway, false, kNow, "deny blocked"},
+      {"5 window", window, kAway, false, kNow, "allow window"},
+      {"6 explicit unlock", unlocked, kAway, false, kNow, "allow unlocked"},
+      {"6 unlock-all", unlock_all_scene, kAway, false, kNow, "allow unlock-all"},
+      {"7 authenticated", scene(locked_device()), kAway, true, kNow, "allow authenticated"},
+      {"8 new", scene(new_device()), kAway, false, kNow, "allow first-provision"},
+      {"9 stale", scene(stale_device()), kAway, false, kNow, "deny stale-registration"},
+      {"10 same ip", scene(locked_device()), kHome, false, kNow, "allow same-ip"},
+      {"11 elsewhere", scene(locked_device()), kAway, false, kNow, "deny locked"},
   });
 }
 
@@ -223,15 +228,19 @@ TEST_CASE("policy: first match wins (precedence between the steps)") {
       // Step 2.
       {"unknown device beats window and credentials", unknown_everything, kAway, true, kNow,
        "deny unknown-device"},
-      // Step 3 beats 4 to 9.
+      // Step 4 beats 5 to 11: a block freezes the binding.
       {"blocked beats window", with(blocked_device(), false, true, false), kAway, false, kNow,
        "deny blocked"},
       {"blocked beats unlock-all", with(blocked_device(), false, false, true), kAway, false, kNow,
        "deny blocked"},
-      {"blocked beats credentials", with(blocked_device(), false, false, false), kAway, true, kNow,
-       "deny blocked"},
-      {"blocked beats the bound ip", with(blocked_device(), false, false, false), kHome, false,
-       kNow, "deny blocked"},
+      {"a blocked device's own credentials pass", with(blocked_device(), false, false, false),
+       kAway, true, kNow, "allow authenticated"},
+      {"a blocked device's own credentials pass a window too",
+       with(blocked_device(), false, true, true), kAway, true, kNow, "allow authenticated"},
+      {"a blocked device answers its bound ip", with(blocked_device(), false, false, false), kHome,
+       false, kNow, "allow same-ip"},
+      {"a blocked device answers its bound ip, unlock-all or not",
+       with(blocked_device(), false, true, true), kHome, false, kNow, "allow same-ip"},
       // A forced unlock is the one way past a block.
       {"forced unlock of a blocked device", with(blocked_forced, false, false, false), kAway, false,
        kNow, "allow unlocked"},
@@ -421,7 +430,7 @@ TEST_CASE("policy: an unlock that expired unused falls back to the state before 
        scene(DeviceBuilder().registered(kNow - 30 * kDay).unlocked_until(expired)), kAway, false,
        kNow, "deny stale-registration"},
       {"blocked stays blocked",
-       scene(DeviceBuilder().bound(kHome).blocked().unlocked_until(expired)), kHome, false, kNow,
+       scene(DeviceBuilder().bound(kHome).blocked().unlocked_until(expired)), kAway, false, kNow,
        "deny blocked"},
   });
 
@@ -669,7 +678,8 @@ TEST_CASE("policy: a locked device's foreign fetch is denied and recorded") {
   Decision d = decide_in(s, kAway);
   REQUIRE(d.device);
   CHECK(line(d) == "deny locked");
-  CHECK(d.device->foreign == std::vector<UnixTime>{kNow});
+  REQUIRE(d.device->foreign.size() == 1);
+  CHECK(d.device->foreign[0] == ForeignFetch{kNow, parse_ip(kAway)});
   CHECK_FALSE(d.device->blocked);
   CHECK_FALSE(d.binding_changed);
   CHECK(d.device->bound_ip == parse_ip(kHome));  // the binding never moves on a deny
@@ -683,11 +693,13 @@ TEST_CASE("policy: a locked device's foreign fetch is denied and recorded") {
 TEST_CASE("policy: the 11th foreign fetch within 24h blocks the device, not the 10th") {
   Config cfg;
   Device d = locked_device();
-  // Eleven foreign fetches, one every two hours: all within 24h of the last.
+  // Eleven foreign fetches from eleven addresses, one every two hours: all
+  // within 24h of the last.
   for (int i = 1; i <= 11; ++i) {
     CAPTURE(i);
     Scene s = scene(d);
-    Decision out = decide_in(s, kAway, kNow + (i - 1) * 2 * kHour);
+    const std::string from = "198.51.100." + std::to_string(i);
+    Decision out = decide_in(s, from.c_str(), kNow + (i - 1) * 2 * kHour);
     REQUIRE(out.device);
     CHECK(line(out) == "deny locked");
     d = *out.device;
@@ -697,16 +709,18 @@ TEST_CASE("policy: the 11th foreign fetch within 24h blocks the device, not the 
   const UnixTime blocked_at = kNow + 20 * kHour;
   CHECK(d.blocked_at == blocked_at);
   CHECK(state_of(d, {}, cfg, blocked_at) == State::blocked);
-  // From then on nobody, the bound address included, may fetch.
-  CHECK(line(decide_in(scene(d), kHome, blocked_at + 1)) == "deny blocked");
+  // From then on only the bound address may fetch (SPEC v2 §3).
+  CHECK(line(decide_in(scene(d), kHome, blocked_at + 1)) == "allow same-ip");
   CHECK(line(decide_in(scene(d), kAway, blocked_at + 1)) == "deny blocked");
-  // A blocked device's fetches are not foreign attempts: the log stays as it was.
-  Decision denied = decide_in(scene(d), kAway, blocked_at + 2);
+  // A blocked device's foreign fetches are still recorded, for the operator.
+  Decision denied = decide_in(scene(d), "203.0.113.99", blocked_at + 2);
   REQUIRE(denied.device);
-  CHECK(denied.device->foreign == d.foreign);
+  REQUIRE_FALSE(denied.device->foreign.empty());
+  CHECK(denied.device->foreign.back() == ForeignFetch{blocked_at + 2, parse_ip("203.0.113.99")});
   CHECK_FALSE(denied.binding_changed);
   // And a block does not run out by itself.
-  CHECK(line(decide_in(scene(d), kHome, blocked_at + 365 * kDay)) == "deny blocked");
+  CHECK(line(decide_in(scene(d), kAway, blocked_at + 365 * kDay)) == "deny blocked");
+  CHECK(state_of(d, {}, cfg, blocked_at + 365 * kDay) == State::blocked);
 }
 
 TEST_CASE("policy: foreign fetches older than suspicious.within do not count") {
@@ -743,17 +757,20 @@ TEST_CASE("policy: foreign fetches older than suspicious.within do not count") {
     CHECK(d.device->blocked == r.blocks);
     CHECK(d.binding_changed == r.blocks);
     // What is kept is what lies within `within`, this fetch included.
-    for (UnixTime t : d.device->foreign) CHECK(t > kNow - r.within);
-    CHECK(d.device->foreign.back() == kNow);
+    for (const ForeignFetch& f : d.device->foreign) CHECK(f.at > kNow - r.within);
+    CHECK(d.device->foreign.back().at == kNow);
   }
 }
 
 TEST_CASE("policy: the foreign-fetch log stays bounded") {
   Config cfg;
   Device d = locked_device();
-  // One foreign fetch every 3h never reaches 11 within 24h; 1000 of them.
+  // One foreign fetch every 3h, each from another address, never reaches 11
+  // within 24h; 1000 of them.
   for (int i = 0; i < 1000; ++i) {
-    Decision out = decide_in(scene(d), kAway, kNow + i * 3 * kHour);
+    const std::string from =
+        "198.51." + std::to_string(100 + i / 200) + "." + std::to_string(1 + i % 200);
+    Decision out = decide_in(scene(d), from.c_str(), kNow + i * 3 * kHour);
     REQUIRE(out.device);
     d = *out.device;
     REQUIRE_FALSE(d.blocked);
@@ -910,4 +927,165 @@ TEST_CASE("policy: a window admits a device from its own address only, while ope
   CHECK_FALSE(window_open(w, kNow - kHour - 1));
   // The scope still decides.
   CHECK_FALSE(window_admits(window_for(kAway, "acme"), d, parse_ip(kAway), kNow));
+}
+
+namespace {
+
+// A fetch of the locked device from `from` with the identity `id`.
+Decision decide_as(const Scene& s, const char* from, const Identity& id, UnixTime now = kNow) {
+  Fetch f;
+  f.mac = parse_mac("001122aabbcc");
+  f.ip = parse_ip(from);
+  f.identity = id;
+  FetchRecords r;
+  r.ip_banned = s.banned;
+  r.device = s.device ? &*s.device : nullptr;
+  r.window = s.window ? &*s.window : nullptr;
+  r.unlock_alls = s.unlock_alls ? &*s.unlock_alls : nullptr;
+  return decide(f, r, s.cfg, now);
+}
+
+Identity user(const std::string& name) {
+  Identity id;
+  id.user = name;
+  return id;
+}
+
+Identity certificate(const char* mac) {
+  Identity id;
+  id.certificate = parse_mac(mac);
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("policy: a user name opens only its own device (SPEC v2 §4 step 3)") {
+  Device d = DeviceBuilder().bound(kHome).account("acme");
+  d.user = "desk-4";
+  const Scene s = scene(d);
+
+  SUBCASE("the device's MAC, in any accepted form, or its user: allowed from anywhere, re-bound") {
+    for (const char* name : {"001122aabbcc", "00:11:22:AA:BB:CC", "0011.22aa.bbcc", "desk-4"}) {
+      CAPTURE(name);
+      const Decision got = decide_as(s, kAway, user(name));
+      CHECK(line(got) == "allow authenticated");
+      REQUIRE(got.device);
+      CHECK(got.device->bound_ip == parse_ip(kAway));
+      CHECK(got.binding_changed);
+    }
+  }
+  SUBCASE("anyone else's name: auth-mismatch, even from the bound address, and nothing moves") {
+    for (const char* name : {"001565aa0001", "desk-5", "acme", "DESK-4", " desk-4"}) {
+      for (const char* from : {kAway, kHome}) {
+        CAPTURE(name);
+        CAPTURE(from);
+        const Decision got = decide_as(s, from, user(name));
+        CHECK(line(got) == "deny auth-mismatch");
+        REQUIRE(got.device);
+        CHECK(got.device->bound_ip == parse_ip(kHome));
+        CHECK(got.device->foreign.empty());  // the address is counted, not the device attacked
+        CHECK_FALSE(got.binding_changed);
+        CHECK(got.device->denied == 1);
+      }
+    }
+  }
+  SUBCASE("an account name is the device's only with auth.account_users") {
+    CHECK(line(decide_as(s, kAway, user("acme"))) == "deny auth-mismatch");
+    Scene per_customer = s;
+    per_customer.cfg.auth.account_users = true;
+    CHECK(line(decide_as(per_customer, kAway, user("acme"))) == "allow authenticated");
+    CHECK(line(decide_as(per_customer, kAway, user("other"))) == "deny auth-mismatch");
+    // A device without an account has no account credential.
+    Scene no_account = scene(DeviceBuilder().bound(kHome));
+    no_account.cfg.auth.account_users = true;
+    CHECK(line(decide_as(no_account, kAway, user("acme"))) == "deny auth-mismatch");
+  }
+  SUBCASE("a certificate naming the device is its identity; naming another is not") {
+    CHECK(line(decide_as(s, kAway, certificate("001122aabbcc"))) == "allow authenticated");
+    CHECK(line(decide_as(s, kAway, certificate("001565aa0001"))) == "deny auth-mismatch");
+    // One own part is enough.
+    Identity both = certificate("001122aabbcc");
+    both.user = "someone";
+    CHECK(line(decide_as(s, kAway, both)) == "allow authenticated");
+  }
+  SUBCASE("steps 1 and 2 come first") {
+    Scene banned = s;
+    banned.banned = true;
+    CHECK(line(decide_as(banned, kAway, user("desk-5"))) == "deny banned");
+    CHECK(line(decide_as(scene(std::nullopt), kAway, user("desk-5"))) == "deny unknown-device");
+  }
+  SUBCASE("a mismatch beats windows and unlocks: someone else's credentials move nothing") {
+    Scene open = s;
+    open.window = window_for(kAway);
+    open.unlock_alls = unlock_all();
+    CHECK(line(decide_as(open, kAway, user("desk-5"))) == "deny auth-mismatch");
+    CHECK(line(decide_as(open, kAway, Identity{})) == "allow window");
+  }
+}
+
+TEST_CASE("policy: a blocked device keeps its binding and its own identity (SPEC v2 §3)") {
+  Device d = DeviceBuilder().bound(kHome).blocked();
+  d.user = "desk-4";
+  Scene s = scene(d);
+  s.window = window_for(kAway);
+  s.unlock_alls = unlock_all();
+
+  const Decision home = decide_as(s, kHome, Identity{});
+  CHECK(line(home) == "allow same-ip");
+  REQUIRE(home.device);
+  CHECK(home.device->blocked);
+  CHECK_FALSE(home.binding_changed);
+
+  // Its credentials re-bind it; the hold stays for the operator.
+  const Decision own = decide_as(s, kAway, user("desk-4"));
+  CHECK(line(own) == "allow authenticated");
+  REQUIRE(own.device);
+  CHECK(own.device->bound_ip == parse_ip(kAway));
+  CHECK(own.device->blocked);
+  CHECK(own.binding_changed);
+  CHECK(own.device->unlock_all_seen == 0);  // the unlock-all was not used
+
+  // Anyone else: denied, and the attempt is recorded.
+  const Decision away = decide_as(s, "203.0.113.50", Identity{});
+  CHECK(line(away) == "deny blocked");
+  REQUIRE(away.device);
+  REQUIRE(away.device->foreign.size() == 1);
+  CHECK(away.device->foreign[0].ip == parse_ip("203.0.113.50"));
+  CHECK(away.device->bound_ip == parse_ip(kHome));
+}
+
+TEST_CASE("policy: only foreign fetches from distinct addresses block a device (SPEC v2 §5)") {
+  auto run_fetches = [](Scene s, const std::vector<std::string>& from) {
+    Decision d;
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      d = decide_as(s, from[i].c_str(), Identity{}, kNow + static_cast<UnixTime>(i) * kMinute);
+      s.device = d.device;
+    }
+    return *s.device;
+  };
+  const Scene s = scene(locked_device());
+  // 100 fetches from one address: never blocked, one entry.
+  const Device one = run_fetches(s, std::vector<std::string>(100, kAway));
+  CHECK_FALSE(one.blocked);
+  CHECK(one.foreign.size() == 1);
+  // Ten distinct addresses, each many times: not blocked; the eleventh blocks.
+  std::vector<std::string> ten;
+  for (int rep = 0; rep < 3; ++rep)
+    for (int i = 1; i <= 10; ++i) ten.push_back("198.51.100." + std::to_string(i));
+  const Device at_ten = run_fetches(s, ten);
+  CHECK_FALSE(at_ten.blocked);
+  CHECK(at_ten.foreign.size() == 10);
+  ten.push_back("198.51.100.11");
+  const Device at_eleven = run_fetches(s, ten);
+  CHECK(at_eleven.blocked);
+  CHECK(at_eleven.blocked_at == kNow + 30 * kMinute);
+  // IPv6: addresses of one /64 (ban.ipv6_prefix) are one address.
+  std::vector<std::string> one_64;
+  for (int i = 1; i <= 20; ++i) one_64.push_back("2001:db8:1:2::" + std::to_string(i));
+  const Device v6 = run_fetches(s, one_64);
+  CHECK_FALSE(v6.blocked);
+  CHECK(v6.foreign.size() == 1);
+  std::vector<std::string> many_64;
+  for (int i = 1; i <= 11; ++i) many_64.push_back("2001:db8:1:" + std::to_string(i) + "::1");
+  CHECK(run_fetches(s, many_64).blocked);
 }

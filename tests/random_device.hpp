@@ -17,10 +17,10 @@ namespace provlock::testing {
 // same_device, and the tests that check that every member is written and
 // read back, cannot miss one.
 inline auto members(const Device& d) {
-  const auto& [mac, account, label, registered, bound_ip, bound_at, first_provisioned, unlock_until,
-               unlock_all_seen, blocked, blocked_at, foreign, last_seen, last_ip, allowed, denied] =
-      d;
-  return std::tie(mac, account, label, registered, bound_ip, bound_at, first_provisioned,
+  const auto& [mac, account, label, user, registered, bound_ip, bound_at, first_provisioned,
+               unlock_until, unlock_all_seen, blocked, blocked_at, foreign, last_seen, last_ip,
+               allowed, denied] = d;
+  return std::tie(mac, account, label, user, registered, bound_ip, bound_at, first_provisioned,
                   unlock_until, unlock_all_seen, blocked, blocked_at, foreign, last_seen, last_ip,
                   allowed, denied);
 }
@@ -41,7 +41,7 @@ inline std::vector<bool> differing_members(const Device& a, const Device& b) {
 }
 
 // Every field random, optional ones unset about half the time. With
-// `plain_text`, account and label hold printable ASCII only (no character a
+// `plain_text`, account, label and user hold printable ASCII only (no character a
 // JSON string escapes); otherwise also tabs, newlines, quotes, backslashes,
 // control characters, DEL and UTF-8.
 inline Device random_device(std::mt19937_64& rng, bool plain_text = false) {
@@ -74,6 +74,7 @@ inline Device random_device(std::mt19937_64& rng, bool plain_text = false) {
   d.mac = parse_mac("02" + std::to_string(1000000000 + pick(999999999)).substr(0, 10));
   d.account = text();
   d.label = text();
+  d.user = text();
   d.registered = time();
   d.bound_ip = opt_ip();
   d.bound_at = opt_time();
@@ -82,7 +83,11 @@ inline Device random_device(std::mt19937_64& rng, bool plain_text = false) {
   d.unlock_all_seen = rng() % 3 == 0 ? rng() : 0;
   d.blocked = pick(2);
   d.blocked_at = opt_time();
-  for (int i = pick(4); i > 0; --i) d.foreign.push_back(time());
+  for (int i = pick(4); i > 0; --i) {
+    std::optional<Ip> ip;
+    while (!ip) ip = opt_ip();
+    d.foreign.push_back(ForeignFetch{time(), *ip});
+  }
   d.last_seen = opt_time();
   d.last_ip = opt_ip();
   d.allowed = rng() % 2 ? rng() : 0;

@@ -39,7 +39,10 @@ Device full_device() {
   d.unlock_all_seen = 12;
   d.blocked = true;
   d.blocked_at = kNow - kHour;
-  d.foreign = {kNow - 3 * kHour, kNow - 2 * kHour, kNow - kHour};
+  d.user = "desk-4";
+  d.foreign = {ForeignFetch{kNow - 3 * kHour, parse_ip("198.51.100.1")},
+               ForeignFetch{kNow - 2 * kHour, parse_ip("2001:db8:9::1")},
+               ForeignFetch{kNow - kHour, parse_ip("198.51.100.3")}};
   d.last_seen = kNow - 1;
   d.last_ip = parse_ip("198.51.100.7");
   d.allowed = 1234;
@@ -217,6 +220,8 @@ TEST_CASE("records: the device's JSON form is readable and normalised") {
   CHECK(j["last_ip"] == "198.51.100.7");
   CHECK(j["blocked"] == true);
   CHECK(j["foreign"].size() == 3);
+  CHECK(j["foreign"][1] == json{{"at", "2026-11-26T10:00:00Z"}, {"ip", "2001:db8:9::1"}});
+  CHECK(j["user"] == "desk-4");
 
   const json bare = to_json(bare_device());
   CHECK(bare["bound_ip"].is_null());
@@ -235,7 +240,20 @@ TEST_CASE("records: a device record may leave its optional fields out") {
   CHECK(d.unlock_all_seen == 0);
   CHECK_FALSE(d.blocked);
   CHECK(d.foreign.empty());
+  CHECK(d.user.empty());
   CHECK(d.allowed == 0);
+}
+
+TEST_CASE("records: 0.1's foreign times, which name no address, are forgotten when read") {
+  json j = to_json(full_device());
+  j["foreign"] = json::array(
+      {"2026-11-26T09:00:00Z", json{{"at", "2026-11-26T10:00:00Z"}, {"ip", "198.51.100.9"}}});
+  const Device d = device_from_json(j);
+  REQUIRE(d.foreign.size() == 1);
+  CHECK(d.foreign[0] == ForeignFetch{kNow - 2 * kHour, parse_ip("198.51.100.9")});
+  // A 0.1 record with only bare times reads as having none.
+  j["foreign"] = json::array({"2026-11-26T09:00:00Z", "2026-11-26T10:00:00Z"});
+  CHECK(device_from_json(j).foreign.empty());
 }
 
 TEST_CASE("records: an unlock-all set round trips") {
@@ -465,6 +483,13 @@ TEST_CASE("records: refusal of a device record with a bad field") {
       {"foreign as a string", with(d, "foreign", "2026-11-26T12:00:00Z"), "foreign"},
       {"foreign with a bad time", with(d, "foreign", json::array({"noon"})), "foreign"},
       {"foreign with a number", with(d, "foreign", json::array({1795694400})), "foreign"},
+      {"foreign without its address",
+       with(d, "foreign", json::array({json{{"at", "2026-11-26T12:00:00Z"}}})), "ip"},
+      {"foreign with a bad address",
+       with(d, "foreign", json::array({json{{"at", "2026-11-26T12:00:00Z"}, {"ip", "x"}}})), "ip"},
+      {"foreign without its time", with(d, "foreign", json::array({json{{"ip", "192.0.2.1"}}})),
+       "at"},
+      {"user as a number", with(d, "user", 7), "user"},
   };
   for (const Row& r : rows) {
     CAPTURE(r.name);

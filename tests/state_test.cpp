@@ -256,10 +256,12 @@ TEST_CASE("state: unlock of a blocked device needs --force, of any other it does
 
 TEST_CASE("state: a device added after unlock-alls is not caught by them, by later ones it is") {
   const UnlockAllSet given = unlock_alls({ua(3), ua(4, kAllAccounts, kNow + kHour)});
-  const Device d = new_device(parse_mac("00:11:22:aa:bb:cc"), "acme", "desk 4", kNow, given);
+  const Device d = new_device(parse_mac("00:11:22:aa:bb:cc"),
+                              Registration{"acme", "desk 4", "desk-4"}, kNow, given);
   CHECK(d.mac.str() == "001122aabbcc");
   CHECK(d.account == "acme");
   CHECK(d.label == "desk 4");
+  CHECK(d.user == "desk-4");
   CHECK(d.registered == kNow);
   CHECK(d.unlock_all_seen == 4);
   CHECK_FALSE(d.bound_ip.has_value());
@@ -267,5 +269,5 @@ TEST_CASE("state: a device added after unlock-alls is not caught by them, by lat
   CHECK_FALSE(active_unlock(d, given, kNow).has_value());
   CHECK(unlock_all_applies(ua(5), d, kNow));
   // With no unlock-all ever given, every later one reaches it.
-  CHECK(new_device(d.mac, "", "", kNow, UnlockAllSet{}).unlock_all_seen == 0);
+  CHECK(new_device(d.mac, Registration{}, kNow, UnlockAllSet{}).unlock_all_seen == 0);
 }

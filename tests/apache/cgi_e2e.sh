@@ -108,11 +108,14 @@ ln -s "$t/secret.txt" "$t/root/$linked.cfg"        # a device file that is a lin
 ln -s ../outside.bin "$t/root/firmware.bin"          # a public file that is a link
 ln -s "$t" "$t/root/up"                              # a directory link out of the root
 chmod -R a+rX "$t"
-"$bin" add "$yealink" "$gs" "$polycom" "$spa" "$linked" "$broken" "$victim" "$attacker" "$fresh" \
+"$bin" add "$yealink" "$gs" "$spa" "$linked" "$broken" "$victim" "$attacker" "$fresh" \
   "$unl" >/dev/null ||
   { echo "FAIL: provlock add" >&2; exit 1; }
+# The Polycom's own HTTP user name is phone1; the Yealink's is its MAC.
+"$bin" add "$polycom" --user phone1 >/dev/null || { echo "FAIL: provlock add --user" >&2; exit 1; }
 
 htpasswd -bc "$t/apache/htpasswd" phone1 secret1 2>/dev/null
+htpasswd -b "$t/apache/htpasswd" "$yealink" secret2 2>/dev/null
 
 write_config() {
   cat >"$t/apache/httpd.conf" <<EOF
@@ -275,13 +278,19 @@ echo "# public vendor files need no check"
 fetch 127.0.0.7 GET /provisioning/y000000000028.cfg
 expect 200 "yealink common config" "public y000000000028.cfg is served to anyone"
 
-echo "# REMOTE_USER (credentials checked by Apache) means authenticated"
+echo "# REMOTE_USER (credentials checked by Apache) is an identity: the device's own, or a mismatch"
 fetch 127.0.0.2 GET "/provisioning/$polycom.cfg"
 expect 200 "polycom config" "Polycom binds to 127.0.0.2"
 fetch 127.0.0.8 GET "/provisioning/$polycom.cfg"
 expect 403 "locked" "from 127.0.0.8 without credentials: refused"
 fetch 127.0.0.8 GET "/authprov/$polycom.cfg" -u phone1:wrong
 expect 401 "" "wrong credentials are Apache's 401"
+fetch 127.0.0.8 GET "/authprov/$polycom.cfg" -u "$yealink:secret2"
+expect 403 "auth-mismatch" "another phone's valid credentials never open this phone: 403 auth-mismatch"
+fetch 127.0.0.2 GET "/authprov/$polycom.cfg" -u "$yealink:secret2"
+expect 403 "auth-mismatch" "not even from the phone's own address"
+fetch 127.0.0.2 GET "/provisioning/$polycom.cfg"
+expect 200 "polycom config" "the mismatches moved nothing: the phone still fetches from 127.0.0.2"
 fetch 127.0.0.8 GET "/authprov/$polycom.cfg" -u phone1:secret1
 expect 200 "polycom config" "with credentials from 127.0.0.8: served"
 fetch 127.0.0.2 GET "/provisioning/$polycom.cfg"
