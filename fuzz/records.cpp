@@ -2,7 +2,8 @@
 // either returns a record or throws RecordError, never anything else (the
 // store turns only RecordError into "deny store-error"); and a decoded record
 // written back decodes to the same record. A device record's text read
-// directly (lib/device_text.hpp) gives nothing or what the JSON reading gives,
+// directly (lib/device_text.hpp) gives nothing or what the JSON reading gives
+// (and only for the device's own text),
 // and a device's text written directly is the JSON value's dump.
 #include "fuzz/fuzz.hpp"
 #include "lib/device_text.hpp"
@@ -42,6 +43,11 @@ void check_device_text(std::string_view text, const json& j) {
   if (std::optional<Device> fast = device_from_record_text(text)) {
     fuzz::require(slow.has_value(), "text read directly reads as JSON too:", text);
     fuzz::require(to_json(*fast) == to_json(*slow), "text read directly as JSON reads it:", text);
+    // And only the device's own text is read directly: no other spelling.
+    std::string_view bare = text;
+    if (bare.ends_with('\n')) bare.remove_suffix(1);
+    fuzz::require(device_record_text(*fast) == bare, "text read directly is the device's text:",
+                  text);
   }
   if (slow) {
     std::string dumped;

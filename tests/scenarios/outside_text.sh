@@ -65,7 +65,7 @@ clean "$tmp/add_bad.err" "add's error message"
 for i in 1 2 3 4; do allow first-provision 02fe0000000$i $home; done
 
 # show: one line a field, each field once; nothing raw.
-fields='mac state account label bound_ip last_seen last_ip until unlock registered first_provisioned blocked_at allowed denied'
+fields='mac state account label user bound_ip last_seen last_ip until unlock registered first_provisioned blocked_at allowed denied'
 for i in 1 2 3; do
   run_to show$i show 02fe0000000$i
   assert '[[ $rc == 0 ]]' "show 02fe0000000$i exits 0"
