@@ -489,7 +489,7 @@ _provlock_devices() {
 _provlock_windows() {
   local -a values expl
   values=(${(f)"$(_provlock_query windows)"})
-  _wanted windows expl 'window address' compadd -a values
+  _wanted windows expl 'window address or prefix' compadd -a values
 }
 
 _provlock_bans() {

@@ -26,7 +26,7 @@ const Command kCommands[] = {
     {"unlock", "Let devices provision once more from any IP", setup_unlock},
     {"unlock-all", "Unlock every device of an account (or all) until its next fetch",
      setup_unlock_all},
-    {"window", "Open, close or list provisioning windows for an IP", setup_window},
+    {"window", "Open, close or list provisioning windows for an IP or prefix", setup_window},
     {"ban", "List, add or remove IP bans", setup_ban},
     {"expire", "End what has expired and prune the journal (for cron)", setup_expire},
     {"log", "Show the journal", setup_log},

@@ -104,7 +104,7 @@ complete -c provlock -n '__provlock_at "" 0' -a 'show' -d 'Show one device'
 complete -c provlock -n '__provlock_at "" 0' -a 'list' -d 'List devices'
 complete -c provlock -n '__provlock_at "" 0' -a 'unlock' -d 'Let devices provision once more from any IP'
 complete -c provlock -n '__provlock_at "" 0' -a 'unlock-all' -d 'Unlock every device of an account (or all) until its next fetch'
-complete -c provlock -n '__provlock_at "" 0' -a 'window' -d 'Open, close or list provisioning windows for an IP'
+complete -c provlock -n '__provlock_at "" 0' -a 'window' -d 'Open, close or list provisioning windows for an IP or prefix'
 complete -c provlock -n '__provlock_at "" 0' -a 'ban' -d 'List, add or remove IP bans'
 complete -c provlock -n '__provlock_at "" 0' -a 'expire' -d 'End what has expired and prune the journal (for cron)'
 complete -c provlock -n '__provlock_at "" 0' -a 'log' -d 'Show the journal'
@@ -152,8 +152,8 @@ complete -c provlock -n '__provlock_at "unlock-all"' -l account -x -d 'Only devi
 complete -c provlock -n '__provlock_at "unlock-all"' -l hours -x -d 'Only for N hours, 1 to 40 (default: until each device\'s next fetch)'
 
 # provlock window
-complete -c provlock -n '__provlock_at "window" 0' -a 'open' -d 'Let devices fetching from IP provision for N hours'
-complete -c provlock -n '__provlock_at "window" 0' -a 'close' -d 'Close the window of IP'
+complete -c provlock -n '__provlock_at "window" 0' -a 'open' -d 'Let devices fetching from IP or CIDR provision for N hours'
+complete -c provlock -n '__provlock_at "window" 0' -a 'close' -d 'Close the window of IP or CIDR'
 complete -c provlock -n '__provlock_at "window" 0' -a 'list' -d 'List the windows open now'
 complete -c provlock -n '__provlock_at "window"' -s h -l help -d 'Print this help message and exit'
 

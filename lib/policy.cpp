@@ -70,7 +70,14 @@ bool window_admits(const Window& w, const Device& d, UnixTime now) {
 }
 
 bool window_admits(const Window& w, const Device& d, const Ip& ip, UnixTime now) {
-  return w.ip == ip && window_admits(w, d, now);
+  return w.prefix.contains(ip) && window_admits(w, d, now);
+}
+
+const Window* admitting_window(std::span<const Window> windows, const Device& d, const Ip& ip,
+                               UnixTime now) {
+  for (const Window& w : windows)
+    if (window_admits(w, d, ip, now)) return &w;
+  return nullptr;
 }
 
 Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, UnixTime now) {
@@ -120,7 +127,7 @@ Decision decide(const Fetch& fetch, const FetchRecords& rec, const Config& cfg, 
       out.reason = Reason::blocked;
       note_foreign(d, fetch.ip, cfg, now);
     }
-  } else if (rec.window && window_admits(*rec.window, d, fetch.ip, now)) {
+  } else if (admitting_window(rec.windows, d, fetch.ip, now)) {
     allow(Reason::window, true);
   } else if (state == State::unlocked) {
     const bool explicit_unlock = active_unlock(d, unlock_alls, now)->explicit_unlock;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 
 #include "lib/config.hpp"
@@ -24,7 +25,8 @@ struct Fetch {
 struct FetchRecords {
   bool ip_banned = false;
   const Device* device = nullptr;        // nullptr: unknown MAC
-  const Window* window = nullptr;        // the window for this IP, if any
+  // The windows that may cover this IP (any others are passed over).
+  std::span<const Window> windows;
   const UnlockAllSet* unlock_alls = nullptr;  // nullptr: none
 };
 
@@ -59,7 +61,14 @@ bool window_open(const Window& w, UnixTime now);
 bool window_admits(const Window& w, const Device& d, UnixTime now);
 
 // Whether a window lets the device fetch from `ip` at `now` (SPEC §4 step 5):
-// it is the window of that address and it admits the device.
+// its prefix contains the address and it admits the device.
 bool window_admits(const Window& w, const Device& d, const Ip& ip, UnixTime now);
+
+// The first of `windows` that lets the device fetch from `ip` at `now`, if
+// any. Windows add up: a narrower window (a /32 of one account inside an
+// every-account /24) never takes away what a wider one allows, so any window
+// that admits the device will do.
+const Window* admitting_window(std::span<const Window> windows, const Device& d, const Ip& ip,
+                               UnixTime now);
 
 }  // namespace provlock

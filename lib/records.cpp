@@ -3,6 +3,7 @@
 #include <array>
 
 #include "lib/device_schema.hpp"
+#include "lib/window.hpp"
 
 namespace provlock {
 namespace {
@@ -290,20 +291,44 @@ UnlockAllSet unlock_alls_from_json(const json& j) {
 }
 
 json to_json(const Window& w) {
+  if (w.prefix.length < w.prefix.network.bits()) {
+    return json{{"format", kWindowPrefixFormat},
+                {"prefix", w.prefix.str()},
+                {"account", scope_json(w.account, kWindowPrefixFormat)},
+                {"opened", format_time(w.opened)},
+                {"until", format_time(w.until)}};
+  }
   const int format = scoped_format(std::array{w.account});
   return json{{"format", format},
-              {"ip", w.ip.str()},
+              {"ip", w.prefix.network.str()},
               {"account", scope_json(w.account, format)},
               {"opened", format_time(w.opened)},
               {"until", format_time(w.until)}};
 }
 
 Window window_from_json(const json& j) {
-  Decoder in(j, "window record", true, kScopedRecordFormat);
+  Decoder in(j, "window record", true, kWindowPrefixFormat);
   Window w;
-  auto ip = in.opt_ip("ip");
-  if (!ip) in.bad("ip", "an IP address");
-  w.ip = *ip;
+  // Formats 1 and 2 know no "prefix": their readers ignore one.
+  const json* prefix = in.format() >= kWindowPrefixFormat ? in.maybe("prefix") : nullptr;
+  if (prefix) {
+    if (in.maybe("ip")) throw RecordError("fields \"ip\" and \"prefix\" are both there");
+    if (!prefix->is_string()) in.bad("prefix", "a CIDR prefix");
+    try {
+      w.prefix = parse_prefix(prefix->get<std::string>());
+    } catch (const std::exception&) {
+      in.bad("prefix", "a CIDR prefix");
+    }
+    if (!window_prefix_allowed(w.prefix))
+      throw RecordError("field \"prefix\" is wider than a window may be (" + window_lengths() +
+                        ")");
+  } else {
+    auto ip = in.opt_ip("ip");
+    if (!ip && in.format() >= kWindowPrefixFormat)
+      throw RecordError("field \"prefix\" (or \"ip\") is missing");
+    if (!ip) in.bad("ip", "an IP address");
+    w.prefix = prefix_of(*ip, ip->bits());
+  }
   w.account = in.scope("account", in.format());
   w.opened = in.time("opened");
   w.until = in.time("until");

@@ -31,6 +31,15 @@ inline constexpr int kRecordFormat = 1;
 //             the field must be there.
 inline constexpr int kScopedRecordFormat = 2;
 
+// A window of a prefix (`window open 198.51.100.0/24`) is written in format
+// 3, with "prefix": "198.51.100.0/24" in place of "ip" and its scope as in
+// format 2: provlock 0.1 and the provlock before prefix windows refuse it
+// instead of reading it as a window of one address (they ignore a field they
+// do not know). A window of one address (an IPv4 /32, an IPv6 /128) is still
+// written with "ip", in format 1 or 2, as those wrote it. Formats 1 to 3 are
+// read; "prefix" only from format 3, where a record has "ip" or "prefix".
+inline constexpr int kWindowPrefixFormat = 3;
+
 // A record that cannot be decoded. The store adds the file name.
 class RecordError : public std::runtime_error {
  public:
@@ -111,10 +120,11 @@ struct UnlockAllSet {
   std::vector<UnlockAll> entries;
 };
 
-// A provisioning window: any device of `account` fetching from `ip` while
-// opened <= now < until is allowed and re-bound.
+// A provisioning window: any device of `account` fetching from an address
+// within `prefix` while opened <= now < until is allowed and re-bound to that
+// address. The prefix is one window_prefix_allowed (lib/window.hpp) allows.
 struct Window {
-  Ip ip;
+  Prefix prefix;
   AccountScope account;
   UnixTime opened = 0;
   UnixTime until = 0;

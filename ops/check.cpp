@@ -1,6 +1,7 @@
 #include "ops/check.hpp"
 
 #include "lib/bans.hpp"
+#include "ops/window.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
@@ -26,10 +27,10 @@ void decide_and_write(Session& s, const Fetch& fetch, bool dry_run, FetchResult&
   FetchRecords records;
   records.ip_banned = banned;
   records.unlock_alls = &out.unlock_alls;
-  std::optional<Window> window;
+  std::vector<Window> windows;
   Decision decision;
-  if (!banned) window = store::load_record<Window>(*s.store, store::window_key(fetch.ip));
-  records.window = window ? &*window : nullptr;
+  if (!banned) windows = windows_covering(s, fetch.ip);
+  records.windows = windows;
 
   // The journal line goes first, under the device's lock: if it cannot be
   // written, neither is the record, so a fetch answered "store-error"

@@ -88,7 +88,7 @@ ExpireCounts expire(Session& s, bool dry, const store::OnError& on_error) {
   store::scan_records<Window>(
       *s.store, [&](const Window& w) { windows.push_back(w); }, report_bad);
   for (const Window& seen : windows) {
-    examine<Window>(*s.store, dry, store::window_key(seen.ip), [&](std::optional<Window>& w) {
+    examine<Window>(*s.store, dry, store::window_key(seen.prefix), [&](std::optional<Window>& w) {
       const bool over = w && window_ran_out(*w, now);
       if (over) {
         w.reset();

@@ -7,7 +7,7 @@
 //                                      of changed records are in its .lock
 //                                      (listing.hpp)
 //   <root>/bans/<hh>/<prefix>.json     hh = two hex digits of a hash of the key
-//   <root>/windows/<ip>.json
+//   <root>/windows/<key>.json          window_key: "203.0.113.5", "198.51.100.0-24"
 //   <root>/meta/rules.json             unlock-alls and range bans
 //   <root>/journal/<YYYY-MM-DD>.jsonl
 //   <root>/quarantine/                 where fsck --repair moves bad files

@@ -16,8 +16,9 @@ std::string file_safe(std::string text) {
 std::string address_key(const Prefix& prefix) {
   return file_safe(prefix.str());
 }
-std::string window_key(const Ip& ip) {
-  return file_safe(ip.str());
+std::string window_key(const Prefix& prefix) {
+  if (prefix.length == prefix.network.bits()) return file_safe(prefix.network.str());
+  return file_safe(prefix.str());
 }
 
 std::vector<std::string> device_keys(const std::vector<Mac>& macs) {

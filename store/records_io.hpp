@@ -18,7 +18,10 @@ namespace provlock::store {
 
 // File-safe keys: "203.0.113.5-32", "2001_db8__-64" (':' as '_', '/' as '-').
 std::string address_key(const Prefix& prefix);
-std::string window_key(const Ip& ip);
+// The same for windows, but a window of one address (an IPv4 /32, an IPv6
+// /128) is named by the address alone, as provlock 0.1 named every window:
+// "203.0.113.5", "2001_db8__1"; "198.51.100.0-24", "2001_db8_2__-64".
+std::string window_key(const Prefix& prefix);
 // The keys of the devices `macs`, in their order.
 std::vector<std::string> device_keys(const std::vector<Mac>& macs);
 inline const std::string kRulesKey = "rules";
@@ -45,7 +48,7 @@ template <>
 struct Codec<Window> {
   static constexpr Kind kind = Kind::window;
   static Window decode(const Json& j) { return window_from_json(j); }
-  static std::string key(const Window& w) { return window_key(w.ip); }
+  static std::string key(const Window& w) { return window_key(w.prefix); }
 };
 template <>
 struct Codec<StoreRules> {

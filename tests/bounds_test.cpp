@@ -52,7 +52,7 @@ void check_reads_back(UnixTime t) {
   CHECK(to_json(address_from_json(to_json(a))) == to_json(a));
 
   Window w;
-  w.ip = parse_ip("192.0.2.99");
+  w.prefix = parse_prefix("192.0.2.99");
   w.opened = w.until = t;
   CHECK(to_json(window_from_json(to_json(w))) == to_json(w));
 

@@ -53,7 +53,7 @@ AddressRecord banned(UnixTime since, std::int64_t length) {
 
 Window window(UnixTime opened, UnixTime until, const char* ip = "198.51.100.2") {
   Window w;
-  w.ip = parse_ip(ip);
+  w.prefix = parse_prefix(ip);
   w.opened = opened;
   w.until = until;
   return w;

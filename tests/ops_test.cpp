@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "lib/bans.hpp"
+#include "lib/window.hpp"
 #include "ops/ban.hpp"
 #include "ops/check.hpp"
 #include "ops/config_request.hpp"
@@ -262,7 +263,7 @@ TEST_CASE("ops::unlock_all and windows reach the devices of their scope only") {
   CHECK(f.fetch("001122aabbcc", "198.51.100.1").reason == "unlock-all");
 
   Window w;
-  w.ip = parse_ip("198.51.100.2");
+  w.prefix = parse_prefix("198.51.100.2");
   w.account = "acme";
   w.opened = kNow;
   w.until = kNow + 3600;
@@ -270,8 +271,8 @@ TEST_CASE("ops::unlock_all and windows reach the devices of their scope only") {
   CHECK(ops::open_windows(f.s, [](const Error&) { FAIL(""); }).size() == 1);
   CHECK(f.fetch("001122aabbcc", "198.51.100.2").reason == "locked");
   CHECK(f.fetch("001122aabbcd", "198.51.100.2").reason == "window");
-  CHECK(ops::close_window(f.s, w.ip));
-  CHECK_FALSE(ops::close_window(f.s, w.ip));
+  CHECK(ops::close_window(f.s, w.prefix));
+  CHECK_FALSE(ops::close_window(f.s, w.prefix));
   CHECK(ops::open_windows(f.s, [](const Error&) { FAIL(""); }).empty());
 }
 
@@ -326,7 +327,7 @@ TEST_CASE("ops::expire: bans, range bans, windows and unlock-alls end at their s
                                       });
   ops::add_ban(f.s, ops::ban_target("192.0.2.0/24", f.s.config), kNow + 60);
   Window w;
-  w.ip = parse_ip("198.51.100.2");
+  w.prefix = parse_prefix("198.51.100.2");
   w.opened = kNow;
   w.until = kNow + 60;
   ops::open_window(f.s, w);
@@ -357,4 +358,106 @@ TEST_CASE("ops::expire: bans, range bans, windows and unlock-alls end at their s
   n = ops::expire(f.s, false, no_error);
   CHECK(n.forgotten == 1);
   CHECK_FALSE(store::load_record<AddressRecord>(*f.s.store, store::address_key(key)));
+}
+
+// SPEC §6 prefix windows through the use cases: what check loads, what a dry
+// run writes, which record open, close and expire touch.
+TEST_CASE("ops: a prefix window lets a locked phone in from within and re-binds it") {
+  Fixture f;
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "first-provision");
+  f.s.now += 60;
+  CHECK(f.fetch("001122aabbcc", "198.51.100.77").reason == "locked");
+
+  const WindowTarget t = window_target("198.51.100.0/24", f.s.config);
+  ops::open_window(f.s, Window{t.prefix, std::nullopt, f.s.now, f.s.now + 3600});
+  CHECK(f.mem->records.count({store::Kind::window, "198.51.100.0-24"}) == 1);
+  CHECK(f.mem->journal.back().second.find("\"ip\":\"198.51.100.0/24\"") != std::string::npos);
+
+  // A dry run answers as a real check would, and writes nothing.
+  f.mem->writes = f.mem->appended = 0;
+  CHECK(f.fetch("001122aabbcc", "198.51.100.77", true).reason == "window");
+  CHECK(f.mem->writes == 0);
+  CHECK(f.mem->appended == 0);
+  CHECK(f.phone().bound_ip == parse_ip("192.0.2.10"));
+
+  CHECK(f.fetch("001122aabbcc", "198.51.100.77").reason == "window");
+  CHECK(f.phone().bound_ip == parse_ip("198.51.100.77"));
+  CHECK(f.fetch("001122aabbcc", "198.51.101.1").reason == "locked");
+
+  // Closing an address within the /24 closes no window of it; the /24 goes.
+  CHECK_FALSE(ops::close_window(f.s, window_target("198.51.100.77", f.s.config).prefix));
+  CHECK(f.fetch("001122aabbcc", "198.51.100.78").reason == "window");
+  CHECK(ops::close_window(f.s, t.prefix));
+  CHECK(f.mem->records.count({store::Kind::window, "198.51.100.0-24"}) == 0);
+  CHECK(f.fetch("001122aabbcc", "198.51.100.79").reason == "locked");
+}
+
+TEST_CASE("ops: check passes over unreadable windows of other addresses, not its own") {
+  Fixture f;
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "first-provision");
+  const UnixTime until = kNow + 3600;
+  ops::open_window(f.s, Window{parse_prefix("198.51.100.0/24"), std::nullopt, kNow, until});
+  auto& records = f.mem->records;
+  records[{store::Kind::window, "203.0.113.0-24"}] = "{\"format\":9}";
+  records[{store::Kind::window, "not-a-window"}] = "garbage";
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "same-ip");
+  CHECK(f.fetch("001122aabbcc", "198.51.100.77").reason == "window");
+
+  // The window of one address within the /24, unreadable: that address's
+  // checks fail closed, as they did when every window was one address.
+  records[{store::Kind::window, "198.51.100.9"}] = "{\"format\":9}";
+  const ops::FetchResult r = f.fetch("001122aabbcc", "198.51.100.9");
+  CHECK(r.reason == "store-error");
+  REQUIRE(r.store_error);
+  CHECK(std::string(r.store_error->what()).find("198.51.100.9") != std::string::npos);
+  CHECK(f.fetch("001122aabbcc", "198.51.100.10").reason == "window");
+  // An unreadable /16 around it bears on the whole /16.
+  records[{store::Kind::window, "198.51.0.0-16"}] = "[]";
+  CHECK(f.fetch("001122aabbcc", "198.51.7.7").reason == "store-error");
+  CHECK(records[{store::Kind::window, "198.51.0.0-16"}] == "[]");  // never overwritten
+}
+
+TEST_CASE("ops: an IPv6 address's window covers its /64; a window 0.1 wrote is its address") {
+  Fixture f;
+  CHECK(f.fetch("001122aabbcc", "2001:db8:1::5").reason == "first-provision");
+  const WindowTarget t = window_target("2001:db8:2::1", f.s.config);
+  ops::open_window(f.s, Window{t.prefix, std::string(""), kNow, kNow + 3600});
+  CHECK(f.mem->records.count({store::Kind::window, "2001_db8_2__-64"}) == 1);
+  CHECK(f.fetch("001122aabbcc", "2001:db8:2::abcd:1").reason == "window");
+  CHECK(f.phone().bound_ip == parse_ip("2001:db8:2::abcd:1"));
+  CHECK(ops::close_window(f.s, t.prefix));
+
+  // As provlock 0.1 wrote it: the one address, byte for byte.
+  f.mem->records[{store::Kind::window, "2001_db8_3__1"}] =
+      R"({"account":"","format":1,"ip":"2001:db8:3::1","opened":"2026-11-26T11:00:00Z",)"
+      R"("until":"2026-11-26T13:00:00Z"})";
+  CHECK(f.fetch("001122aabbcc", "2001:db8:3::abcd:1").reason == "locked");
+  CHECK(f.fetch("001122aabbcc", "2001:db8:3::1").reason == "window");
+  const std::vector<Window> open = ops::open_windows(f.s, [](const Error& e) { FAIL(e.what()); });
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].prefix == parse_prefix("2001:db8:3::1/128"));
+  // `window close 2001:db8:3::1` names it beside the /64's window.
+  const WindowTarget old = window_target("2001:db8:3::1", f.s.config);
+  CHECK_FALSE(ops::close_window(f.s, old.prefix));
+  REQUIRE(old.address);
+  CHECK(ops::close_window(f.s, *old.address));
+  CHECK(f.mem->records.count({store::Kind::window, "2001_db8_3__1"}) == 0);
+}
+
+TEST_CASE("ops::expire removes a prefix window at its second") {
+  Fixture f;
+  auto no_error = [](const Error& e) { FAIL(e.what()); };
+  ops::open_window(f.s, Window{parse_prefix("198.51.100.0/24"), std::nullopt, kNow, kNow + 60});
+  ops::open_window(f.s, Window{parse_prefix("2001:db8::/48"), std::nullopt, kNow, kNow + 120});
+  f.s.now = kNow + 59;
+  CHECK(ops::expire(f.s, false, no_error).windows == 0);
+  f.s.now = kNow + 60;
+  CHECK(ops::expire(f.s, true, no_error).windows == 1);
+  CHECK(f.mem->records.count({store::Kind::window, "198.51.100.0-24"}) == 1);
+  CHECK(ops::expire(f.s, false, no_error).windows == 1);
+  CHECK(f.mem->records.count({store::Kind::window, "198.51.100.0-24"}) == 0);
+  CHECK(f.mem->records.count({store::Kind::window, "2001_db8__-48"}) == 1);
+  f.s.now = kNow + 120;
+  CHECK(ops::expire(f.s, false, no_error).windows == 1);
+  CHECK(ops::open_windows(f.s, no_error).empty());
 }

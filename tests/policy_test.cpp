@@ -100,7 +100,7 @@ const AccountScope kAllAccounts = std::nullopt;
 Window window_for(const char* ip, const AccountScope& account = kAllAccounts,
                   UnixTime opened = kNow - kHour, UnixTime until = kNow + kHour) {
   Window w;
-  w.ip = parse_ip(ip);
+  w.prefix = parse_prefix(ip);
   w.account = account;
   w.opened = opened;
   w.until = until;
@@ -141,7 +141,7 @@ Decision decide_in(const Scene& s, const char* from, UnixTime now = kNow,
   FetchRecords r;
   r.ip_banned = s.banned;
   r.device = s.device ? &*s.device : nullptr;
-  r.window = s.window ? &*s.window : nullptr;
+  if (s.window) r.windows = {&*s.window, 1};
   r.unlock_alls = s.unlock_alls ? &*s.unlock_alls : nullptr;
   return decide(f, r, s.cfg, now);
 }
@@ -915,7 +915,7 @@ TEST_CASE("policy: a window fetch from the ip already bound changes no binding")
   CHECK_FALSE(d.binding_changed);
 }
 
-TEST_CASE("policy: a window admits a device from its own address only, while open") {
+TEST_CASE("policy: a window admits a device from within its prefix only, while open") {
   const Window w = window_for(kAway, kAllAccounts, kNow - kHour, kNow + kHour);
   const Device d = locked_device();
   CHECK(window_admits(w, d, parse_ip(kAway), kNow));
@@ -927,6 +927,10 @@ TEST_CASE("policy: a window admits a device from its own address only, while ope
   CHECK_FALSE(window_open(w, kNow - kHour - 1));
   // The scope still decides.
   CHECK_FALSE(window_admits(window_for(kAway, "acme"), d, parse_ip(kAway), kNow));
+  // A window of a prefix: any address within it.
+  const Window w24 = window_for("198.51.100.0/24");
+  CHECK(window_admits(w24, d, parse_ip("198.51.100.200"), kNow));
+  CHECK_FALSE(window_admits(w24, d, parse_ip("198.51.101.7"), kNow));
 }
 
 namespace {
@@ -940,7 +944,7 @@ Decision decide_as(const Scene& s, const char* from, const Identity& id, UnixTim
   FetchRecords r;
   r.ip_banned = s.banned;
   r.device = s.device ? &*s.device : nullptr;
-  r.window = s.window ? &*s.window : nullptr;
+  if (s.window) r.windows = {&*s.window, 1};
   r.unlock_alls = s.unlock_alls ? &*s.unlock_alls : nullptr;
   return decide(f, r, s.cfg, now);
 }

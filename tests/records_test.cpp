@@ -90,7 +90,7 @@ void check_same(const UnlockAllSet& a, const UnlockAllSet& b) {
 }
 
 void check_same(const Window& a, const Window& b) {
-  CHECK(a.ip == b.ip);
+  CHECK(a.prefix == b.prefix);
   CHECK(a.account == b.account);
   CHECK(a.opened == b.opened);
   CHECK(a.until == b.until);
@@ -136,7 +136,7 @@ json unlock_alls_json() {
 }
 
 json window_json() {
-  return to_json(Window{parse_ip("192.0.2.1"), kAllAccounts, kNow, kNow + kHour});
+  return to_json(Window{parse_prefix("192.0.2.1"), kAllAccounts, kNow, kNow + kHour});
 }
 
 json address_json() {
@@ -272,9 +272,9 @@ TEST_CASE("records: an unlock-all set round trips") {
 
 TEST_CASE("records: a window round trips") {
   for (const Window& w :
-       {Window{parse_ip("192.0.2.1"), kAllAccounts, kNow, kNow + kHour},
-        Window{parse_ip("192.0.2.2"), "", kNow, kNow + kHour},
-        Window{parse_ip("2001:db8::1"), "acme", kNow - kDay, kNow + 40 * kHour}}) {
+       {Window{parse_prefix("192.0.2.1"), kAllAccounts, kNow, kNow + kHour},
+        Window{parse_prefix("192.0.2.2"), "", kNow, kNow + kHour},
+        Window{parse_prefix("2001:db8::1"), "acme", kNow - kDay, kNow + 40 * kHour}}) {
     check_same(window_from_json(through_text(to_json(w))), w);
   }
 }
@@ -298,7 +298,7 @@ TEST_CASE("records: a scope is written in the oldest format that says it") {
   };
   for (const Row& r : rows) {
     CAPTURE(r.name);
-    const json w = to_json(Window{parse_ip("192.0.2.1"), r.scope, kNow, kNow + kHour});
+    const json w = to_json(Window{parse_prefix("192.0.2.1"), r.scope, kNow, kNow + kHour});
     CHECK(w["format"] == r.format);
     CHECK(w["account"] == r.account);
     CHECK(window_from_json(through_text(w)).account == r.scope);
@@ -366,7 +366,7 @@ TEST_CASE("records: a 0.1 window or unlock-all with an empty account reads as ev
 TEST_CASE("records: a format 2 scope must be there, null or a string") {
   const Decode win = [](const json& j) { window_from_json(j); };
   const Decode ua = [](const json& j) { unlock_alls_from_json(j); };
-  const json w2 = to_json(Window{parse_ip("192.0.2.1"), "", kNow, kNow + kHour});
+  const json w2 = to_json(Window{parse_prefix("192.0.2.1"), "", kNow, kNow + kHour});
   REQUIRE(w2["format"] == 2);
   CHECK_FALSE(window_from_json(with(w2, "account", nullptr)).account.has_value());
   CHECK(window_from_json(with(w2, "account", "acme")).account == "acme");
@@ -423,7 +423,7 @@ TEST_CASE("records: refusal of the format version") {
   const std::vector<Kind> kinds = {
       {"device", device_json(), [](const json& j) { device_from_json(j); }, 1},
       {"unlock-alls", unlock_alls_json(), [](const json& j) { unlock_alls_from_json(j); }, 2},
-      {"window", window_json(), [](const json& j) { window_from_json(j); }, 2},
+      {"window", window_json(), [](const json& j) { window_from_json(j); }, 3},
       {"address", address_json(), [](const json& j) { address_from_json(j); }, 1},
       {"range bans", to_json(RangeBans{}), [](const json& j) { range_bans_from_json(j); }, 1},
   };

@@ -143,11 +143,17 @@ allow same-ip 805ec00000a1 192.0.2.11
 assert 'cmp -s "$ban_file" "$tmp/ban.before"' "the future-format ban record is unchanged"
 
 # A window record of a future format: checks from its address fail closed.
-# (Windows are read in formats 1 and 2: see kScopedRecordFormat.)
+# (Windows are read in formats 1 to 3: see kWindowPrefixFormat.) Checks
+# from other addresses go on, and a prefix window's still lets phones in.
 expect 0 '*' window open 203.0.113.50 --hours 2
-sed -i 's/"format":1/"format":3/' "$PROVLOCK_STORE/windows/203.0.113.50.json"
+sed -i 's/"format":1/"format":4/' "$PROVLOCK_STORE/windows/203.0.113.50.json"
 expect 74 "deny store-error" check 805ec00000a1 203.0.113.50
 contains "$PROVLOCK_STORE/windows/203.0.113.50.json"
+expect 0 '*' window open 203.0.113.0/24 --hours 2
+expect 74 "deny store-error" check 805ec00000a1 203.0.113.50 --dry-run
+allow window 805ec00000a1 203.0.113.51 --dry-run
+allow same-ip 805ec00000a1 192.0.2.11 --dry-run
+expect 0 "window for 203.0.113.0/24 closed" window close 203.0.113.0/24
 
 # A FIFO planted as a device record: refused at once, never opened for a
 # blocking read (timeout catches a hang), never replaced.

@@ -39,7 +39,7 @@ at 2026-11-04T09:00:00Z
 expect 0 "window open for $win until 2026-11-04T11:00:00Z (no account)" \
   window open $win --hours 2 --account ''
 expect 0 "$win  until 2026-11-04T11:00:00Z  no account" window list
-expect 0 "{\"ip\":\"$win\",\"account\":\"\",\"opened\":\"2026-11-04T09:00:00Z\",\"until\":\"2026-11-04T11:00:00Z\"}" \
+expect 0 "{\"ip\":\"$win\",\"prefix\":\"$win/32\",\"account\":\"\",\"opened\":\"2026-11-04T09:00:00Z\",\"until\":\"2026-11-04T11:00:00Z\"}" \
   window list --json
 assert 'grep -q "\"format\":2" "$PROVLOCK_STORE/windows/$win.json"' "the no-account window is format 2"
 deny locked 805ec0000001 $win
@@ -50,7 +50,7 @@ allow window 805ec0000006 $win
 # Leaving the flag out means every account, written as 0.1 wrote it.
 expect 0 "window open for $win until 2026-11-04T10:00:00Z" window open $win --hours 1
 expect 0 "$win  until 2026-11-04T10:00:00Z  all accounts" window list
-expect 0 "{\"ip\":\"$win\",\"account\":null,\"opened\":\"2026-11-04T09:00:00Z\",\"until\":\"2026-11-04T10:00:00Z\"}" \
+expect 0 "{\"ip\":\"$win\",\"prefix\":\"$win/32\",\"account\":null,\"opened\":\"2026-11-04T09:00:00Z\",\"until\":\"2026-11-04T10:00:00Z\"}" \
   window list --json
 assert 'grep -q "\"format\":1" "$PROVLOCK_STORE/windows/$win.json"' "an every-account window is format 1"
 allow window 805ec0000001 $win
