@@ -128,7 +128,8 @@ CgiRequest read_cgi_request() {
     throw Error(Exit::usage,
                 "REMOTE_ADDR " + quoted(env("REMOTE_ADDR"), true) + " is not an IP address");
   r.remote_addr = *ip;
-  r.authenticated = !env("REMOTE_USER").empty();
+  r.user = env("REMOTE_USER");
+  r.authenticated = !r.user.empty();
 
   r.base = env("SCRIPT_NAME");
   if (env_set("PATH_INFO")) {

@@ -28,6 +28,7 @@ struct CgiRequest {
   std::string user_agent;      // HTTP_USER_AGENT, "" when not sent
   Ip remote_addr;              // REMOTE_ADDR
   bool authenticated = false;  // REMOTE_USER set: the server checked credentials
+  std::string user;            // REMOTE_USER, "" when unset
   std::uint64_t content_length = 0;
 };
 

@@ -96,8 +96,8 @@ void serve(Reply& reply, const Globals& globals, const Reporter& log) {
   ctx.who = store::Json{{"remote_addr", req.remote_addr.str()}};
   const Config::Cgi& cgi = ctx.config.cgi;
 
-  const ops::ConfigRequest request{req.path,       req.file_name,   req.base,
-                                   req.user_agent, req.remote_addr, req.authenticated};
+  const ops::ConfigRequest request{req.path,        req.file_name,     req.base, req.user_agent,
+                                   req.remote_addr, req.authenticated, req.user};
   std::optional<ServedFile> file;
   if (req.path == cgi.unban_path) {
     if (req.method != "POST")

@@ -20,6 +20,8 @@ const char* token(Reason r) {
       return "banned";
     case Reason::unknown_device:
       return "unknown-device";
+    case Reason::auth_mismatch:
+      return "auth-mismatch";
     case Reason::blocked:
       return "blocked";
     case Reason::stale_registration:

@@ -18,6 +18,7 @@ enum class Reason {
   // deny, by the decision
   banned,
   unknown_device,
+  auth_mismatch,  // an identity was given and it is not the device's
   blocked,
   stale_registration,
   locked,

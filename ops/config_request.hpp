@@ -25,6 +25,7 @@ struct ConfigRequest {
   std::string user_agent;  // "" when not sent
   Ip remote_addr;
   bool authenticated = false;  // REMOTE_USER set: the server checked credentials
+  std::string user;            // REMOTE_USER ("" when unset)
 };
 
 // What to answer: the file that `open_file` opened (status 200), or a status
@@ -46,7 +47,9 @@ struct ConfigAnswer {
 ConfigAnswer answer_config_request(Session& s, const ConfigRequest& req,
                                    const std::function<bool()>& open_file);
 
-// The answer to POST <cgi.unban_path>: the self-unban of req.remote_addr.
+// The answer to POST <cgi.unban_path>: the self-unban of req.remote_addr. A
+// req.user that is the MAC of a registered device is that device's own
+// identity (a POST names no device of its own).
 ConfigAnswer answer_self_unban(Session& s, const ConfigRequest& req);
 
 }  // namespace provlock::ops
