@@ -17,13 +17,14 @@ struct BanOptions {
   bool self = false;
 };
 
-View ban_view(const Prefix& prefix, UnixTime since, UnixTime until, const std::string& reason,
-              std::uint32_t times) {
-  return {{"ip", prefix.str()},
-          {"since", format_time(since)},
-          {"until", format_time(until)},
-          {"reason", reason},
-          {"times_banned", times}};
+View ban_view(const ops::BanInForce& b) {
+  View v = {{"ip", b.prefix.str()},
+            {"since", format_time(b.since)},
+            {"until", format_time(b.until)},
+            {"reason", b.reason},
+            {"times_banned", b.times_banned}};
+  if (b.group_members > 0) v["members"] = b.group_members;
+  return v;
 }
 
 int run_ban_add(Context& ctx, const BanOptions& opt) {
@@ -61,7 +62,9 @@ int run_self_unban(Context& ctx, const BanOptions& opt) {
       std::cout << ip.str() << text << '\n';
     return 0;
   };
-  const ops::SelfUnbanResult result = ops::self_unban(ctx, ip);
+  // A REMOTE_USER that is a MAC is that device's identity, if it is registered.
+  const char* user = std::getenv("REMOTE_USER");
+  const ops::SelfUnbanResult result = ops::self_unban(ctx, ip, try_parse_mac(user ? user : ""));
   switch (result.outcome) {
     case ops::SelfUnban::removed:
       return say("unbanned", " unbanned");
@@ -70,6 +73,7 @@ int run_self_unban(Context& ctx, const BanOptions& opt) {
     case ops::SelfUnban::operator_ban:
     case ops::SelfUnban::range_ban:
     case ops::SelfUnban::turned_off:
+    case ops::SelfUnban::unknown_address:
     case ops::SelfUnban::over_limit:
       break;
   }
@@ -95,7 +99,7 @@ int run_ban_list(Context& ctx) {
          ++bad;
          ctx.report(e);
        }))
-    rows.push_back(ban_view(b.prefix, b.since, b.until, b.reason, b.times_banned));
+    rows.push_back(ban_view(b));
   for (const View& v : rows) {
     if (ctx.json) {
       print_json(v);
@@ -104,7 +108,10 @@ int run_ban_list(Context& ctx) {
     std::cout << v["ip"].get<std::string>() << "  since " << v["since"].get<std::string>()
               << "  until " << v["until"].get<std::string>() << "  "
               << printable(v["reason"].get_ref<const std::string&>()) << "  banned "
-              << v["times_banned"].dump() << "x\n";
+              << v["times_banned"].dump() << "x";
+    // A group ban: how many of its prefixes were banned at once.
+    if (v.contains("members")) std::cout << "  members " << v["members"].dump();
+    std::cout << '\n';
   }
   return bad ? static_cast<int>(Exit::io) : 0;
 }

@@ -18,13 +18,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                       c.ban.max_ban_time > 0,
                   "ban limits > 0");
     fuzz::require(c.ban.ipv6_prefix >= 0 && c.ban.ipv6_prefix <= 128, "ban.ipv6_prefix");
+    fuzz::require(c.ban.ipv6_group_prefix >= 16 && c.ban.ipv6_group_prefix <= 127,
+                  "ban.ipv6_group_prefix");
     // SPEC §2 (bounds): lengths that are added to stored times, and counts
     // whose lists live in records, stay within their documented maximums.
     for (std::int64_t d : {c.lock.stale_after, c.lock.unlock_for, c.ban.find_time, c.ban.ban_time,
-                           c.ban.max_ban_time, c.suspicious.within})
+                           c.ban.max_ban_time, c.ban.self_unban_known, c.suspicious.within})
       fuzz::require(d <= kMaxConfigDuration, "a configured duration is at most 36500d");
     fuzz::require(c.ban.max_attempts <= kMaxCount && c.suspicious.max_foreign <= kMaxCount &&
-                      c.ban.self_unban_max <= kMaxCount,
+                      c.ban.self_unban_max <= kMaxCount && c.ban.ipv6_group_bans >= 1 &&
+                      c.ban.ipv6_group_bans <= kMaxCount,
                   "a configured count is at most kMaxCount");
     fuzz::require(!c.store.path.empty() && c.store.path.find('\0') == std::string::npos &&
                       c.cgi.root.find('\0') == std::string::npos,

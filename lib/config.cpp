@@ -225,6 +225,7 @@ Config parse_config(std::string_view text, const std::string& source) {
     };
   };
 
+  bool group_prefix_set = false;
   auto store_path = [&](const toml::node& n, const std::string& k) {
     c.store.path = r.string(n, k);
     if (c.store.path.empty()) r.fail(k, "the store path must not be empty");
@@ -264,9 +265,14 @@ Config parse_config(std::string_view text, const std::string& source) {
                  {"count",
                   [&](const toml::node& n, const std::string& k) {
                     std::string v = r.string(n, k);
-                    if (v != "denied" && v != "all")
-                      r.fail(k, "'" + v + "' is not one of \"denied\", \"all\"");
-                    c.ban.count_all = v == "all";
+                    if (v == "scans")
+                      c.ban.count = BanCount::scans;
+                    else if (v == "denied")
+                      c.ban.count = BanCount::denied;
+                    else if (v == "all")
+                      c.ban.count = BanCount::all;
+                    else
+                      r.fail(k, "'" + v + "' is not one of \"scans\", \"denied\", \"all\"");
                   }},
                  {"factor",
                   [&](const toml::node& n, const std::string& k) {
@@ -279,6 +285,13 @@ Config parse_config(std::string_view text, const std::string& source) {
                   }},
                  {"max_ban_time", duration_into(c.ban.max_ban_time)},
                  {"ipv6_prefix", int_into(c.ban.ipv6_prefix, 1, 128)},
+                 {"ipv6_group_bans", int_into(c.ban.ipv6_group_bans, 1, kMaxCount)},
+                 {"ipv6_group_prefix",
+                  [&](const toml::node& n, const std::string& k) {
+                    c.ban.ipv6_group_prefix = static_cast<int>(r.integer(n, k, 16, 127));
+                    group_prefix_set = true;
+                  }},
+                 {"self_unban_known", duration_into(c.ban.self_unban_known)},
                  {"ignore",
                   [&](const toml::node& n, const std::string& k) {
                     c.ban.ignore.clear();
@@ -327,6 +340,13 @@ Config parse_config(std::string_view text, const std::string& source) {
 
   if (c.ban.max_ban_time < c.ban.ban_time)
     r.fail("ban.max_ban_time", "must not be shorter than ban.ban_time");
+  // A group of prefixes is wider than one of them. The default group (/48)
+  // simply does not apply under a ban.ipv6_prefix of 48 or less; a group
+  // prefix the file sets must make sense.
+  if (group_prefix_set && c.ban.ipv6_group_prefix >= c.ban.ipv6_prefix)
+    r.fail("ban.ipv6_group_prefix", std::to_string(c.ban.ipv6_group_prefix) +
+                                        " is not shorter than ban.ipv6_prefix (" +
+                                        std::to_string(c.ban.ipv6_prefix) + ")");
   return c;
 }
 

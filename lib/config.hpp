@@ -21,6 +21,10 @@ inline constexpr const char* kDefaultStorePath = "/var/lib/provlock";
 // at it stays far below the store's 1 MiB record limit, and counting a fetch
 // stays cheap (tests at the maximum: bans_test, policy_test).
 inline constexpr int kMaxCount = 1000;
+// Which fetches count toward a ban (ban.count, SPEC §5): the denials that
+// look like scanning (the default), every denial, or every fetch.
+enum class BanCount { scans, denied, all };
+
 // The longest configured duration: 100 years (36500d).
 inline constexpr std::int64_t kMaxConfigDuration = std::int64_t{36500} * 86400;
 
@@ -47,12 +51,21 @@ struct Config {
     int max_attempts = 20;
     std::int64_t find_time = 3600;
     std::int64_t ban_time = 3600;
-    bool count_all = false;  // ban.count = "all" (true) or "denied" (false)
+    BanCount count = BanCount::scans;
     double factor = 2.0;
     std::int64_t max_ban_time = 7 * 86400;
     int ipv6_prefix = 64;
+    // More than ipv6_group_bans prefixes of one /ipv6_group_prefix banned at
+    // once ban the whole group prefix (SPEC §5). Group bans apply only while
+    // ipv6_group_prefix is shorter than ipv6_prefix (parse_config refuses a
+    // group prefix set explicitly that is not).
+    int ipv6_group_bans = 3;
+    int ipv6_group_prefix = 48;
     std::vector<Prefix> ignore;
     int self_unban_max = 3;
+    // An address is "known", and may lift its own ban, when a registered
+    // device was allowed from it within this long (SPEC §5).
+    std::int64_t self_unban_known = 30 * 86400;
   } ban;
 
   struct Suspicious {

@@ -47,8 +47,12 @@ bool ban_ran_out(const AddressRecord& a, UnixTime now) {
   return a.banned_until && ran_out(*a.banned_until, now);
 }
 
-bool address_forgotten(const AddressRecord& a, const Config& cfg, UnixTime now) {
+bool address_quiet(const AddressRecord& a, const Config& cfg, UnixTime now) {
   return !a.banned_until && ran_out(a.last_activity + cfg.ban.max_ban_time, now);
+}
+
+bool address_forgotten(const AddressRecord& a, const Config& cfg, UnixTime now) {
+  return address_quiet(a, cfg, now) && !address_known(a, cfg, now);
 }
 
 AddressExpiry expire_address(AddressRecord& a, const Config& cfg, UnixTime now) {
@@ -59,6 +63,15 @@ AddressExpiry expire_address(AddressRecord& a, const Config& cfg, UnixTime now) 
   }
   if (address_forgotten(a, cfg, now)) {
     out.forgotten = true;
+    return out;
+  }
+  if (address_quiet(a, cfg, now)) {
+    AddressRecord known;
+    known.prefix = a.prefix;
+    known.last_activity = a.last_activity;
+    known.last_allowed = a.last_allowed;
+    out.history_forgotten = to_json(known) != to_json(a);
+    a = known;
     return out;
   }
   out.old_attempts = drop_old_attempts(a, cfg, now);

@@ -62,24 +62,32 @@ std::size_t expire_range_bans(RangeBans& bans, UnixTime now);
 // banned, or whose ban was lifted, has no ban to run out).
 bool ban_ran_out(const AddressRecord& a, UnixTime now);
 
-// Whether an address is forgotten at `now`: it has no ban (one that ran out
-// is lifted first, see expire_address) and has been quiet (no counted fetch,
-// no ban) for ban.max_ban_time. Its counters and ban history go with it, so
-// that its next ban is a first one again.
+// Whether an address is quiet at `now`: it has no ban (one that ran out is
+// lifted first, see expire_address) and has made no counted fetch and had no
+// ban for ban.max_ban_time. Its counters and ban history are then forgotten,
+// so that its next ban is a first one again.
+bool address_quiet(const AddressRecord& a, const Config& cfg, UnixTime now);
+
+// Whether an address is forgotten at `now`, its record removed: it is quiet
+// and no longer known (address_known: no registered device was allowed from
+// it within ban.self_unban_known). A quiet address that is still known keeps
+// a record of that alone.
 bool address_forgotten(const AddressRecord& a, const Config& cfg, UnixTime now);
 
 // What expire_address did to an address record.
 struct AddressExpiry {
   bool ban_lifted = false;       // its ban ran out (lift_ban)
   bool forgotten = false;        // the record is to be removed
-  std::size_t old_attempts = 0;  // counted fetches dropped (drop_old_attempts)
-  bool changed() const { return ban_lifted || forgotten || old_attempts > 0; }
+  bool history_forgotten = false;  // quiet but known: only last_allowed is kept
+  std::size_t old_attempts = 0;    // counted fetches dropped (drop_old_attempts)
+  bool changed() const { return ban_lifted || forgotten || history_forgotten || old_attempts > 0; }
 };
 
 // An address record as expire leaves it at `now`: a ban that ran out is
 // lifted (and remembered, so that the next one escalates); then the address
-// is forgotten if address_forgotten says so, or else the counted fetches
-// older than ban.find_time are dropped. When `forgotten` is set, the caller
+// is forgotten if address_forgotten says so, or its history if it is quiet
+// but known, or else the counted fetches older than ban.find_time are
+// dropped. When `forgotten` is set, the caller
 // removes the record and `a` is no longer meaningful.
 AddressExpiry expire_address(AddressRecord& a, const Config& cfg, UnixTime now);
 

@@ -1,6 +1,7 @@
 #include "lib/records.hpp"
 
 #include <array>
+#include <limits>
 
 #include "lib/device_schema.hpp"
 #include "lib/window.hpp"
@@ -345,7 +346,8 @@ json to_json(const AddressRecord& a) {
               {"times_banned", a.times_banned},
               {"last_ban_length", a.last_ban_length},
               {"last_activity", format_time(a.last_activity)},
-              {"self_unbans", time_list(a.self_unbans)}};
+              {"self_unbans", time_list(a.self_unbans)},
+              {"last_allowed", opt(a.last_allowed)}};
 }
 
 AddressRecord address_from_json(const json& j) {
@@ -364,6 +366,7 @@ AddressRecord address_from_json(const json& j) {
   a.last_ban_length = in.maybe("last_ban_length") ? in.integer("last_ban_length") : 0;
   a.last_activity = in.time("last_activity");
   a.self_unbans = in.times("self_unbans");
+  a.last_allowed = in.opt_time("last_allowed");
   return a;
 }
 
@@ -372,30 +375,56 @@ AddressRecord address_from_json(const json& j) {
 namespace provlock {
 
 nlohmann::json to_json(const RangeBans& r) {
+  // The fields of group bans are written only where there are some, so that
+  // a record of operator range bans reads as provlock 0.1 wrote it (0.1
+  // reads a group ban as an operator's range ban, which it also is).
   nlohmann::json entries = nlohmann::json::array();
-  for (const RangeBan& b : r.entries)
-    entries.push_back({{"prefix", b.prefix.str()},
-                       {"since", format_time(b.since)},
-                       {"until", format_time(b.until)}});
-  return {{"format", kRecordFormat}, {"entries", entries}};
+  for (const RangeBan& b : r.entries) {
+    nlohmann::json e = {{"prefix", b.prefix.str()},
+                        {"since", format_time(b.since)},
+                        {"until", format_time(b.until)}};
+    if (b.is_group()) e["group_members"] = b.group_members;
+    entries.push_back(std::move(e));
+  }
+  nlohmann::json out = {{"format", kRecordFormat}, {"entries", entries}};
+  if (!r.members.empty()) {
+    nlohmann::json members = nlohmann::json::array();
+    for (const MemberBan& m : r.members)
+      members.push_back({{"prefix", m.prefix.str()}, {"until", format_time(m.until)}});
+    out["members"] = std::move(members);
+  }
+  return out;
 }
 
 RangeBans range_bans_from_json(const nlohmann::json& j) {
   Decoder in(j, "range ban record");
   RangeBans r;
+  auto prefix = [](const Decoder& d) {
+    try {
+      return parse_prefix(d.str("prefix"));
+    } catch (const std::exception&) {
+      d.bad("prefix", "a CIDR prefix");
+    }
+  };
   const nlohmann::json& entries = in.need("entries");
   if (!entries.is_array()) in.bad("entries", "an array");
   for (const nlohmann::json& e : entries) {
     Decoder entry(e, "range ban", false);
     RangeBan b;
-    try {
-      b.prefix = parse_prefix(entry.str("prefix"));
-    } catch (const std::exception&) {
-      entry.bad("prefix", "a CIDR prefix");
-    }
+    b.prefix = prefix(entry);
     b.since = entry.time("since");
     b.until = entry.time("until");
+    const std::uint64_t members = entry.count("group_members");
+    if (members > std::numeric_limits<std::uint32_t>::max()) entry.bad("group_members", "a count");
+    b.group_members = static_cast<std::uint32_t>(members);
     r.entries.push_back(b);
+  }
+  if (const nlohmann::json* members = in.maybe("members")) {
+    if (!members->is_array()) in.bad("members", "an array");
+    for (const nlohmann::json& e : *members) {
+      Decoder member(e, "member ban", false);
+      r.members.push_back({prefix(member), member.time("until")});
+    }
   }
   return r;
 }

@@ -145,20 +145,40 @@ struct AddressRecord {
   UnixTime last_activity = 0;
   // Times of successful self-unbans within the last 24h.
   std::vector<UnixTime> self_unbans;
+  // When a registered device was last allowed from here, to within a day: an
+  // allowed fetch writes it only when it is unset or a day old, so that
+  // fetches allowed all day long write nothing more. It makes the address
+  // "known" for a self-unban (SPEC §5, ban.self_unban_known).
+  std::optional<UnixTime> last_allowed;
 
   bool banned_at(UnixTime now) const { return banned_until && !ran_out(*banned_until, now); }
 };
 
-// Operator bans of whole ranges (`ban add 192.0.2.0/24`): the ones that are
-// not one counting key (an IPv4 address, an IPv6 /ban.ipv6_prefix). Kept in
-// one small record that `check` reads beside the address record.
+// Bans of whole ranges: an operator's (`ban add 192.0.2.0/24`, any prefix
+// that is not one counting key: an IPv4 address, an IPv6 /ban.ipv6_prefix),
+// and provlock's group bans of an IPv6 /ban.ipv6_group_prefix (SPEC §5). Kept
+// in one small record that `check` reads beside the address record.
 struct RangeBan {
   Prefix prefix;
   UnixTime since = 0;
   UnixTime until = 0;
+  // A group ban: how many of its prefixes were banned at once when it was
+  // imposed or last extended. 0: an operator's range ban.
+  std::uint32_t group_members = 0;
+
+  bool is_group() const { return group_members > 0; }
+};
+// One automatic ban of an IPv6 prefix, remembered while it is in force so
+// that the bans within one group prefix can be told (SPEC §5, /48 bans).
+struct MemberBan {
+  Prefix prefix;
+  UnixTime until = 0;
 };
 struct RangeBans {
   std::vector<RangeBan> entries;
+  // Provlock's own bans in force of IPv6 prefixes (ban.ipv6_prefix wide),
+  // bounded (lib/bans.hpp, note_member_ban).
+  std::vector<MemberBan> members = {};
 
   // The range ban in force at `now` that contains `ip`, if any.
   const RangeBan* find(const Ip& ip, UnixTime now) const {

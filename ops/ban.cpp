@@ -1,5 +1,7 @@
 #include "ops/ban.hpp"
 
+#include <algorithm>
+
 #include "lib/bans.hpp"
 #include "lib/expiry.hpp"
 #include "store/records_io.hpp"
@@ -45,9 +47,19 @@ bool remove_ban(Session& s, const BanTarget& t) {
     store::update_record<StoreRules>(
         *s.store, store::kRulesKey, [&](std::optional<StoreRules>& r) {
           if (!r) return store::Write::none;
-          lifted = std::erase_if(r->range_bans.entries,
-                                 [&](const RangeBan& b) { return b.prefix == t.prefix; }) > 0;
-          return lifted ? store::Write::durable : store::Write::none;
+          std::vector<RangeBan>& entries = r->range_bans.entries;
+          lifted = std::any_of(entries.begin(), entries.end(), [&](const RangeBan& b) {
+            return b.prefix == t.prefix && !range_ban_ran_out(b, s.now);
+          });
+          const std::size_t gone =
+              std::erase_if(entries, [&](const RangeBan& b) { return b.prefix == t.prefix; });
+          // Lifting a group ban also forgets the member bans that made it:
+          // it takes more than ban.ipv6_group_bans new ones to ban the
+          // group again (each member stays banned by its own record).
+          const std::size_t members = std::erase_if(r->range_bans.members, [&](const MemberBan& m) {
+            return lifted && t.prefix.contains(m.prefix.network);
+          });
+          return gone + members > 0 ? store::Write::durable : store::Write::none;
         });
   } else {
     store::update_record<AddressRecord>(
@@ -74,7 +86,9 @@ std::vector<BanInForce> bans_in_force(Session& s, const store::OnError& on_error
       on_error);
   try {
     for (const RangeBan& r : load_rules(s).range_bans.entries)
-      if (!range_ban_ran_out(r, s.now)) out.push_back({r.prefix, r.since, r.until, "manual", 1});
+      if (!range_ban_ran_out(r, s.now))
+        out.push_back(
+            {r.prefix, r.since, r.until, r.is_group() ? "group" : "manual", 1, r.group_members});
   } catch (const Error& e) {
     on_error(e);
   }

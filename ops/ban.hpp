@@ -25,7 +25,8 @@ BanTarget ban_target(const std::string& text, const Config& cfg);
 void add_ban(Session& s, const BanTarget& target, UnixTime until);
 
 // Lifts the operator's or provlock's ban of exactly `target` (not a range
-// that contains it); journaled. Returns whether there was one in force.
+// that contains it), a group ban too (and the member bans it was made of);
+// journaled. Returns whether there was one in force.
 bool remove_ban(Session& s, const BanTarget& target);
 
 // A ban in force, as `ban list` shows it.
@@ -33,8 +34,9 @@ struct BanInForce {
   Prefix prefix;
   UnixTime since = 0;
   UnixTime until = 0;
-  std::string reason;  // "auto" or "manual"
+  std::string reason;  // "auto", "manual" or "group" (SPEC §5, /48 bans)
   std::uint32_t times_banned = 0;
+  std::uint32_t group_members = 0;  // a group ban: how many of its prefixes were banned
 };
 
 // The bans in force at s.now: addresses, then ranges. Records that cannot be

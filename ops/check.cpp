@@ -67,30 +67,63 @@ void decide_and_write(Session& s, const Fetch& fetch, bool dry_run, FetchResult&
   out.device = decision.device;
   if (dry_run) return;
 
-  out.newly_banned = count_against_address(s, fetch.ip, !decision.allow);
+  // A banned fetch is counted as what it asked for: a registered device's
+  // (no scan), or a MAC nobody registered (a scan).
+  const Reason counted_as = decision.reason == Reason::banned && !decision.device
+                                ? Reason::unknown_device
+                                : decision.reason;
+  // The address record was read above: an allowed fetch whose trace is
+  // fresh (the usual same-ip poll) takes no lock and writes nothing here.
+  const bool trace = decision.allow && allowed_trace_due(address, s.now);
+  out.newly_banned = count_against_address(s, fetch.ip, decision.allow, counted_as, trace);
 }
 
 }  // namespace
 
-bool count_against_address(Session& s, const Ip& ip, bool denied) {
-  if (!fetch_counts(ip, denied, s.config)) return false;
+bool count_against_address(Session& s, const Ip& ip, bool allowed, Reason reason,
+                           bool trace_allowed) {
+  const bool counts = fetch_counts(ip, allowed, reason, s.config);
+  // An address on ban.ignore is never banned automatically, so it never
+  // needs to be known for a self-unban either.
+  const bool trace = trace_allowed && !ban_ignored(ip, s.config);
+  if (!counts && !trace) return false;
   const Prefix key = ban_key(ip, s.config);
   std::optional<UnixTime> ban_until;
   auto count = [&](std::optional<AddressRecord>& a) {
-    if (!a) {
+    const bool fresh = !a;
+    if (fresh) {
       a = AddressRecord{};
       a->prefix = key;
     }
-    if (count_fetch(*a, s.config, s.now)) ban_until = a->banned_until;
+    bool changed = fresh;
+    if (trace) changed = provlock::note_allowed(*a, s.now) || changed;
+    if (counts) {
+      changed = true;
+      if (count_fetch(*a, s.config, s.now)) ban_until = a->banned_until;
+    }
+    if (!changed) return store::Write::none;
     return how_to_write(ban_until.has_value(), s.config);
   };
   store::update_record<AddressRecord>(*s.store, store::address_key(key), count);
-  if (ban_until)
-    journal(s, {{"command", "ban"},
-                {"ip", key.str()},
-                {"reason", "auto"},
-                {"until", format_time(*ban_until)}});
-  return ban_until.has_value();
+  if (!ban_until) return false;
+  journal(s, {{"command", "ban"},
+              {"ip", key.str()},
+              {"reason", "auto"},
+              {"until", format_time(*ban_until)}});
+  if (ban_group(key, s.config)) {
+    std::optional<RangeBan> group;
+    store::update_rules(*s.store, [&](StoreRules& r) {
+      group = note_member_ban(r.range_bans, key, *ban_until, s.config, s.now);
+      return store::Write::durable;
+    });
+    if (group)
+      journal(s, {{"command", "ban"},
+                  {"ip", group->prefix.str()},
+                  {"reason", "group"},
+                  {"members", group->group_members},
+                  {"until", format_time(group->until)}});
+  }
+  return true;
 }
 
 FetchResult judge_fetch(Session& s, const Fetch& fetch, bool dry_run) {

@@ -26,9 +26,13 @@ struct FetchResult {
 FetchResult judge_fetch(Session& s, const Fetch& fetch, bool dry_run);
 
 // Counts one fetch from `ip` against its address, after its decision (SPEC
-// §4): every fetch with ban.count = "all", denied ones otherwise, none from
-// ban.ignore. Journals the ban when this fetch crosses the limit, and returns
-// whether it did. Throws Error on store failure.
-bool count_against_address(Session& s, const Ip& ip, bool denied);
+// §4, §5): as fetch_counts says for one `allowed` or not for `reason`, never
+// from ban.ignore. With `trace_allowed` (an allowed fetch whose address
+// record's last_allowed is due, allowed_trace_due) the fetch also leaves its
+// trace there, as bookkeeping. Journals the ban when this fetch crosses the
+// limit, and the group ban when that ban makes its IPv6 group prefix banned,
+// and returns whether it crossed the limit. Throws Error on store failure.
+bool count_against_address(Session& s, const Ip& ip, bool allowed, Reason reason,
+                           bool trace_allowed = false);
 
 }  // namespace provlock::ops

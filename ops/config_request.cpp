@@ -22,29 +22,50 @@ std::optional<AddressRecord> load_address(Session& s, const Ip& ip) {
   return store::load_record<AddressRecord>(*s.store, store::address_key(ban_key(ip, s.config)));
 }
 
+// The device a request's identity names, if it names one: its certificate's
+// MAC, or a REMOTE_USER that spells a MAC. The identity a self-unban accepts
+// (ops::self_unban).
+std::optional<Mac> identity_mac(const ConfigRequest& req) {
+  if (req.identity.certificate) return req.identity.certificate;
+  if (req.identity.user) return try_parse_mac(*req.identity.user);
+  return std::nullopt;
+}
+
 // The 403 line for a banned address, or nullopt when it is not banned. It
 // offers the self-unban URL only when the address could use it (SPEC §5):
-// a range ban (`ban add CIDR`) and an operator's ban (`ban add IP`) say
-// that only the operator can lift them; a spent or turned-off self-unban
-// says to ask the operator.
+// a range or group ban and an operator's ban (`ban add IP`) say that only
+// the operator can lift them; a spent or turned-off self-unban, and an
+// address that is not known (with no device's identity), say to ask the
+// operator.
 std::optional<std::string> ban_line(Session& s, const ConfigRequest& req,
                                     const std::optional<AddressRecord>& address) {
   const Ip& ip = req.remote_addr;
   const StoreRules rules = load_rules(s);
   const IpBan ban = ip_ban(ip, address, rules.range_bans, s.now);
-  if (const RangeBan* range = ban.range)
+  if (const RangeBan* range = ban.range) {
+    if (range->is_group())
+      return "banned: " + ip.str() + " is in the banned group " + range->prefix.str() + " until " +
+             format_time(range->until) + " (" + std::to_string(range->group_members) +
+             " of its prefixes were banned at once); only the operator can lift it";
     return "banned: " + ip.str() + " is in the banned range " + range->prefix.str() + " until " +
            format_time(range->until) + "; only the operator can lift it";
+  }
   if (!ban.address) return std::nullopt;
   const AddressRecord& banned = *ban.address;
   std::string who = ip.str();
   if (banned.prefix.length != ip.bits()) who += " (" + banned.prefix.str() + ")";
   const std::string line =
       "banned: " + who + " is banned until " + format_time(*banned.banned_until);
-  switch (self_unban_bar(banned, s.config, s.now).value_or(SelfUnbanBar::not_banned)) {
+  std::optional<SelfUnbanBar> bar = self_unban_bar(banned, s.config, s.now, false);
+  // Only an address that is not known needs the identity, and the device
+  // read it takes.
+  if (bar == SelfUnbanBar::unknown_address && is_device_identity(s, identity_mac(req)))
+    bar = self_unban_bar(banned, s.config, s.now, true);
+  switch (bar.value_or(SelfUnbanBar::not_banned)) {
     case SelfUnbanBar::operator_ban:
       return line + " by the operator; only the operator can lift it";
     case SelfUnbanBar::turned_off:
+    case SelfUnbanBar::unknown_address:
     case SelfUnbanBar::over_limit:
       return line + "; ask the operator to lift it";
     case SelfUnbanBar::not_banned:  // not barred: the self-unban is open to it
@@ -76,23 +97,27 @@ std::string deny_line(Reason reason) {
 }
 
 // Journals a request refused before any decision and counts it against
-// its address like a denied fetch. `banned`: the address was banned before
-// it, which is then the reason journaled.
-void record_refusal(Session& s, const ConfigRequest& req, store::Json entry, bool banned) {
+// its address as a denial for `reason` (no-mac, mac-mismatch or
+// unknown-device: scans; banned: a registered device's request from a
+// banned address). `banned`: the address was banned before it, which is
+// then the reason journaled.
+void record_refusal(Session& s, const ConfigRequest& req, store::Json entry, bool banned,
+                    Reason reason) {
   entry["ip"] = req.remote_addr.str();
   entry["decision"] = "deny";
   if (banned) entry["reason"] = token(Reason::banned);
   journal(s, entry);
-  count_against_address(s, req.remote_addr, true);
+  count_against_address(s, req.remote_addr, false, reason);
 }
 
 // A request that names no device, or two different ones, is denied,
 // journaled, and counted against its address like a denied fetch. Returns
 // the 403 line when the address was banned before it.
-std::optional<std::string> refuse(Session& s, const ConfigRequest& req, store::Json entry) {
+std::optional<std::string> refuse(Session& s, const ConfigRequest& req, store::Json entry,
+                                  Reason reason) {
   // Whether the address was banned before this request decides the answer.
   std::optional<std::string> banned = ban_line(s, req, load_address(s, req.remote_addr));
-  record_refusal(s, req, std::move(entry), banned.has_value());
+  record_refusal(s, req, std::move(entry), banned.has_value(), reason);
   return banned;
 }
 
@@ -113,7 +138,7 @@ ConfigAnswer missing_file(Session& s, const ConfigRequest& req, const Mac& mac) 
                     {"reason", token(Reason::unknown_device)},  // "banned" when it was
                     {"path", req.path},
                     {"file", "missing"}},
-                   banned.has_value());
+                   banned.has_value(), registered ? Reason::banned : Reason::unknown_device);
   return banned ? line(403, *banned) : line(404, kNotFound);
 }
 
@@ -128,12 +153,13 @@ ConfigAnswer answer_config_request(Session& s, const ConfigRequest& req,
         {"command", "check"}, {"reason", token(Reason::mac_mismatch)}, {"path", req.path}};
     if (named.path_mac) entry["mac"] = named.path_mac->str();
     if (named.agent_mac) entry["ua_mac"] = named.agent_mac->str();
-    auto banned = refuse(s, req, std::move(entry));
+    auto banned = refuse(s, req, std::move(entry), Reason::mac_mismatch);
     return line(403, banned ? *banned : deny_line(Reason::mac_mismatch));
   }
   if (!named.mac) {
     auto banned = refuse(
-        s, req, {{"command", "check"}, {"reason", token(Reason::no_mac)}, {"path", req.path}});
+        s, req, {{"command", "check"}, {"reason", token(Reason::no_mac)}, {"path", req.path}},
+        Reason::no_mac);
     return banned ? line(403, *banned) : line(404, kNotFound);
   }
 
@@ -166,7 +192,7 @@ ConfigAnswer answer_config_request(Session& s, const ConfigRequest& req,
 
 ConfigAnswer answer_self_unban(Session& s, const ConfigRequest& req) {
   const std::string ip = req.remote_addr.str();
-  const SelfUnbanResult result = self_unban(s, req.remote_addr);
+  const SelfUnbanResult result = self_unban(s, req.remote_addr, identity_mac(req));
   switch (result.outcome) {
     case SelfUnban::removed:
       return line(200, "unbanned: " + ip + " may fetch again");
@@ -177,6 +203,7 @@ ConfigAnswer answer_self_unban(Session& s, const ConfigRequest& req) {
     case SelfUnban::operator_ban:
     case SelfUnban::range_ban:
     case SelfUnban::turned_off:
+    case SelfUnban::unknown_address:
       return line(403, "not permitted: " + self_unban_refusal(result, req.remote_addr, s.config));
   }
   return line(500, "internal-error");  // not reached: every outcome is answered above

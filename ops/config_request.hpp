@@ -47,7 +47,10 @@ struct ConfigAnswer {
 ConfigAnswer answer_config_request(Session& s, const ConfigRequest& req,
                                    const std::function<bool()>& open_file);
 
-// The answer to POST <cgi.unban_path>: the self-unban of req.remote_addr.
+// The answer to POST <cgi.unban_path>: the self-unban of req.remote_addr. An
+// identity that names a registered device by its MAC (a client certificate,
+// or a REMOTE_USER spelling the MAC) is that device's own identity (a POST
+// names no device of its own).
 ConfigAnswer answer_self_unban(Session& s, const ConfigRequest& req);
 
 }  // namespace provlock::ops

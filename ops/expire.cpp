@@ -1,5 +1,6 @@
 #include "ops/expire.hpp"
 
+#include "lib/bans.hpp"
 #include "lib/expiry.hpp"
 #include "store/records_io.hpp"
 
@@ -60,10 +61,11 @@ ExpireCounts expire(Session& s, bool dry, const store::OnError& on_error) {
   examine<StoreRules>(*s.store, dry, store::kRulesKey, [&](std::optional<StoreRules>& rules) {
     if (!rules) return store::Write::none;
     const std::size_t ranges = expire_range_bans(rules->range_bans, now);
+    const std::size_t members = expire_member_bans(rules->range_bans, now);
     const std::size_t gone = expire_unlock_alls(rules->unlock_alls, use, now);
     n.range_bans += static_cast<int>(ranges);
     n.unlock_alls += static_cast<int>(gone);
-    return write(gone + ranges > 0);
+    return write(gone + ranges + members > 0);
   });
 
   // Addresses: bans that ran out, and addresses quiet for max_ban_time.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lib/bans.hpp"
+#include "lib/duration.hpp"
 #include "store/records_io.hpp"
 
 namespace provlock::ops {
@@ -16,15 +17,27 @@ SelfUnban outcome_of(SelfUnbanBar bar) {
       return SelfUnban::turned_off;
     case SelfUnbanBar::over_limit:
       return SelfUnban::over_limit;
+    case SelfUnbanBar::unknown_address:
+      return SelfUnban::unknown_address;
     case SelfUnbanBar::not_banned:
       break;
   }
   return SelfUnban::not_banned;
 }
 
+// "30d" rather than format_duration's "4w2d": how an operator writes it.
+std::string days_or_duration(std::int64_t seconds) {
+  if (seconds % kSecondsPerDay == 0) return std::to_string(seconds / kSecondsPerDay) + "d";
+  return format_duration(seconds);
+}
+
 }  // namespace
 
-SelfUnbanResult self_unban(Session& s, const Ip& ip) {
+bool is_device_identity(Session& s, const std::optional<Mac>& identity_mac) {
+  return identity_mac && store::load_record<Device>(*s.store, identity_mac->str()).has_value();
+}
+
+SelfUnbanResult self_unban(Session& s, const Ip& ip, const std::optional<Mac>& identity_mac) {
   SelfUnbanResult out;
   // A range ban stands whatever becomes of the address's own record, so
   // lifting that one would only use up a self-unban.
@@ -33,12 +46,14 @@ SelfUnbanResult self_unban(Session& s, const Ip& ip) {
     out.outcome = SelfUnban::range_ban;
     out.range = r->prefix;
     out.until = r->until;
+    out.group_members = r->group_members;
     return out;
   }
+  const bool identity = is_device_identity(s, identity_mac);
   const Prefix key = ban_key(ip, s.config);
   auto lift = [&](std::optional<AddressRecord>& a) {
     if (!a) return store::Write::none;
-    if (const auto bar = self_unban_bar(*a, s.config, s.now)) {
+    if (const auto bar = self_unban_bar(*a, s.config, s.now, identity)) {
       out.outcome = outcome_of(*bar);
       if (*bar != SelfUnbanBar::not_banned) out.until = a->banned_until;
       return store::Write::none;
@@ -48,8 +63,11 @@ SelfUnbanResult self_unban(Session& s, const Ip& ip) {
     return store::Write::durable;
   };
   store::update_record<AddressRecord>(*s.store, store::address_key(key), lift);
-  if (out.outcome == SelfUnban::removed)
-    journal(s, {{"command", "unban"}, {"ip", key.str()}, {"reason", "self"}});
+  if (out.outcome == SelfUnban::removed) {
+    store::Json entry = {{"command", "unban"}, {"ip", key.str()}, {"reason", "self"}};
+    if (identity) entry["identity"] = identity_mac->str();
+    journal(s, entry);
+  }
   return out;
 }
 
@@ -57,8 +75,18 @@ std::string self_unban_refusal(const SelfUnbanResult& r, const Ip& ip, const Con
   const std::string until = r.until ? " until " + format_time(*r.until) : "";
   switch (r.outcome) {
     case SelfUnban::range_ban:
+      if (r.group_members > 0)
+        return ip.str() + " is in the banned group " + (r.range ? r.range->str() : "") + until +
+               " (" + std::to_string(r.group_members) +
+               " of its prefixes were banned at once); only the operator can lift it";
       return ip.str() + " is in the banned range " + (r.range ? r.range->str() : "") + until +
              "; only the operator can lift it";
+    case SelfUnban::unknown_address:
+      return ip.str() + " is banned" + until +
+             "; self-unban is only for an address from which a registered device was allowed "
+             "within " +
+             days_or_duration(cfg.ban.self_unban_known) +
+             " (ban.self_unban_known), or with a device's own credentials: ask the operator";
     case SelfUnban::operator_ban:
       return ip.str() + " was banned by the operator" + until + "; only the operator can lift it";
     case SelfUnban::turned_off:

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -269,47 +270,102 @@ TEST_CASE("bans: which fetches count (ban.count, ban.ignore)") {
     const char* name;
     const char* ip;
     bool denied;
-    bool count_all;
+    BanCount count;
     std::vector<const char*> ignore;
     bool counts;
   };
   const Row rows[] = {
-      {"denied, count denied", "198.51.100.7", true, false, {}, true},
-      {"allowed, count denied", "198.51.100.7", false, false, {}, false},
-      {"denied, count all", "198.51.100.7", true, true, {}, true},
-      {"allowed, count all", "198.51.100.7", false, true, {}, true},
-      {"denied, ignored /8", "10.1.2.3", true, false, {"10.0.0.0/8"}, false},
-      {"allowed, count all, ignored /8", "10.1.2.3", false, true, {"10.0.0.0/8"}, false},
+      {"denied, count denied", "198.51.100.7", true, BanCount::denied, {}, true},
+      {"allowed, count denied", "198.51.100.7", false, BanCount::denied, {}, false},
+      {"denied, count all", "198.51.100.7", true, BanCount::all, {}, true},
+      {"allowed, count all", "198.51.100.7", false, BanCount::all, {}, true},
+      {"denied, ignored /8", "10.1.2.3", true, BanCount::denied, {"10.0.0.0/8"}, false},
+      {"allowed, count all, ignored /8", "10.1.2.3", false, BanCount::all, {"10.0.0.0/8"}, false},
       {"denied, outside the ignored ranges",
        "198.51.100.7",
        true,
-       false,
+       BanCount::denied,
        {"10.0.0.0/8", "192.168.0.0/16"},
        true},
       {"denied, in the second ignored range",
        "192.168.7.7",
        true,
-       false,
+       BanCount::denied,
        {"10.0.0.0/8", "192.168.0.0/16"},
        false},
-      {"denied, ignored single address", "203.0.113.5", true, false, {"203.0.113.5"}, false},
-      {"denied, next to an ignored address", "203.0.113.6", true, false, {"203.0.113.5"}, true},
-      {"denied, ignored v6 range", "2001:db8:5::1", true, false, {"2001:db8::/32"}, false},
-      {"denied, v6 outside", "2001:db9::1", true, false, {"2001:db8::/32"}, true},
+      {"denied, ignored single address",
+       "203.0.113.5",
+       true,
+       BanCount::denied,
+       {"203.0.113.5"},
+       false},
+      {"denied, next to an ignored address",
+       "203.0.113.6",
+       true,
+       BanCount::denied,
+       {"203.0.113.5"},
+       true},
+      {"denied, ignored v6 range",
+       "2001:db8:5::1",
+       true,
+       BanCount::denied,
+       {"2001:db8::/32"},
+       false},
+      {"denied, v6 outside", "2001:db9::1", true, BanCount::denied, {"2001:db8::/32"}, true},
       {"denied, mapped address in an ignored v4 range",
        "::ffff:10.1.2.3",
        true,
-       false,
+       BanCount::denied,
        {"10.0.0.0/8"},
        false},
-      {"a v4 range does not cover v6", "2001:db8::1", true, false, {"0.0.0.0/0"}, true},
+      {"a v4 range does not cover v6", "2001:db8::1", true, BanCount::denied, {"0.0.0.0/0"}, true},
+      {"a scan, count scans, ignored", "10.1.2.3", true, BanCount::scans, {"10.0.0.0/8"}, false},
   };
   for (const Row& r : rows) {
     CAPTURE(r.name);
     Config cfg;
-    cfg.ban.count_all = r.count_all;
+    cfg.ban.count = r.count;
     for (const char* p : r.ignore) cfg.ban.ignore.push_back(parse_prefix(p));
-    CHECK(fetch_counts(parse_ip(r.ip), r.denied, cfg) == r.counts);
+    const Reason reason = r.denied ? Reason::unknown_device : Reason::same_ip;
+    CHECK(fetch_counts(parse_ip(r.ip), !r.denied, reason, cfg) == r.counts);
+  }
+}
+
+// SPEC §5: ban.count = "scans" (the default) counts the denials that look
+// like scanning, not those of an office's own phones.
+TEST_CASE("bans: ban.count chooses which reasons count") {
+  const Ip ip = parse_ip("198.51.100.7");
+  struct Row {
+    Reason reason;
+    bool allowed;
+    bool scans, denied, all;
+  };
+  const Row rows[] = {
+      {Reason::unknown_device, false, true, true, true},
+      {Reason::auth_mismatch, false, true, true, true},
+      {Reason::mac_mismatch, false, true, true, true},
+      {Reason::no_mac, false, true, true, true},
+      {Reason::locked, false, false, true, true},
+      {Reason::blocked, false, false, true, true},
+      {Reason::stale_registration, false, false, true, true},
+      // A registered device's fetch from a banned address (ops/check.cpp
+      // gives a banned fetch of an unknown MAC as unknown-device).
+      {Reason::banned, false, false, true, true},
+      {Reason::same_ip, true, false, false, true},
+      {Reason::first_provision, true, false, false, true},
+      {Reason::window, true, false, false, true},
+      {Reason::authenticated, true, false, false, true},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(token(r.reason));
+    Config cfg;
+    CHECK(cfg.ban.count == BanCount::scans);  // the default
+    CHECK(fetch_counts(ip, r.allowed, r.reason, cfg) == r.scans);
+    CHECK(looks_like_scan(r.reason) == r.scans);
+    cfg.ban.count = BanCount::denied;
+    CHECK(fetch_counts(ip, r.allowed, r.reason, cfg) == r.denied);
+    cfg.ban.count = BanCount::all;
+    CHECK(fetch_counts(ip, r.allowed, r.reason, cfg) == r.all);
   }
 }
 
@@ -373,29 +429,29 @@ TEST_CASE("bans: fetches from one /64 share one count") {
 TEST_CASE("bans: only provlock's own ban can be self-lifted, and only so often (SPEC §5)") {
   Config cfg;
   AddressRecord rec = record_for("198.51.100.7");
-  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::not_banned);
+  CHECK(self_unban_bar(rec, cfg, kNow, true) == SelfUnbanBar::not_banned);
 
   impose_ban(rec, cfg, kNow, kHour, "auto");
-  CHECK_FALSE(self_unban_bar(rec, cfg, kNow).has_value());
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow, true).has_value());
   // Two self-unbans in the last 24h, one older: one more is allowed.
   rec.self_unbans = {kNow - kDay, kNow - kHour, kNow - kMinute};
   CHECK(recent_self_unbans(rec, kNow) == 2);
-  CHECK_FALSE(self_unban_bar(rec, cfg, kNow).has_value());
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow, true).has_value());
   rec.self_unbans.push_back(kNow);
-  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::over_limit);
+  CHECK(self_unban_bar(rec, cfg, kNow, true) == SelfUnbanBar::over_limit);
   rec.self_unbans.clear();
   cfg.ban.self_unban_max = 0;
-  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::turned_off);
+  CHECK(self_unban_bar(rec, cfg, kNow, true) == SelfUnbanBar::turned_off);
   cfg.ban.self_unban_max = 3;
 
   // An operator's `ban add IP`: never, whatever is left of the limit.
   impose_ban(rec, cfg, kNow, kHour, "manual");
-  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::operator_ban);
+  CHECK(self_unban_bar(rec, cfg, kNow, true) == SelfUnbanBar::operator_ban);
   // A ban of unknown origin is not provlock's own either.
   rec.reason = "";
-  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::operator_ban);
+  CHECK(self_unban_bar(rec, cfg, kNow, true) == SelfUnbanBar::operator_ban);
   // Once it has ended there is nothing to lift.
-  CHECK(self_unban_bar(rec, cfg, kNow + kHour) == SelfUnbanBar::not_banned);
+  CHECK(self_unban_bar(rec, cfg, kNow + kHour, true) == SelfUnbanBar::not_banned);
 }
 
 TEST_CASE("bans: a lifted ban lets the address fetch again and its next ban escalates") {
@@ -498,13 +554,154 @@ TEST_CASE("bans: self-unban is open up to the last second of the ban, and the 24
   Config cfg;
   AddressRecord rec = record_for("198.51.100.7");
   impose_ban(rec, cfg, kNow, kHour, "auto");
-  CHECK_FALSE(self_unban_bar(rec, cfg, kNow + kHour - 1).has_value());
-  CHECK(self_unban_bar(rec, cfg, kNow + kHour) == SelfUnbanBar::not_banned);
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow + kHour - 1, true).has_value());
+  CHECK(self_unban_bar(rec, cfg, kNow + kHour, true) == SelfUnbanBar::not_banned);
 
   // Three self-unbans within 24h spend the limit; the oldest leaves it at
   // exactly 24h after it, not a second sooner.
   rec.self_unbans = {kNow - kDay + 1, kNow - kHour, kNow - 1};
-  CHECK(self_unban_bar(rec, cfg, kNow) == SelfUnbanBar::over_limit);
+  CHECK(self_unban_bar(rec, cfg, kNow, true) == SelfUnbanBar::over_limit);
   rec.self_unbans = {kNow - kDay, kNow - kHour, kNow - 1};
-  CHECK_FALSE(self_unban_bar(rec, cfg, kNow).has_value());
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow, true).has_value());
+}
+
+// SPEC §5: a self-unban is for a known address (a registered device was
+// allowed from it within ban.self_unban_known) or a device's own identity.
+TEST_CASE("bans: only a known address, or a device's identity, may lift its own ban") {
+  Config cfg;
+  AddressRecord rec = record_for("198.51.100.7");
+  impose_ban(rec, cfg, kNow, kHour, "auto");
+  // A scanner that never provisioned anything.
+  CHECK(self_unban_bar(rec, cfg, kNow, false) == SelfUnbanBar::unknown_address);
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow, true).has_value());
+  // A phone was allowed from it 30 days ago less a second: known.
+  rec.last_allowed = kNow - 30 * kDay + 1;
+  CHECK(address_known(rec, cfg, kNow));
+  CHECK_FALSE(self_unban_bar(rec, cfg, kNow, false).has_value());
+  // Exactly 30 days ago: no longer.
+  rec.last_allowed = kNow - 30 * kDay;
+  CHECK_FALSE(address_known(rec, cfg, kNow));
+  CHECK(self_unban_bar(rec, cfg, kNow, false) == SelfUnbanBar::unknown_address);
+  cfg.ban.self_unban_known = 31 * kDay;
+  CHECK(address_known(rec, cfg, kNow));
+  // A trace from the future (a replay with --now) does not make it known.
+  rec.last_allowed = kNow + 1;
+  CHECK_FALSE(address_known(rec, cfg, kNow));
+  // Turned off, or an operator's ban: the identity does not help.
+  cfg.ban.self_unban_max = 0;
+  CHECK(self_unban_bar(rec, cfg, kNow, true) == SelfUnbanBar::turned_off);
+  cfg.ban.self_unban_max = 3;
+  rec.reason = "manual";
+  CHECK(self_unban_bar(rec, cfg, kNow, true) == SelfUnbanBar::operator_ban);
+}
+
+TEST_CASE("bans: an allowed fetch's trace is written at most once a day") {
+  AddressRecord rec = record_for("198.51.100.7");
+  CHECK(allowed_trace_due(std::nullopt, kNow));
+  CHECK(allowed_trace_due(rec, kNow));
+  CHECK(note_allowed(rec, kNow));
+  CHECK(rec.last_allowed == kNow);
+  CHECK_FALSE(allowed_trace_due(rec, kNow + kDay - 1));
+  CHECK_FALSE(note_allowed(rec, kNow + kDay - 1));
+  CHECK(rec.last_allowed == kNow);
+  CHECK(allowed_trace_due(rec, kNow + kDay));
+  CHECK(note_allowed(rec, kNow + kDay));
+  CHECK(rec.last_allowed == kNow + kDay);
+  // It is no counted fetch: the address's quiet time is not reset.
+  CHECK(rec.last_activity == 0);
+}
+
+// SPEC §5: more than ban.ipv6_group_bans (3) /64s of one /48 banned at once
+// ban the whole /48 until the last of them ends.
+TEST_CASE("bans: the group rule, to the second") {
+  Config cfg;
+  auto key = [&](const char* ip) { return ban_key(parse_ip(ip), cfg); };
+  CHECK(ban_group(key("2001:db8:1:2::1"), cfg) == parse_prefix("2001:db8:1::/48"));
+  CHECK_FALSE(ban_group(key("192.0.2.1"), cfg));
+
+  RangeBans bans;
+  CHECK_FALSE(note_member_ban(bans, key("2001:db8:1:1::"), kNow + kHour, cfg, kNow));
+  CHECK_FALSE(note_member_ban(bans, key("2001:db8:1:2::"), kNow + 10 + kHour, cfg, kNow + 10));
+  // The same /64 banned again is still one member.
+  CHECK_FALSE(note_member_ban(bans, key("2001:db8:1:2::"), kNow + 20 + kHour, cfg, kNow + 20));
+  // A /64 of another /48 is no member of this one.
+  CHECK_FALSE(note_member_ban(bans, key("2001:db8:2:1::"), kNow + 30 + kHour, cfg, kNow + 30));
+  CHECK_FALSE(note_member_ban(bans, key("2001:db8:1:3::"), kNow + 40 + kHour, cfg, kNow + 40));
+  CHECK(bans.entries.empty());
+  CHECK(bans.members.size() == 4);
+  // The fourth /64 of 2001:db8:1::/48 bans the /48 until the last ends.
+  std::optional<RangeBan> group =
+      note_member_ban(bans, key("2001:db8:1:4::"), kNow + 50 + 2 * kHour, cfg, kNow + 50);
+  REQUIRE(group);
+  CHECK(group->prefix == parse_prefix("2001:db8:1::/48"));
+  CHECK(group->since == kNow + 50);
+  CHECK(group->until == kNow + 50 + 2 * kHour);
+  CHECK(group->group_members == 4);
+  REQUIRE(bans.entries.size() == 1);
+  CHECK(bans.find(parse_ip("2001:db8:1:ffff::1"), kNow + 50 + 2 * kHour - 1));
+  CHECK_FALSE(bans.find(parse_ip("2001:db8:1:ffff::1"), kNow + 50 + 2 * kHour));
+  CHECK_FALSE(bans.find(parse_ip("2001:db8:2:1::1"), kNow + 60));
+
+  // A fifth member extends it; members that ran out are forgotten.
+  group = note_member_ban(bans, key("2001:db8:1:5::"), kNow + 3 * kHour, cfg, kNow + kHour);
+  REQUIRE(group);
+  CHECK(group->since == kNow + 50);
+  CHECK(group->until == kNow + 3 * kHour);
+  // At kNow + 1h the first member (until kNow + 1h) has run out: 4 remain.
+  CHECK(group->group_members == 4);
+  CHECK(bans.entries.size() == 1);
+
+  // Only three in force at once never ban: the first ran out at its second.
+  RangeBans slow;
+  CHECK_FALSE(note_member_ban(slow, key("2001:db8:3:1::"), kNow + kHour, cfg, kNow));
+  CHECK_FALSE(note_member_ban(slow, key("2001:db8:3:2::"), kNow + 2 * kHour, cfg, kNow + 1));
+  CHECK_FALSE(note_member_ban(slow, key("2001:db8:3:3::"), kNow + 2 * kHour, cfg, kNow + 2));
+  CHECK_FALSE(note_member_ban(slow, key("2001:db8:3:4::"), kNow + 3 * kHour, cfg, kNow + kHour));
+  CHECK(note_member_ban(slow, key("2001:db8:3:5::"), kNow + 3 * kHour, cfg, kNow + kHour));
+
+  // ban.ipv6_group_bans = 1: the second /64 bans the group.
+  cfg.ban.ipv6_group_bans = 1;
+  RangeBans strict;
+  CHECK_FALSE(note_member_ban(strict, key("2001:db8:4:1::"), kNow + kHour, cfg, kNow));
+  CHECK(note_member_ban(strict, key("2001:db8:4:2::"), kNow + kHour, cfg, kNow));
+
+  // Expire forgets the members that ran out.
+  CHECK(expire_member_bans(bans, kNow + 3 * kHour) == bans.members.size());
+  CHECK(bans.members.empty());
+}
+
+TEST_CASE("bans: member and group bans stay bounded") {
+  Config cfg;
+  cfg.ban.ipv6_group_bans = 2;
+  RangeBans bans;
+  // Five /64s of one /48: only the 3 that end last are kept.
+  for (int i = 1; i <= 5; ++i) {
+    const Prefix member = parse_prefix("2001:db8:1:" + std::to_string(i) + "::/64");
+    note_member_ban(bans, member, kNow + i * kHour, cfg, kNow);
+  }
+  CHECK(bans.members.size() == 3);
+  CHECK(bans.members.front().until == kNow + 3 * kHour);
+  REQUIRE(bans.entries.size() == 1);
+  CHECK(bans.entries[0].until == kNow + 5 * kHour);
+  CHECK(bans.entries[0].group_members == 3);
+
+  // Many groups: never more than kMaxGroupBans group bans, kMaxMemberBans
+  // members; the record holds them and reads back.
+  RangeBans many;
+  cfg.ban.ipv6_group_bans = 1;
+  for (std::size_t g = 0; g < kMaxGroupBans + 10; ++g)
+    for (int m = 1; m <= 2; ++m) {
+      char text[64];
+      std::snprintf(text, sizeof text, "2001:db8:%zx:%x::/64", g, m);
+      note_member_ban(many, parse_prefix(text), kNow + kHour + static_cast<UnixTime>(g), cfg, kNow);
+    }
+  CHECK(many.entries.size() == kMaxGroupBans);
+  CHECK(many.members.size() == kMaxMemberBans);
+  // The ones kept end last.
+  CHECK(many.entries.front().until == kNow + kHour + 10);
+  StoreRules rules;
+  rules.range_bans = many;
+  const std::string text = to_json(rules).dump();
+  CHECK(text.size() < 512 * 1024);
+  CHECK(to_json(store_rules_from_json(nlohmann::json::parse(text))) == to_json(rules));
 }

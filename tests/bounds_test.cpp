@@ -46,7 +46,7 @@ void check_reads_back(UnixTime t) {
   AddressRecord a;
   a.prefix = parse_prefix("198.51.100.7/32");
   a.attempts = a.self_unbans = {t};
-  a.banned_since = a.banned_until = t;
+  a.banned_since = a.banned_until = a.last_allowed = t;
   a.last_activity = t;
   a.reason = "auto";
   CHECK(to_json(address_from_json(to_json(a))) == to_json(a));
@@ -124,7 +124,7 @@ TEST_CASE("bounds: an automatic ban that would outlast year 9999 ends at its las
 TEST_CASE("bounds: records at the maximum of every configured count") {
   Config cfg;
   cfg.ban.max_attempts = cfg.suspicious.max_foreign = cfg.ban.self_unban_max = kMaxCount;
-  cfg.ban.count_all = true;
+  cfg.ban.count = BanCount::all;
   const UnixTime start = parse_time("2026-11-26T12:00:00Z");
 
   SUBCASE("ban.max_attempts: the 1001st counted fetch bans") {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/bans.hpp"
 #include "lib/error.hpp"
 #include "lib/ip.hpp"
 
@@ -55,12 +56,15 @@ TEST_CASE("config: built-in defaults for every key") {
     CHECK(c.ban.max_attempts == 20);
     CHECK(c.ban.find_time == kHour);
     CHECK(c.ban.ban_time == kHour);
-    CHECK_FALSE(c.ban.count_all);
+    CHECK(c.ban.count == BanCount::scans);
     CHECK(c.ban.factor == 2.0);
     CHECK(c.ban.max_ban_time == 7 * kDay);
     CHECK(c.ban.ipv6_prefix == 64);
     CHECK(c.ban.ignore.empty());
     CHECK(c.ban.self_unban_max == 3);
+    CHECK(c.ban.self_unban_known == 30 * kDay);
+    CHECK(c.ban.ipv6_group_bans == 3);
+    CHECK(c.ban.ipv6_group_prefix == 48);
     CHECK(c.suspicious.max_foreign == 10);
     CHECK(c.suspicious.within == kDay);
     CHECK(c.journal.keep_days == 90);
@@ -127,9 +131,25 @@ TEST_CASE("config: each key is parsed") {
       {"ban.ban_time", "[ban]\nban_time = \"30m\"\n",
        [](const Config& c) { return c.ban.ban_time == 30 * kMinute; }},
       {"ban.count = \"all\"", "[ban]\ncount = \"all\"\n",
-       [](const Config& c) { return c.ban.count_all; }},
+       [](const Config& c) { return c.ban.count == BanCount::all; }},
       {"ban.count = \"denied\"", "[ban]\ncount = \"denied\"\n",
-       [](const Config& c) { return !c.ban.count_all; }},
+       [](const Config& c) { return c.ban.count == BanCount::denied; }},
+      {"ban.count = \"scans\"", "[ban]\ncount = \"scans\"\n",
+       [](const Config& c) { return c.ban.count == BanCount::scans; }},
+      {"ban.ipv6_group_bans", "[ban]\nipv6_group_bans = 1\n",
+       [](const Config& c) { return c.ban.ipv6_group_bans == 1; }},
+      {"ban.ipv6_group_prefix = 16", "[ban]\nipv6_group_prefix = 16\n",
+       [](const Config& c) { return c.ban.ipv6_group_prefix == 16; }},
+      {"ban.ipv6_group_prefix just shorter than ipv6_prefix",
+       "[ban]\nipv6_prefix = 56\nipv6_group_prefix = 55\n",
+       [](const Config& c) { return c.ban.ipv6_group_prefix == 55; }},
+      {"ban.ipv6_prefix = 48 leaves the default group prefix unused", "[ban]\nipv6_prefix = 48\n",
+       [](const Config& c) {
+         return c.ban.ipv6_group_prefix == 48 &&
+                !ban_group(prefix_of(parse_ip("2001:db8::1"), 48), c);
+       }},
+      {"ban.self_unban_known", "[ban]\nself_unban_known = \"7d\"\n",
+       [](const Config& c) { return c.ban.self_unban_known == 7 * kDay; }},
       {"ban.factor as a float", "[ban]\nfactor = 1.5\n",
        [](const Config& c) { return c.ban.factor == 1.5; }},
       {"ban.factor as an integer", "[ban]\nfactor = 3\n",
@@ -165,7 +185,7 @@ TEST_CASE("config: each key is parsed") {
          return c.cgi.public_files == std::vector<std::string>{"*.bin", "common.cfg"};
        }},
       {"dotted keys", "lock.stale_after = \"1d\"\nban.count = \"all\"\n",
-       [](const Config& c) { return c.lock.stale_after == kDay && c.ban.count_all; }},
+       [](const Config& c) { return c.lock.stale_after == kDay && c.ban.count == BanCount::all; }},
       {"inline table", "lock = { bind_prefix_v4 = 28 }\n",
        [](const Config& c) { return c.lock.bind_prefix_v4 == 28; }},
   };
@@ -247,7 +267,17 @@ TEST_CASE("config: refusals name the key and the file, exit 78") {
       {"bind_prefix_v6 = 129", "[lock]\nbind_prefix_v6 = 129\n", "lock.bind_prefix_v6"},
       {"ban.count = \"some\"", "[ban]\ncount = \"some\"\n", "ban.count"},
       {"ban.count = \"ALL\"", "[ban]\ncount = \"ALL\"\n", "ban.count"},
+      {"ban.count = \"Scans\"", "[ban]\ncount = \"Scans\"\n", "ban.count"},
+      {"ban.count = true", "[ban]\ncount = true\n", "ban.count"},
       {"ban.max_attempts = 0", "[ban]\nmax_attempts = 0\n", "ban.max_attempts"},
+      {"ban.ipv6_group_bans = 0", "[ban]\nipv6_group_bans = 0\n", "ban.ipv6_group_bans"},
+      {"ban.ipv6_group_prefix = 15", "[ban]\nipv6_group_prefix = 15\n", "ban.ipv6_group_prefix"},
+      {"ban.ipv6_group_prefix = 64", "[ban]\nipv6_group_prefix = 64\n", "ban.ipv6_group_prefix"},
+      {"ban.ipv6_group_prefix not shorter than ipv6_prefix",
+       "[ban]\nipv6_prefix = 48\nipv6_group_prefix = 48\n", "ban.ipv6_group_prefix"},
+      {"ban.self_unban_known = 0", "[ban]\nself_unban_known = 0\n", "ban.self_unban_known"},
+      {"ban.self_unban_known too long", "[ban]\nself_unban_known = \"36501d\"\n",
+       "ban.self_unban_known"},
       {"ban.ipv6_prefix = 0", "[ban]\nipv6_prefix = 0\n", "ban.ipv6_prefix"},
       {"ban.ipv6_prefix = 129", "[ban]\nipv6_prefix = 129\n", "ban.ipv6_prefix"},
       {"ban.factor below 1", "[ban]\nfactor = 0.5\n", "ban.factor"},
@@ -328,6 +358,8 @@ TEST_CASE("config: counts that keep lists in records stop at kMaxCount") {
   check_refused("[ban]\nmax_attempts = 1001\n", "ban.max_attempts");
   check_refused("[suspicious]\nmax_foreign = 1001\n", "suspicious.max_foreign");
   check_refused("[ban]\nself_unban_max = 1001\n", "ban.self_unban_max");
+  CHECK(parse("[ban]\nipv6_group_bans = 1000\n").ban.ipv6_group_bans == kMaxCount);
+  check_refused("[ban]\nipv6_group_bans = 1001\n", "ban.ipv6_group_bans");
 }
 
 // SPEC §2: overflowing durations are refused; §8: a bad value exits 78 naming

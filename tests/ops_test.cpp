@@ -2,6 +2,9 @@
 // decide, write and journal, to the second, without a directory.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "lib/bans.hpp"
 #include "lib/window.hpp"
 #include "ops/ban.hpp"
@@ -131,7 +134,7 @@ TEST_CASE("ops::expire: an unlock that ran out unused; a dry run only counts it"
   CHECK(unreadable == 0);
 }
 
-TEST_CASE("ops::self_unban: lifts provlock's own ban, never an operator's") {
+TEST_CASE("ops::self_unban: lifts provlock's own ban of a known address, never an operator's") {
   Fixture f;
   const Prefix key = ban_key(parse_ip("198.51.100.7"), f.s.config);
   for (const char* reason : {"manual", "auto"}) {
@@ -140,6 +143,7 @@ TEST_CASE("ops::self_unban: lifts provlock's own ban, never an operator's") {
                                         [&](std::optional<AddressRecord>& a) {
                                           a = AddressRecord{};
                                           a->prefix = key;
+                                          a->last_allowed = kNow - kSecondsPerDay;
                                           impose_ban(*a, f.s.config, f.s.now, 3600, reason);
                                           return store::Write::durable;
                                         });
@@ -153,6 +157,153 @@ TEST_CASE("ops::self_unban: lifts provlock's own ban, never an operator's") {
       CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "first-provision");
     }
   }
+}
+
+// SPEC §5: only a known address (a registered device was allowed from it
+// within ban.self_unban_known) or a device's own identity lifts its ban.
+TEST_CASE("ops::self_unban: a scanner cannot, a phone's address or identity can") {
+  Fixture f;
+  auto scan_until_banned = [&](const char* ip) {
+    for (int i = 0; i <= f.s.config.ban.max_attempts; ++i)
+      REQUIRE(f.fetch("0011220000ff", ip).reason == "unknown-device");
+    REQUIRE(f.fetch("0011220000ff", ip).reason == "banned");
+  };
+  // A scanner that never provisioned anything.
+  scan_until_banned("198.51.100.66");
+  const int writes = f.mem->writes;
+  ops::SelfUnbanResult r = ops::self_unban(f.s, parse_ip("198.51.100.66"));
+  CHECK(r.outcome == ops::SelfUnban::unknown_address);
+  CHECK(f.mem->writes == writes);
+  CHECK(ops::self_unban_refusal(r, parse_ip("198.51.100.66"), f.s.config)
+            .find("ban.self_unban_known") != std::string::npos);
+  // A REMOTE_USER that is no registered device's MAC is no identity.
+  CHECK(ops::self_unban(f.s, parse_ip("198.51.100.66"), parse_mac("0011220000ff")).outcome ==
+        ops::SelfUnban::unknown_address);
+  // A registered device's own identity lifts it.
+  r = ops::self_unban(f.s, parse_ip("198.51.100.66"), kPhone);
+  CHECK(r.outcome == ops::SelfUnban::removed);
+  CHECK(f.mem->journal.back().second.find("\"identity\":\"001122aabbcc\"") != std::string::npos);
+
+  // An office: its phone was allowed from it, then a misconfigured device
+  // got it banned. Known for 30 days (less the day of slack) after that.
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "first-provision");
+  const Prefix office = ban_key(parse_ip("192.0.2.10"), f.s.config);
+  CHECK(store::load_record<AddressRecord>(*f.s.store, store::address_key(office))->last_allowed ==
+        kNow);
+  f.s.now = kNow + 29 * kSecondsPerDay;
+  scan_until_banned("192.0.2.10");
+  CHECK(ops::self_unban(f.s, parse_ip("192.0.2.10")).outcome == ops::SelfUnban::removed);
+  f.s.now = kNow + 30 * kSecondsPerDay;
+  scan_until_banned("192.0.2.10");
+  CHECK(ops::self_unban(f.s, parse_ip("192.0.2.10")).outcome == ops::SelfUnban::unknown_address);
+}
+
+// An allowed fetch leaves its trace on its address at most once a day, as
+// bookkeeping: the usual same-ip poll writes nothing but its device.
+TEST_CASE("ops::judge_fetch: an allowed fetch marks its address known, once a day") {
+  Fixture f;
+  const Prefix key = ban_key(parse_ip("192.0.2.10"), f.s.config);
+  auto address = [&] {
+    return store::load_record<AddressRecord>(*f.s.store, store::address_key(key));
+  };
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "first-provision");
+  REQUIRE(address());
+  CHECK(address()->last_allowed == kNow);
+  CHECK(address()->attempts.empty());
+  f.s.now = kNow + kSecondsPerDay - 1;
+  int writes = f.mem->writes;
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "same-ip");
+  CHECK(f.mem->writes == writes + 1);  // the device's last_seen only
+  CHECK(address()->last_allowed == kNow);
+  f.s.now = kNow + kSecondsPerDay;
+  writes = f.mem->writes;
+  CHECK(f.fetch("001122aabbcc", "192.0.2.10").reason == "same-ip");
+  CHECK(f.mem->writes == writes + 2);
+  CHECK(address()->last_allowed == kNow + kSecondsPerDay);
+  // Denials of a registered phone are no scans: they write no address record.
+  const Prefix away = ban_key(parse_ip("198.51.100.7"), f.s.config);
+  CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "locked");
+  CHECK_FALSE(store::load_record<AddressRecord>(*f.s.store, store::address_key(away)));
+}
+
+// SPEC §5: the 25-phone office whose ISP changed its address: every phone is
+// denied locked, the address is never banned, and a window lets them in.
+TEST_CASE("ops::judge_fetch: an office whose address changed is not banned (ban.count)") {
+  Fixture f;
+  std::vector<std::pair<std::string, store::Json>> phones;
+  std::vector<std::string> macs;
+  for (int i = 1; i <= 25; ++i) {
+    char mac[13];
+    std::snprintf(mac, sizeof mac, "805ec00000%02x", i);
+    Device d;
+    d.mac = parse_mac(mac);
+    d.registered = kNow - 3600;
+    macs.push_back(mac);
+    phones.push_back({mac, to_json(d)});
+  }
+  f.s.store->create_all(store::Kind::device, phones, [](std::size_t) {});
+  for (const std::string& m : macs)
+    REQUIRE(f.fetch(m.c_str(), "192.0.2.10").reason == "first-provision");
+  f.s.now += 3600;
+  for (const std::string& m : macs) {
+    CAPTURE(m);
+    CHECK(f.fetch(m.c_str(), "192.0.2.99").reason == "locked");
+  }
+  // With ban.count = "denied" the same office is banned at its 21st phone.
+  f.s.config.ban.count = BanCount::denied;
+  f.s.now += 60;
+  for (int i = 0; i < 21; ++i) CHECK(f.fetch(macs[i].c_str(), "192.0.2.77").reason == "locked");
+  CHECK(f.fetch(macs[21].c_str(), "192.0.2.77").reason == "banned");
+}
+
+// SPEC §5: more than ban.ipv6_group_bans (3) /64s of one /48 banned at once
+// ban the whole /48 until the last of them ends.
+TEST_CASE("ops: four banned /64s of one /48 ban the /48") {
+  Fixture f;
+  auto scan_until_banned = [&](const std::string& ip) {
+    for (int i = 0; i <= f.s.config.ban.max_attempts; ++i)
+      REQUIRE(f.fetch("0011220000ff", ip.c_str()).reason == "unknown-device");
+  };
+  for (int n = 1; n <= 3; ++n) scan_until_banned("2001:db8:1:" + std::to_string(n) + "::1");
+  CHECK(load_rules(f.s).range_bans.entries.empty());
+  CHECK(f.fetch("0011220000ff", "2001:db8:1:5::1").reason == "unknown-device");
+  f.s.now += 10;
+  scan_until_banned("2001:db8:1:4::1");
+  // The fifth /64 is banned on its first request; another /48 is not.
+  CHECK(f.fetch("001122aabbcc", "2001:db8:1:6::1").reason == "banned");
+  CHECK(f.fetch("001122aabbcc", "2001:db8:2:1::1").reason == "first-provision");
+  const std::vector<ops::BanInForce> bans = ops::bans_in_force(f.s, [](const Error&) { FAIL(""); });
+  REQUIRE(bans.size() == 5);
+  const ops::BanInForce& group = bans.back();
+  CHECK(group.prefix == parse_prefix("2001:db8:1::/48"));
+  CHECK(group.reason == "group");
+  CHECK(group.group_members == 4);
+  CHECK(group.until == kNow + 10 + 3600);  // the end of the last member's ban
+  CHECK(std::count_if(f.mem->journal.begin(), f.mem->journal.end(), [](const auto& e) {
+          return e.second.find("\"ip\":\"2001:db8:1::/48\"") != std::string::npos &&
+                 e.second.find("\"reason\":\"group\"") != std::string::npos;
+        }) == 1);
+  // Not for a self-unban of one of its /64s.
+  CHECK(ops::self_unban(f.s, parse_ip("2001:db8:1:6::1"), kPhone).outcome ==
+        ops::SelfUnban::range_ban);
+
+  // The operator lifts the /48: the members stay banned, the rest is free.
+  CHECK(ops::remove_ban(f.s, ops::ban_target("2001:db8:1::/48", f.s.config)));
+  CHECK(f.fetch("0011220000ff", "2001:db8:1:6::1").reason == "unknown-device");
+  CHECK(f.fetch("0011220000ff", "2001:db8:1:1::1").reason == "banned");
+  CHECK(load_rules(f.s).range_bans.members.empty());
+
+  // Banned again, it ends with its last member, and expire removes it.
+  f.s.now += 20;
+  for (int n = 7; n <= 10; ++n) scan_until_banned("2001:db8:1:" + std::to_string(n) + "::1");
+  CHECK(f.fetch("001122aabbcc", "2001:db8:1:ff::1").reason == "banned");
+  auto no_error = [](const Error& e) { FAIL(e.what()); };
+  f.s.now = kNow + 30 + 3600 - 1;
+  CHECK(ops::expire(f.s, false, no_error).range_bans == 0);
+  f.s.now = kNow + 30 + 3600;
+  CHECK(ops::expire(f.s, false, no_error).range_bans == 1);
+  CHECK(load_rules(f.s).range_bans.entries.empty());
+  CHECK(load_rules(f.s).range_bans.members.empty());
 }
 
 TEST_CASE("ops bans: an address is one record, a wider prefix a range ban in the rules") {
@@ -336,7 +487,8 @@ TEST_CASE("ops::expire: bans, range bans, windows and unlock-alls end at their s
   f.s.now = kNow + 59;
   ops::ExpireCounts n = ops::expire(f.s, false, no_error);
   CHECK(n.bans + n.range_bans + n.windows + n.unlock_alls + n.forgotten == 0);
-  CHECK(f.fetch("001122aabbcc", "198.51.100.7").reason == "banned");
+  // A scan while banned: counted (a registered phone's fetch would not be).
+  CHECK(f.fetch("0011220000ff", "198.51.100.7").reason == "banned");
 
   f.s.now = kNow + 60;
   n = ops::expire(f.s, false, no_error);
@@ -351,7 +503,7 @@ TEST_CASE("ops::expire: bans, range bans, windows and unlock-alls end at their s
   CHECK(store::load_record<AddressRecord>(*f.s.store, store::address_key(key))->times_banned == 1);
 
   // Forgotten once quiet for ban.max_ban_time since its last counted fetch
-  // (the banned one at kNow + 59), not a second sooner.
+  // (the banned scan at kNow + 59), not a second sooner.
   f.s.now = kNow + 59 + f.s.config.ban.max_ban_time - 1;
   CHECK(ops::expire(f.s, false, no_error).forgotten == 0);
   f.s.now = kNow + 59 + f.s.config.ban.max_ban_time;

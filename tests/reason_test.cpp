@@ -18,6 +18,7 @@ TEST_CASE("reason: the tokens of the contract, one each") {
       {Reason::same_ip, "same-ip"},
       {Reason::banned, "banned"},
       {Reason::unknown_device, "unknown-device"},
+      {Reason::auth_mismatch, "auth-mismatch"},
       {Reason::blocked, "blocked"},
       {Reason::stale_registration, "stale-registration"},
       {Reason::locked, "locked"},

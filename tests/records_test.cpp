@@ -106,6 +106,7 @@ void check_same(const AddressRecord& a, const AddressRecord& b) {
   CHECK(a.last_ban_length == b.last_ban_length);
   CHECK(a.last_activity == b.last_activity);
   CHECK(a.self_unbans == b.self_unbans);
+  CHECK(a.last_allowed == b.last_allowed);
 }
 
 void check_same(const RangeBans& a, const RangeBans& b) {
@@ -115,6 +116,12 @@ void check_same(const RangeBans& a, const RangeBans& b) {
     CHECK(a.entries[i].prefix == b.entries[i].prefix);
     CHECK(a.entries[i].since == b.entries[i].since);
     CHECK(a.entries[i].until == b.entries[i].until);
+    CHECK(a.entries[i].group_members == b.entries[i].group_members);
+  }
+  REQUIRE(a.members.size() == b.members.size());
+  for (std::size_t i = 0; i < a.members.size(); ++i) {
+    CHECK(a.members[i].prefix == b.members[i].prefix);
+    CHECK(a.members[i].until == b.members[i].until);
   }
 }
 
@@ -397,6 +404,7 @@ TEST_CASE("records: an address record round trips") {
   a.last_ban_length = 2 * kHour;
   a.last_activity = kNow;
   a.self_unbans = {kNow - kHour};
+  a.last_allowed = kNow - kDay;
   check_same(address_from_json(through_text(to_json(a))), a);
 
   AddressRecord v4;
@@ -411,6 +419,21 @@ TEST_CASE("records: a range-ban record round trips") {
                RangeBan{parse_prefix("2001:db8::/32"), kNow - kHour, kNow + kHour}};
   check_same(range_bans_from_json(through_text(to_json(r))), r);
   check_same(range_bans_from_json(through_text(to_json(RangeBans{}))), RangeBans{});
+  // An operator's range bans are written as 0.1 wrote them: no group fields.
+  CHECK(to_json(r).dump().find("group") == std::string::npos);
+  CHECK(to_json(r).dump().find("members") == std::string::npos);
+
+  // A group ban and the member bans it was made of.
+  r.entries.push_back(RangeBan{parse_prefix("2001:db8:1::/48"), kNow, kNow + kHour, 4});
+  r.members = {MemberBan{parse_prefix("2001:db8:1:1::/64"), kNow + kHour},
+               MemberBan{parse_prefix("2001:db8:1:2::/64"), kNow + 30}};
+  check_same(range_bans_from_json(through_text(to_json(r))), r);
+  json bad = to_json(r);
+  bad["members"][0]["prefix"] = "nope";
+  CHECK_THROWS_AS(range_bans_from_json(bad), RecordError);
+  bad = to_json(r);
+  bad["entries"][2]["group_members"] = -1;
+  CHECK_THROWS_AS(range_bans_from_json(bad), RecordError);
 }
 
 TEST_CASE("records: refusal of the format version") {

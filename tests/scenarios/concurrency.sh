@@ -3,7 +3,9 @@
 # journal must agree exactly with the checks made; each device is
 # first-provisioned exactly once; nobody waits past the lock timeout.
 source "$PROVLOCK_TESTLIB"
-config '[ban]' 'max_attempts = 1000'
+# Every denial counts ("denied"): the address counts below must agree with
+# the denied checks, which here are locked ones (no scans).
+config '[ban]' 'max_attempts = 1000' 'count = "denied"'
 at 2026-11-26T12:00:00Z
 devices=16 workers=8 per_worker=150
 for i in $(seq 1 $devices); do printf '805ec000%04x\n' "$i"; done >"$tmp/macs"
