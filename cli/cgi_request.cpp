@@ -17,6 +17,8 @@ namespace {
 
 constexpr std::size_t kMaxNameBytes = 255;  // NAME_MAX: no longer name can exist
 constexpr std::uint64_t kMaxDrainedBody = 64 * 1024;
+// A subject field is a few dozen bytes; a longer one is nobody's MAC.
+constexpr std::size_t kMaxCertificateFieldBytes = 1024;
 // A raw REQUEST_URI may spell each byte of the path as "%XX".
 constexpr std::size_t kMaxRawUriBytes = 3 * kMaxPathBytes + 2048;
 
@@ -116,7 +118,31 @@ void check_path(CgiRequest& r) {
 
 }  // namespace
 
-CgiRequest read_cgi_request() {
+void certificate_identity(CgiRequest& r, const std::vector<std::string>& cert_fields) {
+  if (env("SSL_CLIENT_VERIFY") != "SUCCESS") return;
+  std::optional<Mac> found;
+  for (const std::string& field : cert_fields) {
+    const std::string value = env(field.c_str());
+    if (value.empty()) continue;
+    if (value.size() > kMaxCertificateFieldBytes) {
+      r.certificate_note = "client certificate: " + field + " is longer than " +
+                           std::to_string(kMaxCertificateFieldBytes) + " bytes: no identity";
+      return;
+    }
+    const CertificateMac named = mac_in_certificate_field(value);
+    if (named.conflict || (named.mac && found && *found != *named.mac)) {
+      r.certificate_note = "client certificate: " + field + " " + provlock::quoted(value, true) +
+                           (named.conflict ? " names two different MACs"
+                                           : " names another MAC than " + found->str()) +
+                           ": no identity";
+      return;
+    }
+    if (named.mac) found = named.mac;
+  }
+  r.identity.certificate = found;
+}
+
+CgiRequest read_cgi_request(const std::vector<std::string>& cert_fields) {
   CgiRequest r;
   if (!env_set("REQUEST_METHOD"))
     throw Error(Exit::usage, "REQUEST_METHOD is not set: provlock cgi runs under a web server");
@@ -136,6 +162,7 @@ CgiRequest read_cgi_request() {
                                   std::to_string(kMaxUserName) + " bytes)");
     r.identity.user = std::move(user);
   }
+  certificate_identity(r, cert_fields);
 
   r.base = env("SCRIPT_NAME");
   if (env_set("PATH_INFO")) {

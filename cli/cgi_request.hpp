@@ -29,10 +29,23 @@ struct CgiRequest {
   std::string user_agent;      // HTTP_USER_AGENT, "" when not sent
   Ip remote_addr;              // REMOTE_ADDR
   // Who the server verified is asking: REMOTE_USER (nullopt when unset or
-  // empty).
+  // empty), and the MAC of a verified client certificate (see
+  // certificate_identity).
   Identity identity;
+  // Why a verified certificate is no identity although it looks like one
+  // (its fields name two MACs), for the server's error log; "" otherwise.
+  std::string certificate_note;
   std::uint64_t content_length = 0;
 };
+
+// The MAC of the client certificate the server verified (SPEC §7), into
+// r.identity.certificate: only with SSL_CLIENT_VERIFY exactly "SUCCESS"
+// (NONE, FAILED:..., GENEROUS are no identity), from the variables
+// `cert_fields` names (cgi.cert_fields), by mac_in_certificate_field. The
+// fields that are set must agree: two different MACs, in one field or
+// across them, are no identity and leave a note. A field over 1024 bytes is
+// no MAC's.
+void certificate_identity(CgiRequest& r, const std::vector<std::string>& cert_fields);
 
 // Reads the request from the environment. The path is PATH_INFO, which the
 // server has already percent-decoded and which is therefore taken as it is;
@@ -47,8 +60,9 @@ struct CgiRequest {
 // than tab. Throws Error(Exit::usage) (the caller answers 500: the server,
 // not the client, is at fault) when REQUEST_METHOD or REMOTE_ADDR is missing
 // or REMOTE_ADDR is not an address. A zone id on REMOTE_ADDR ("fe80::1%eth0")
-// is dropped.
-CgiRequest read_cgi_request();
+// is dropped. The certificate identity is read by certificate_identity with
+// `cert_fields`.
+CgiRequest read_cgi_request(const std::vector<std::string>& cert_fields);
 
 // Reads the request body (CONTENT_LENGTH bytes, at most 64 KiB) and throws
 // it away. No request provlock answers has a meaningful body, but a body left

@@ -91,7 +91,8 @@ void send(Reply& reply, const ops::ConfigAnswer& answer, std::optional<ServedFil
 
 void serve(Reply& reply, const Globals& globals, const Reporter& log) {
   Context ctx = make_context(globals, log);
-  const CgiRequest req = read_cgi_request();
+  const CgiRequest req = read_cgi_request(ctx.config.cgi.cert_fields);
+  if (!req.certificate_note.empty()) log(Error(Exit::data, req.certificate_note));
   reply.set_head(req.method == "HEAD");
   ctx.who = store::Json{{"remote_addr", req.remote_addr.str()}};
   const Config::Cgi& cgi = ctx.config.cgi;

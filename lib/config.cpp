@@ -129,6 +129,16 @@ Setter table_of(const Reader& r, std::map<std::string, Setter> setters) {
   };
 }
 
+// A name cgi.cert_fields may hold: SSL_ and then [A-Z0-9_]+, at most 64
+// bytes, so that no variable made from a request header (HTTP_*) can pose
+// as a certificate's field.
+bool cert_field_name(std::string_view name) {
+  if (name.size() <= 4 || name.size() > 64 || !name.starts_with("SSL_")) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+  });
+}
+
 }  // namespace
 
 // toml++ 3.3.0 reaches __builtin_unreachable (undefined behaviour) on many
@@ -328,6 +338,17 @@ Config parse_config(std::string_view text, const std::string& source) {
                            {"public",
                             [&](const toml::node& n, const std::string& k) {
                               c.cgi.public_files = r.strings(n, k);
+                            }},
+                           {"cert_fields",
+                            [&](const toml::node& n, const std::string& k) {
+                              c.cgi.cert_fields = r.strings(n, k);
+                              if (c.cgi.cert_fields.empty())
+                                r.fail(k, "must name at least one variable");
+                              for (const std::string& f : c.cgi.cert_fields)
+                                if (!cert_field_name(f))
+                                  r.fail(k, provlock::quoted(f) +
+                                                " is not a server's certificate variable (SSL_ "
+                                                "followed by A-Z, 0-9 and _)");
                             }},
                            {"patterns", [&](const toml::node& n, const std::string& k) {
                               c.cgi.mac_patterns = r.strings(n, k);

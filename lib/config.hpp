@@ -94,6 +94,11 @@ struct Config {
     std::vector<std::string> public_files = {"000000000000*", "y0000000000??.cfg", "*.rom",
                                              "*.bin",         "*.ld",             "*.img",
                                              "*.zip",         "*.tar",            "*.sig"};
+    // The environment variables, set by the web server from a verified
+    // client certificate, that may name the phone's MAC (cgi.cert_fields,
+    // SPEC §7). Each starts with SSL_: a variable a client could set
+    // (HTTP_*, from a request header) can never be one.
+    std::vector<std::string> cert_fields = {"SSL_CLIENT_S_DN_CN"};
   } cgi;
 };
 

@@ -43,6 +43,26 @@ bool own_user(const Device& d, std::string_view name, const Config& cfg);
 // a certificate and a user name).
 bool own_identity(const Identity& id, const Device& d, const Config& cfg);
 
+// The MAC a client certificate's subject field names (cgi.cert_fields, SPEC
+// §7), looked for conservatively, since it becomes the identity of a
+// device:
+//   - the whole value is a MAC in any accepted form (try_parse_mac), or
+//   - the value holds MACs written as 12 hex digits, or as six pairs of hex
+//     digits joined by ':' or by '-', each bounded on both sides by the
+//     ends of the value or by characters that cannot continue it (not a hex
+//     digit; for the joined forms, not another joiner and pair either), all
+//     of them the same MAC: Cisco's "SEP001122AABBCC", "Yealink
+//     001565aabbcc", "CP-7962G-SEP001122AABBCC".
+// A MAC written against hex letters ("SPAA01122AABBCC" is 13 digits) is not
+// found; a MAC-shaped run that is no MAC (all-zero, all-ones, group) names
+// nothing. Two different MACs make the field name none (`conflict`): the
+// certificate is then no identity, and the caller says why in its log.
+struct CertificateMac {
+  std::optional<Mac> mac;
+  bool conflict = false;  // the field names two different MACs
+};
+CertificateMac mac_in_certificate_field(std::string_view value);
+
 // Why `name` cannot be a device's user name (`add --user`), or nullopt when
 // it can: not empty, at most kMaxUserName bytes, UTF-8 without control
 // characters (it is compared with what a web server passes as REMOTE_USER),

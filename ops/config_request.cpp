@@ -156,6 +156,21 @@ ConfigAnswer answer_config_request(Session& s, const ConfigRequest& req,
     auto banned = refuse(s, req, std::move(entry), Reason::mac_mismatch);
     return line(403, banned ? *banned : deny_line(Reason::mac_mismatch));
   }
+  // A verified certificate is a phone's identity, so one naming another
+  // phone than the request's is that phone asking for a file not its own:
+  // refused like a path and User-Agent that disagree, before the file is
+  // opened, and never a decision (which would call it auth-mismatch).
+  if (named.mac && req.identity.certificate && *req.identity.certificate != *named.mac) {
+    auto banned = refuse(s, req,
+                         {{"command", "check"},
+                          {"mac", named.mac->str()},
+                          {"certificate", req.identity.certificate->str()},
+                          {"reason", token(Reason::mac_mismatch)},
+                          {"path", req.path}});
+    return line(403, banned ? *banned
+                            : std::string(token(Reason::mac_mismatch)) +
+                                  ": the client certificate names another device");
+  }
   if (!named.mac) {
     auto banned = refuse(
         s, req, {{"command", "check"}, {"reason", token(Reason::no_mac)}, {"path", req.path}},

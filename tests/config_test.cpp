@@ -429,3 +429,17 @@ TEST_CASE("config: non-ASCII text is allowed in strings and comments only") {
     }
   }
 }
+
+TEST_CASE("config: cgi.cert_fields names the server's certificate variables") {
+  CHECK(parse("").cgi.cert_fields == std::vector<std::string>{"SSL_CLIENT_S_DN_CN"});
+  CHECK(parse("[cgi]\ncert_fields = [\"SSL_CLIENT_S_DN_CN\", \"SSL_CLIENT_SAN_DNS_0\"]\n")
+            .cgi.cert_fields ==
+        std::vector<std::string>{"SSL_CLIENT_S_DN_CN", "SSL_CLIENT_SAN_DNS_0"});
+  // A request header's variable (HTTP_*) or anything not SSL_[A-Z0-9_]+
+  // could be set by the client: refused.
+  for (const char* bad :
+       {"[]", "[\"HTTP_SSL_CLIENT_S_DN_CN\"]", "[\"SSL_\"]", "[\"ssl_client_s_dn_cn\"]",
+        "[\"SSL_CLIENT S\"]", "[\"\"]", "[\"SSL_CLIENT_S_DN_CN\", \"REMOTE_USER\"]",
+        "\"SSL_CLIENT_S_DN_CN\"", "[1]"})
+    check_refused(std::string("[cgi]\ncert_fields = ") + bad + "\n", "cgi.cert_fields");
+}

@@ -462,6 +462,54 @@ TEST_CASE("ops::answer_config_request: the file exists before anything is decide
   CHECK(a.line.starts_with("locked"));
 }
 
+TEST_CASE("ops::answer_config_request: a client certificate is its MAC's identity only") {
+  Fixture f;
+  ops::ConfigRequest req;
+  req.path = "/001122aabbcc.cfg";
+  req.file_name = "001122aabbcc.cfg";
+  req.remote_addr = parse_ip("192.0.2.10");
+  int opened = 0;
+  auto present = [&] { return ++opened, true; };
+  REQUIRE(ops::answer_config_request(f.s, req, present).serve_file);  // binds 192.0.2.10
+
+  // Another phone's certificate for this phone's file: mac-mismatch, before
+  // the file is opened, counted against the address, nothing re-bound.
+  const Ip foreign = parse_ip("198.51.100.7");
+  req.remote_addr = foreign;
+  req.identity.certificate = parse_mac("0015654aa937");
+  opened = 0;
+  ops::ConfigAnswer a = ops::answer_config_request(f.s, req, present);
+  CHECK(a.status == 403);
+  CHECK(a.line.starts_with("mac-mismatch"));
+  CHECK(a.line.find("certificate") != std::string::npos);
+  CHECK(opened == 0);
+  CHECK(f.phone().bound_ip == parse_ip("192.0.2.10"));
+  auto counted = store::load_record<AddressRecord>(
+      *f.s.store, store::address_key(ban_key(foreign, f.s.config)));
+  REQUIRE(counted);
+  CHECK(counted->attempts.size() == 1);
+  const std::string& entry = f.mem->journal.back().second;
+  CHECK(entry.find("\"reason\":\"mac-mismatch\"") != std::string::npos);
+  CHECK(entry.find("\"certificate\":\"0015654aa937\"") != std::string::npos);
+  CHECK(entry.find("\"mac\":\"001122aabbcc\"") != std::string::npos);
+
+  // Without a certificate the foreign address is locked out...
+  req.identity = {};
+  a = ops::answer_config_request(f.s, req, present);
+  CHECK(a.status == 403);
+  CHECK(a.line.starts_with("locked"));
+
+  // ...with the phone's own certificate it is served and re-bound there.
+  req.identity.certificate = kPhone;
+  a = ops::answer_config_request(f.s, req, present);
+  CHECK(a.serve_file);
+  CHECK(f.phone().bound_ip == foreign);
+  CHECK(f.mem->journal.back().second.find("\"certificate\":\"001122aabbcc\"") != std::string::npos);
+  req.identity = {};
+  req.remote_addr = parse_ip("192.0.2.10");
+  CHECK(ops::answer_config_request(f.s, req, present).line.starts_with("locked"));
+}
+
 // expire asks lib/expiry of each record it finds; this is the wiring: each
 // kind of record is ended at its second and counted once, not a second
 // before.
