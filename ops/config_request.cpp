@@ -166,7 +166,8 @@ ConfigAnswer answer_config_request(Session& s, const ConfigRequest& req,
                           {"mac", named.mac->str()},
                           {"certificate", req.identity.certificate->str()},
                           {"reason", token(Reason::mac_mismatch)},
-                          {"path", req.path}});
+                          {"path", req.path}},
+                         Reason::mac_mismatch);
     return line(403, banned ? *banned
                             : std::string(token(Reason::mac_mismatch)) +
                                   ": the client certificate names another device");
