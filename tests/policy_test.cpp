@@ -132,18 +132,26 @@ struct Scene {
   Config cfg;
 };
 
-Decision decide_in(const Scene& s, const char* from, UnixTime now = kNow,
-                   bool authenticated = false) {
+// A fetch of the device from `from` with the identity `id`.
+Decision decide_as(const Scene& s, const char* from, const Identity& id, UnixTime now = kNow) {
   Fetch f;
   f.mac = parse_mac("001122aabbcc");
   f.ip = parse_ip(from);
-  f.identity.promised = authenticated;
+  f.identity = id;
   FetchRecords r;
   r.ip_banned = s.banned;
   r.device = s.device ? &*s.device : nullptr;
   if (s.window) r.windows = {&*s.window, 1};
   r.unlock_alls = s.unlock_alls ? &*s.unlock_alls : nullptr;
   return decide(f, r, s.cfg, now);
+}
+
+// The same, anonymous or with `--authenticated`.
+Decision decide_in(const Scene& s, const char* from, UnixTime now = kNow,
+                   bool authenticated = false) {
+  Identity id;
+  id.promised = authenticated;
+  return decide_as(s, from, id, now);
 }
 
 // The line `check` prints for a decision.
@@ -935,19 +943,6 @@ TEST_CASE("policy: a window admits a device from within its prefix only, while o
 
 namespace {
 
-// A fetch of the locked device from `from` with the identity `id`.
-Decision decide_as(const Scene& s, const char* from, const Identity& id, UnixTime now = kNow) {
-  Fetch f;
-  f.mac = parse_mac("001122aabbcc");
-  f.ip = parse_ip(from);
-  f.identity = id;
-  FetchRecords r;
-  r.ip_banned = s.banned;
-  r.device = s.device ? &*s.device : nullptr;
-  if (s.window) r.windows = {&*s.window, 1};
-  r.unlock_alls = s.unlock_alls ? &*s.unlock_alls : nullptr;
-  return decide(f, r, s.cfg, now);
-}
 
 Identity user(const std::string& name) {
   Identity id;

@@ -89,6 +89,7 @@ broken=0015650000bb
 # an attacker's own (new) phone, and devices for the 404 rules.
 victim=001122aabbcc attacker=0015650000cc fresh=0015650000dd unl=0015650000ee
 unknown=0015650000ff
+known=0015650000a1 # provisioned from 127.0.0.15, which is then a known address
 secret="secret-$RANDOM$RANDOM-never-served"
 for f in secret.txt outside.bin "$yealink.cfg" root/.hidden.bin; do echo "$secret" >"$t/$f"; done
 echo "yealink config of $yealink" >"$t/root/$yealink.cfg"
@@ -103,13 +104,14 @@ for f in "spa$victim.cfg" "$victim-web.cfg" "$victim-notes.txt" "xa$victim.cfg" 
 done
 echo "fresh config" >"$t/root/$fresh.cfg"
 echo "unl config" >"$t/root/$unl.cfg"
+echo "known config" >"$t/root/$known.cfg"
 echo "unknown device's file" >"$t/root/$unknown-notes.txt"
 ln -s "$t/secret.txt" "$t/root/$linked.cfg"        # a device file that is a link
 ln -s ../outside.bin "$t/root/firmware.bin"          # a public file that is a link
 ln -s "$t" "$t/root/up"                              # a directory link out of the root
 chmod -R a+rX "$t"
 "$bin" add "$yealink" "$gs" "$spa" "$linked" "$broken" "$victim" "$attacker" "$fresh" \
-  "$unl" >/dev/null ||
+  "$unl" "$known" >/dev/null ||
   { echo "FAIL: provlock add" >&2; exit 1; }
 # The Polycom's own HTTP user name is phone1; the Yealink's is its MAC.
 "$bin" add "$polycom" --user phone1 >/dev/null || { echo "FAIL: provlock add --user" >&2; exit 1; }
@@ -296,7 +298,7 @@ expect 200 "polycom config" "with credentials from 127.0.0.8: served"
 fetch 127.0.0.2 GET "/provisioning/$polycom.cfg"
 expect 403 "locked" "the authenticated fetch re-bound it: 127.0.0.2 is now refused"
 
-echo "# a scanner is banned, sees its address, and lifts the ban itself"
+echo "# a scanner is banned and sees its address; only a known address lifts its ban itself"
 for probe in admin.php wp-login.php .env; do
   fetch 127.0.0.9 GET "/provisioning/$probe"
   expect 404 "" "scanner probe /provisioning/$probe: 404"
@@ -305,7 +307,8 @@ fetch 127.0.0.9 GET /provisioning/phpinfo.php
 expect 404 "" "the 4th probe crosses ban.max_attempts = 3: still 404"
 fetch 127.0.0.9 GET /provisioning/config.php
 expect 403 "banned: 127.0.0.9 is banned until" "the next request: 403 naming the address"
-expect 403 "POST /provisioning/unban-self from that address" "the 403 names the self-unban path"
+expect 403 "ask the operator" "a scanner that never provisioned a phone is not offered the self-unban"
+[[ $body != *unban-self* ]] && pass "... no unban-self path in it" || fail "... no unban-self path in it"
 fetch 127.0.0.9 GET "/provisioning/$spa.cfg"
 expect 403 "banned" "a banned address is refused a real device's file too"
 if "$bin" log 127.0.0.9 | grep -q 'ban  127.0.0.9/32  auto'; then pass "the ban is in the journal"; else fail "the ban is in the journal"; fi
@@ -315,11 +318,22 @@ header Allow POST "it allows POST"
 fetch 127.0.0.10 POST /provisioning/unban-self -d x
 expect 200 "not banned" "self-unban from an address that is not banned: 200 not banned"
 fetch 127.0.0.9 POST /provisioning/unban-self -d please
-expect 200 "unbanned: 127.0.0.9" "self-unban from the banned address: 200 unbanned"
+expect 403 "not permitted" "the scanner's own self-unban: 403, it is not a known address"
 fetch 127.0.0.9 GET /provisioning/config.php
+expect 403 "banned: 127.0.0.9" "and its ban stands"
+# A phone provisioned from 127.0.0.15 makes it a known address.
+fetch 127.0.0.15 GET "/provisioning/$known.cfg"
+expect 200 "known config" "a phone provisions from 127.0.0.15"
+# Four scans (ban.max_attempts = 3) ban the address; the 403 offers the
+# self-unban, and the address lifts the ban itself three times.
+for probe in a b c d; do fetch 127.0.0.15 GET "/provisioning/$probe.php"; done
+fetch 127.0.0.15 GET /provisioning/e.php
+expect 403 "POST /provisioning/unban-self from that address" "a known address's 403 names the self-unban path"
+fetch 127.0.0.15 POST /provisioning/unban-self -d please
+expect 200 "unbanned: 127.0.0.15" "self-unban from the banned known address: 200 unbanned"
+fetch 127.0.0.15 GET /provisioning/config.php
 expect 404 "" "unbanned: back to 404"
-# Four scans (ban.max_attempts = 3) ban the address; it lifts the ban itself three times.
-for round in 1 2 3 4; do
+for round in 2 3 4; do
   for probe in a b c d; do fetch 127.0.0.15 GET "/provisioning/$probe.php"; done
   fetch 127.0.0.15 POST /provisioning/unban-self
   [ "$round" -lt 4 ] && expect 200 "unbanned: 127.0.0.15" "self-unban number $round within 24h: 200"
