@@ -63,6 +63,13 @@ def workload(lines, devices, seed=1):
             yield "0e%010x %s" % (rng.getrandbits(40), rng.choice(src))
 
 
+def record_text(rec):
+    """A record's file text as provlock writes it (nlohmann's dump(): keys in
+    byte order, no spaces, then a newline), so that provlock reads it the way
+    it reads its own records (a device by its fast reader, lib/device_text)."""
+    return json.dumps(rec, separators=(",", ":"), sort_keys=True) + "\n"
+
+
 def make(store, db, n, bans):
     os.makedirs(store, exist_ok=True)
     dirs = set()
@@ -72,12 +79,12 @@ def make(store, db, n, bans):
         if d not in dirs:
             os.makedirs(d, exist_ok=True)
             dirs.add(d)
-        rec = {"format": 1, "mac": m, "account": "bench", "label": "", "registered": T,
+        rec = {"format": 1, "mac": m, "account": "bench", "label": "", "user": "", "registered": T,
                "bound_ip": ip(i), "bound_at": T, "first_provisioned": T, "unlock_until": None,
                "unlock_all_seen": 0, "blocked": False, "blocked_at": None, "foreign": [],
                "last_seen": T, "last_ip": ip(i), "allowed": 1, "denied": 0}
         with open(os.path.join(d, m + ".json"), "w") as f:
-            f.write(json.dumps(rec, separators=(",", ":")) + "\n")
+            f.write(record_text(rec))
 
     for i in range(bans):
         addr = "172.%d.%d.%d" % (16 + ((i >> 16) & 15), (i >> 8) & 255, i & 255)
@@ -88,9 +95,10 @@ def make(store, db, n, bans):
             dirs.add(d)
         rec = {"format": 1, "prefix": addr + "/32", "attempts": [], "banned_since": T,
                "banned_until": "2099-01-01T00:00:00Z", "reason": "manual", "times_banned": 1,
-               "last_ban_length": 3600, "last_activity": T, "self_unbans": []}
+               "last_ban_length": 3600, "last_activity": T, "self_unbans": [],
+               "last_allowed": None}
         with open(os.path.join(d, key + ".json"), "w") as f:
-            f.write(json.dumps(rec, separators=(",", ":")) + "\n")
+            f.write(record_text(rec))
 
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE IF NOT EXISTS devices (mac TEXT PRIMARY KEY, bound_ip TEXT, "

@@ -121,11 +121,17 @@ void apply_table(const Reader& r, const toml::table& table, const std::string& p
   }
 }
 
-Setter table_of(const Reader& r, std::map<std::string, Setter> setters) {
-  return [&r, setters = std::move(setters)](const toml::node& node, const std::string& key) {
+using Setters = std::map<std::string, Setter>;
+
+// The setter of a table, whose own setters `make` makes only when the file
+// has the table: every `check` reads the config, and most files set few of
+// its tables.
+template <typename Make>
+Setter table_of(const Reader& r, Make make) {
+  return [&r, make](const toml::node& node, const std::string& key) {
     const toml::table* t = node.as_table();
     if (!t) r.fail(key, "expected a table [" + key + "]");
-    apply_table(r, *t, key, setters);
+    apply_table(r, *t, key, make());
   };
 }
 
@@ -240,8 +246,8 @@ Config parse_config(std::string_view text, const std::string& source) {
     c.store.path = r.string(n, k);
     if (c.store.path.empty()) r.fail(k, "the store path must not be empty");
   };
-  Setter store_table =
-      table_of(r, {{"path", store_path},
+  Setter store_table = table_of(r, [&] {
+    return Setters{{"path", store_path},
                    {"lock_timeout",
                     [&](const toml::node& n, const std::string& k) {
                       std::int64_t s = r.duration(n, k);
@@ -253,9 +259,10 @@ Config parse_config(std::string_view text, const std::string& source) {
                       if (v != "bindings" && v != "full")
                         r.fail(k, "'" + v + "' is not one of \"bindings\", \"full\"");
                       c.store.sync_bookkeeping = v == "full";
-                    }}});
+                    }}};
+  });
 
-  std::map<std::string, Setter> top = {
+  Setters top = {
       {"store",
        [&](const toml::node& n, const std::string& k) {
          if (n.is_string())
@@ -263,99 +270,120 @@ Config parse_config(std::string_view text, const std::string& source) {
          else
            store_table(n, k);
        }},
-      {"lock", table_of(r, {{"stale_after", duration_into(c.lock.stale_after)},
-                            {"unlock_for", duration_into(c.lock.unlock_for)},
-                            {"bind_prefix_v4", int_into(c.lock.bind_prefix_v4, 0, 32)},
-                            {"bind_prefix_v6", int_into(c.lock.bind_prefix_v6, 0, 128)}})},
+      {"lock", table_of(r,
+                        [&] {
+                          return Setters{
+                              {"stale_after", duration_into(c.lock.stale_after)},
+                              {"unlock_for", duration_into(c.lock.unlock_for)},
+                              {"bind_prefix_v4", int_into(c.lock.bind_prefix_v4, 0, 32)},
+                              {"bind_prefix_v6", int_into(c.lock.bind_prefix_v6, 0, 128)}};
+                        })},
       {"ban",
        table_of(r,
-                {{"max_attempts", int_into(c.ban.max_attempts, 1, kMaxCount)},
-                 {"find_time", duration_into(c.ban.find_time)},
-                 {"ban_time", duration_into(c.ban.ban_time)},
-                 {"count",
-                  [&](const toml::node& n, const std::string& k) {
-                    std::string v = r.string(n, k);
-                    if (v == "scans")
-                      c.ban.count = BanCount::scans;
-                    else if (v == "denied")
-                      c.ban.count = BanCount::denied;
-                    else if (v == "all")
-                      c.ban.count = BanCount::all;
-                    else
-                      r.fail(k, "'" + v + "' is not one of \"scans\", \"denied\", \"all\"");
-                  }},
-                 {"factor",
-                  [&](const toml::node& n, const std::string& k) {
-                    std::optional<double> v = n.value<double>();
-                    if (!v || !(n.is_floating_point() || n.is_integer()))
-                      r.fail(k, "expected a number");
-                    if (!std::isfinite(*v) || *v < 1.0 || *v > 100.0)
-                      r.fail(k, "must be between 1 and 100");
-                    c.ban.factor = *v;
-                  }},
-                 {"max_ban_time", duration_into(c.ban.max_ban_time)},
-                 {"ipv6_prefix", int_into(c.ban.ipv6_prefix, 1, 128)},
-                 {"ipv6_group_bans", int_into(c.ban.ipv6_group_bans, 1, kMaxCount)},
-                 {"ipv6_group_prefix",
-                  [&](const toml::node& n, const std::string& k) {
-                    c.ban.ipv6_group_prefix = static_cast<int>(r.integer(n, k, 16, 127));
-                    group_prefix_set = true;
-                  }},
-                 {"self_unban_known", duration_into(c.ban.self_unban_known)},
-                 {"ignore",
-                  [&](const toml::node& n, const std::string& k) {
-                    c.ban.ignore.clear();
-                    for (const std::string& s : r.strings(n, k)) {
-                      try {
-                        c.ban.ignore.push_back(parse_prefix(s));
-                      } catch (const Error& e) {
-                        r.fail(k, e.what());
-                      }
-                    }
-                  }},
-                 {"self_unban_max", int_into(c.ban.self_unban_max, 0, kMaxCount)}})},
-      {"suspicious", table_of(r, {{"max_foreign", int_into(c.suspicious.max_foreign, 1, kMaxCount)},
-                                  {"within", duration_into(c.suspicious.within)}})},
-      {"auth", table_of(r, {{"account_users",
-                             [&](const toml::node& n, const std::string& k) {
-                               std::optional<bool> v = n.value<bool>();
-                               if (!v || !n.is_boolean()) r.fail(k, "expected true or false");
-                               c.auth.account_users = *v;
-                             }}})},
-      {"journal", table_of(r, {{"keep_days", int_into(c.journal.keep_days, 1, 36500)}})},
-      {"cgi", table_of(r, {{"root",
-                            [&](const toml::node& n, const std::string& k) {
-                              std::string v = r.string(n, k);
-                              if (v.empty() || v[0] != '/') r.fail(k, "must be an absolute path");
-                              c.cgi.root = v;
-                            }},
-                           {"unban_path",
-                            [&](const toml::node& n, const std::string& k) {
-                              std::string v = r.string(n, k);
-                              if (v.empty() || v[0] != '/') r.fail(k, "must start with '/'");
-                              c.cgi.unban_path = v;
-                            }},
-                           {"public",
-                            [&](const toml::node& n, const std::string& k) {
-                              c.cgi.public_files = r.strings(n, k);
-                            }},
-                           {"cert_fields",
-                            [&](const toml::node& n, const std::string& k) {
-                              c.cgi.cert_fields = r.strings(n, k);
-                              if (c.cgi.cert_fields.empty())
-                                r.fail(k, "must name at least one variable");
-                              for (const std::string& f : c.cgi.cert_fields)
-                                if (!cert_field_name(f))
-                                  r.fail(k, provlock::quoted(f) +
-                                                " is not a server's certificate variable (SSL_ "
-                                                "followed by A-Z, 0-9 and _)");
-                            }},
-                           {"patterns", [&](const toml::node& n, const std::string& k) {
-                              c.cgi.mac_patterns = r.strings(n, k);
-                              for (const std::string& p : c.cgi.mac_patterns)
-                                if (auto why = mac_pattern_problem(p))
-                                  r.fail(k, quoted(p) + ": " + *why);
-                            }}})},
+                [&] {
+                  return Setters{
+                      {"max_attempts", int_into(c.ban.max_attempts, 1, kMaxCount)},
+                      {"find_time", duration_into(c.ban.find_time)},
+                      {"ban_time", duration_into(c.ban.ban_time)},
+                      {"count",
+                       [&](const toml::node& n, const std::string& k) {
+                         std::string v = r.string(n, k);
+                         if (v == "scans")
+                           c.ban.count = BanCount::scans;
+                         else if (v == "denied")
+                           c.ban.count = BanCount::denied;
+                         else if (v == "all")
+                           c.ban.count = BanCount::all;
+                         else
+                           r.fail(k, "'" + v + "' is not one of \"scans\", \"denied\", \"all\"");
+                       }},
+                      {"factor",
+                       [&](const toml::node& n, const std::string& k) {
+                         std::optional<double> v = n.value<double>();
+                         if (!v || !(n.is_floating_point() || n.is_integer()))
+                           r.fail(k, "expected a number");
+                         if (!std::isfinite(*v) || *v < 1.0 || *v > 100.0)
+                           r.fail(k, "must be between 1 and 100");
+                         c.ban.factor = *v;
+                       }},
+                      {"max_ban_time", duration_into(c.ban.max_ban_time)},
+                      {"ipv6_prefix", int_into(c.ban.ipv6_prefix, 1, 128)},
+                      {"ipv6_group_bans", int_into(c.ban.ipv6_group_bans, 1, kMaxCount)},
+                      {"ipv6_group_prefix",
+                       [&](const toml::node& n, const std::string& k) {
+                         c.ban.ipv6_group_prefix = static_cast<int>(r.integer(n, k, 16, 127));
+                         group_prefix_set = true;
+                       }},
+                      {"self_unban_known", duration_into(c.ban.self_unban_known)},
+                      {"ignore",
+                       [&](const toml::node& n, const std::string& k) {
+                         c.ban.ignore.clear();
+                         for (const std::string& s : r.strings(n, k)) {
+                           try {
+                             c.ban.ignore.push_back(parse_prefix(s));
+                           } catch (const Error& e) {
+                             r.fail(k, e.what());
+                           }
+                         }
+                       }},
+                      {"self_unban_max", int_into(c.ban.self_unban_max, 0, kMaxCount)}};
+                })},
+      {"suspicious", table_of(r,
+                              [&] {
+                                return Setters{{"max_foreign",
+                                                int_into(c.suspicious.max_foreign, 1, kMaxCount)},
+                                               {"within", duration_into(c.suspicious.within)}};
+                              })},
+      {"auth", table_of(r,
+                        [&] {
+                          return Setters{
+                              {"account_users", [&](const toml::node& n, const std::string& k) {
+                                 std::optional<bool> v = n.value<bool>();
+                                 if (!v || !n.is_boolean()) r.fail(k, "expected true or false");
+                                 c.auth.account_users = *v;
+                               }}};
+                        })},
+      {"journal", table_of(r,
+                           [&] {
+                             return Setters{{"keep_days", int_into(c.journal.keep_days, 1, 36500)}};
+                           })},
+      {"cgi", table_of(r,
+                       [&] {
+                         return Setters{
+                             {"root",
+                              [&](const toml::node& n, const std::string& k) {
+                                std::string v = r.string(n, k);
+                                if (v.empty() || v[0] != '/') r.fail(k, "must be an absolute path");
+                                c.cgi.root = v;
+                              }},
+                             {"unban_path",
+                              [&](const toml::node& n, const std::string& k) {
+                                std::string v = r.string(n, k);
+                                if (v.empty() || v[0] != '/') r.fail(k, "must start with '/'");
+                                c.cgi.unban_path = v;
+                              }},
+                             {"public",
+                              [&](const toml::node& n, const std::string& k) {
+                                c.cgi.public_files = r.strings(n, k);
+                              }},
+                             {"cert_fields",
+                              [&](const toml::node& n, const std::string& k) {
+                                c.cgi.cert_fields = r.strings(n, k);
+                                if (c.cgi.cert_fields.empty())
+                                  r.fail(k, "must name at least one variable");
+                                for (const std::string& f : c.cgi.cert_fields)
+                                  if (!cert_field_name(f))
+                                    r.fail(k, provlock::quoted(f) +
+                                                  " is not a server's certificate variable (SSL_ "
+                                                  "followed by A-Z, 0-9 and _)");
+                              }},
+                             {"patterns", [&](const toml::node& n, const std::string& k) {
+                                c.cgi.mac_patterns = r.strings(n, k);
+                                for (const std::string& p : c.cgi.mac_patterns)
+                                  if (auto why = mac_pattern_problem(p))
+                                    r.fail(k, quoted(p) + ": " + *why);
+                              }}};
+                       })},
   };
   apply_table(r, doc, "", top);
 
