@@ -12,6 +12,7 @@
 #include <map>
 #include <vector>
 
+#include "lib/device_text.hpp"
 #include "lib/hash.hpp"
 #include "store/listing.hpp"
 #include "store/lock.hpp"
@@ -142,20 +143,27 @@ void scan_folder(int dirfd, const std::string& folder_path, const Visit& visit,
   }
 }
 
-// What the snapshots of device folders hold: each record's text, as one
-// line. A new way of keeping them needs a new name, so that snapshots kept
+// What the snapshots of device folders hold: each record as one line (see
+// snapshot_row). A new way of keeping them needs a new name, so that snapshots kept
 // the old way are not read as the new (listing::Identity::form).
-constexpr const char* kSnapshotForm = "record-text-1";
+constexpr const char* kSnapshotForm = "device-text-1";
 
-// A record's text as one snapshot row: its JSON as nlohmann's dump() writes
-// it, one line with keys in byte order. That is the form provlock writes
-// records in, and the one readers of a kind's text read fastest
-// (lib/device_text.hpp), whoever wrote the record. Throws Error(Exit::io) for
-// a record that is not JSON, which gets no row: so a row that is not JSON
-// was damaged in the snapshot, not in the record.
+// A device record's text as one snapshot row: the text provlock writes for
+// the device it holds (device_record_text), which the fast device reader
+// reads, whoever wrote the record and whatever it left out (0.1 wrote no
+// "user"); a record that is JSON but no device (of a newer format, say)
+// keeps its JSON as dump() writes it, one line, and the listing names its
+// fault as reading the record would. Throws Error(Exit::io) for a record that
+// is not JSON, which gets no row: so a row that is not JSON was damaged in
+// the snapshot, not in the record.
 std::string snapshot_row(const std::string& text, const std::string& where) {
   try {
-    return parse_record(text, where).dump();
+    const Json j = parse_record(text, where);
+    try {
+      return device_record_text(device_from_json(j));
+    } catch (const RecordError&) {
+      return j.dump();
+    }
   } catch (const Json::exception& e) {
     throw Error(Exit::io, "unreadable record " + where + ": " + e.what());
   }

@@ -453,3 +453,41 @@ TEST_CASE("listing: a scan uses snapshots only when asked, so other scans write 
   listed(s);
   CHECK(std::filesystem::exists(t.path + "/devices/06/.list"));
 }
+
+TEST_CASE("listing: a record 0.1 wrote gets the row provlock writes for its device") {
+  TempStore t;
+  FileStore s = t.open();
+  put(s, device("02ee00000007"));
+  put(s, device("02ee00000107"));
+  // 0.1's shape: no "user", keys in the order 0.1's table had them, spaces.
+  const std::string old_text =
+      "{\"format\": 1, \"mac\": \"02ee00000007\", \"account\": \"acme\", \"label\": \"desk\", "
+      "\"registered\": \"2026-11-26T12:00:00Z\", \"bound_ip\": \"192.0.2.7\", "
+      "\"bound_at\": \"2026-11-26T12:00:00Z\", \"first_provisioned\": \"2026-11-26T12:00:00Z\", "
+      "\"unlock_until\": null, \"unlock_all_seen\": 0, \"blocked\": false, \"blocked_at\": null, "
+      "\"foreign\": [\"2026-11-26T12:30:00Z\"], \"last_seen\": \"2026-11-26T12:00:00Z\", "
+      "\"last_ip\": \"192.0.2.7\", \"allowed\": 3, \"denied\": 1}\n";
+  spit(t.path + "/devices/07/02ee00000007.json", old_text);
+  // A record of a format this provlock does not know.
+  const std::string newer = R"({"format":99,"mac":"02ee00000107"})";
+  spit(t.path + "/devices/07/02ee00000107.json", newer + "\n");
+  std::filesystem::remove(t.path + "/devices/07/.list");
+
+  for (int round = 0; round < 2; ++round) {  // the snapshot made, then read
+    int errors = 0;
+    auto rows = listed(s, &errors);
+    CHECK(errors == 1);  // the newer format, named on every list
+    REQUIRE(rows.count("02ee00000007"));
+    const Device read = device_from_json(nlohmann::json::parse(old_text));
+    CHECK(rows["02ee00000007"] == device_record_text(read));
+    CHECK(read.account == "acme");
+    CHECK(read.user.empty());
+  }
+  const std::string snapshot = slurp(t.path + "/devices/07/.list");
+  // The row is the text the fast device reader reads; the other keeps its
+  // JSON, as dump() writes it.
+  const Device read = device_from_json(nlohmann::json::parse(old_text));
+  CHECK(snapshot.find(device_record_text(read) + "\n") != std::string::npos);
+  CHECK(device_from_record_text(device_record_text(read)).has_value());
+  CHECK(snapshot.find(nlohmann::json::parse(newer).dump() + "\n") != std::string::npos);
+}
