@@ -3,14 +3,14 @@
 #include <array>
 #include <limits>
 
-#include "lib/device_schema.hpp"
+#include "lib/record_schema.hpp"
 #include "lib/window.hpp"
 
 namespace provlock {
 namespace {
 
 using nlohmann::json;
-using namespace device_schema;
+using namespace record_schema;
 
 // Decoding is strict about types and the format version, lenient about
 // optional fields being absent (they read as unset).
@@ -56,6 +56,10 @@ class Decoder {
   std::int64_t integer(const char* key) const {
     const json& v = need(key);
     if (!v.is_number_integer()) bad(key, "an integer");
+    if (v.is_number_unsigned() &&
+        v.get<std::uint64_t>() >
+            static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      bad(key, "an integer below 2^63");
     return v.get<std::int64_t>();
   }
   std::uint64_t required_count(const char* key) const {
@@ -161,65 +165,122 @@ json time_list(const std::vector<UnixTime>& ts) {
   return a;
 }
 
-// One field of a device record, as a JSON value and back (device_schema.hpp).
-json field_json(const Device&, const FormatField&) {
+// One field of a record, as a JSON value and back (record_schema.hpp).
+template <class R>
+json field_json(const R&, const FormatField<R>&) {
   return kRecordFormat;
 }
-json field_json(const Device& d, const MacField& f) {
-  return (d.*f.member).str();
+template <class R>
+json field_json(const R& r, const MacField<R>& f) {
+  return (r.*f.member).str();
 }
-json field_json(const Device& d, const TextField& f) {
-  return d.*f.member;
+template <class R>
+json field_json(const R& r, const PrefixField<R>& f) {
+  return (r.*f.member).str();
 }
-json field_json(const Device& d, const TimeField& f) {
-  return format_time(d.*f.member);
+template <class R>
+json field_json(const R& r, const TextField<R>& f) {
+  return r.*f.member;
 }
-json field_json(const Device& d, const OptTimeField& f) {
-  return opt(d.*f.member);
+template <class R>
+json field_json(const R& r, const TimeField<R>& f) {
+  return format_time(r.*f.member);
 }
-json field_json(const Device& d, const OptIpField& f) {
-  return opt(d.*f.member);
+template <class R>
+json field_json(const R& r, const OptTimeField<R>& f) {
+  return opt(r.*f.member);
 }
-json field_json(const Device& d, const CountField& f) {
-  return d.*f.member;
+template <class R>
+json field_json(const R& r, const TimeListField<R>& f) {
+  return time_list(r.*f.member);
 }
-json field_json(const Device& d, const FlagField& f) {
-  return d.*f.member;
+template <class R>
+json field_json(const R& r, const OptIpField<R>& f) {
+  return opt(r.*f.member);
 }
-json field_json(const Device& d, const ForeignListField& f) {
+template <class R>
+json field_json(const R& r, const CountField<R>& f) {
+  return r.*f.member;
+}
+template <class R>
+json field_json(const R& r, const SmallCountField<R>& f) {
+  return r.*f.member;
+}
+template <class R>
+json field_json(const R& r, const IntField<R>& f) {
+  return r.*f.member;
+}
+template <class R>
+json field_json(const R& r, const FlagField<R>& f) {
+  return r.*f.member;
+}
+template <class R>
+json field_json(const R& r, const ForeignListField<R>& f) {
   json a = json::array();
-  for (const ForeignFetch& x : d.*f.member)
+  for (const ForeignFetch& x : r.*f.member)
     a.push_back(json{{"at", format_time(x.at)}, {"ip", x.ip.str()}});
   return a;
 }
 
 // The Decoder has checked the format before any field.
-void read_field(const Decoder&, const FormatField&, Device&) {}
-void read_field(const Decoder& in, const MacField& f, Device& d) {
+template <class R>
+void read_field(const Decoder&, const FormatField<R>&, R&) {}
+template <class R>
+void read_field(const Decoder& in, const MacField<R>& f, R& r) {
   auto mac = try_parse_mac(in.str(f.name));
   if (!mac) in.bad(f.name, "a MAC address");
-  d.*f.member = *mac;
+  r.*f.member = *mac;
 }
-void read_field(const Decoder& in, const TextField& f, Device& d) {
-  d.*f.member = in.str(f.name, false);
+template <class R>
+void read_field(const Decoder& in, const PrefixField<R>& f, R& r) {
+  const std::string text = in.str(f.name);
+  try {
+    r.*f.member = parse_prefix(text);
+  } catch (const std::exception&) {
+    in.bad(f.name, "an address or CIDR prefix");
+  }
 }
-void read_field(const Decoder& in, const TimeField& f, Device& d) {
-  d.*f.member = in.time(f.name);
+template <class R>
+void read_field(const Decoder& in, const TextField<R>& f, R& r) {
+  r.*f.member = in.str(f.name, false);
 }
-void read_field(const Decoder& in, const OptTimeField& f, Device& d) {
-  d.*f.member = in.opt_time(f.name);
+template <class R>
+void read_field(const Decoder& in, const TimeField<R>& f, R& r) {
+  r.*f.member = in.time(f.name);
 }
-void read_field(const Decoder& in, const OptIpField& f, Device& d) {
-  d.*f.member = in.opt_ip(f.name);
+template <class R>
+void read_field(const Decoder& in, const OptTimeField<R>& f, R& r) {
+  r.*f.member = in.opt_time(f.name);
 }
-void read_field(const Decoder& in, const CountField& f, Device& d) {
-  d.*f.member = in.count(f.name);
+template <class R>
+void read_field(const Decoder& in, const TimeListField<R>& f, R& r) {
+  r.*f.member = in.times(f.name);
 }
-void read_field(const Decoder& in, const FlagField& f, Device& d) {
-  d.*f.member = in.flag(f.name);
+template <class R>
+void read_field(const Decoder& in, const OptIpField<R>& f, R& r) {
+  r.*f.member = in.opt_ip(f.name);
 }
-void read_field(const Decoder& in, const ForeignListField& f, Device& d) {
-  std::vector<ForeignFetch>& out = d.*f.member;
+template <class R>
+void read_field(const Decoder& in, const CountField<R>& f, R& r) {
+  r.*f.member = in.count(f.name);
+}
+template <class R>
+void read_field(const Decoder& in, const SmallCountField<R>& f, R& r) {
+  const std::uint64_t n = in.count(f.name);
+  if (n > std::numeric_limits<std::uint32_t>::max()) in.bad(f.name, "a count below 2^32");
+  r.*f.member = static_cast<std::uint32_t>(n);
+}
+template <class R>
+void read_field(const Decoder& in, const IntField<R>& f, R& r) {
+  r.*f.member = in.maybe(f.name) ? in.integer(f.name) : 0;
+}
+template <class R>
+void read_field(const Decoder& in, const FlagField<R>& f, R& r) {
+  r.*f.member = in.flag(f.name);
+}
+template <class R>
+void read_field(const Decoder& in, const ForeignListField<R>& f, R& r) {
+  std::vector<ForeignFetch>& out = r.*f.member;
   const json* v = in.maybe(f.name);
   if (!v) return;
   if (!v->is_array()) in.bad(f.name, "an array of foreign fetches");
@@ -241,23 +302,33 @@ void read_field(const Decoder& in, const ForeignListField& f, Device& d) {
   }
 }
 
-}  // namespace
-
-json to_json(const Device& d) {
-  // In the table's order; the object keeps its keys in byte order whatever
-  // the order they come in.
+// A record as a JSON value: its fields in the table's order (the object keeps
+// its keys in byte order whatever the order they come in).
+template <class R>
+json record_json(const R& r) {
   json j = json::object();
-  for_each_field([&](const auto& field) { j[field.name] = field_json(d, field); });
+  for_each_field<R>([&](const auto& field) { j[field.name] = field_json(r, field); });
   return j;
 }
 
+// A record from its JSON value, its fields read in the table's order, which
+// decides the fault named when there are several.
+template <class R>
+R record_from_json(const json& j) {
+  Decoder in(j, Schema<R>::kWhat);
+  R r;
+  for_each_field<R>([&](const auto& field) { read_field(in, field, r); });
+  return r;
+}
+
+}  // namespace
+
+json to_json(const Device& d) {
+  return record_json(d);
+}
+
 Device device_from_json(const json& j) {
-  Decoder in(j, "device record");
-  Device d;
-  // In the table's order, which decides the fault named when there are
-  // several.
-  for_each_field([&](const auto& field) { read_field(in, field, d); });
-  return d;
+  return record_from_json<Device>(j);
 }
 
 json to_json(const UnlockAllSet& s) {
@@ -337,37 +408,11 @@ Window window_from_json(const json& j) {
 }
 
 json to_json(const AddressRecord& a) {
-  return json{{"format", kRecordFormat},
-              {"prefix", a.prefix.str()},
-              {"attempts", time_list(a.attempts)},
-              {"banned_since", opt(a.banned_since)},
-              {"banned_until", opt(a.banned_until)},
-              {"reason", a.reason},
-              {"times_banned", a.times_banned},
-              {"last_ban_length", a.last_ban_length},
-              {"last_activity", format_time(a.last_activity)},
-              {"self_unbans", time_list(a.self_unbans)},
-              {"last_allowed", opt(a.last_allowed)}};
+  return record_json(a);
 }
 
 AddressRecord address_from_json(const json& j) {
-  Decoder in(j, "address record");
-  AddressRecord a;
-  try {
-    a.prefix = parse_prefix(in.str("prefix"));
-  } catch (const std::exception&) {
-    in.bad("prefix", "an address or CIDR prefix");
-  }
-  a.attempts = in.times("attempts");
-  a.banned_since = in.opt_time("banned_since");
-  a.banned_until = in.opt_time("banned_until");
-  a.reason = in.str("reason", false);
-  a.times_banned = static_cast<std::uint32_t>(in.count("times_banned"));
-  a.last_ban_length = in.maybe("last_ban_length") ? in.integer("last_ban_length") : 0;
-  a.last_activity = in.time("last_activity");
-  a.self_unbans = in.times("self_unbans");
-  a.last_allowed = in.opt_time("last_allowed");
-  return a;
+  return record_from_json<AddressRecord>(j);
 }
 
 }  // namespace provlock

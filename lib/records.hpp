@@ -56,7 +56,7 @@ struct ForeignFetch {
 
 // One phone. Its state (SPEC §3) is derived from these fields and `now`; see
 // state.hpp. How each member is written in the record is declared once, in
-// device_schema.hpp: a member added here is added there.
+// record_schema.hpp: a member added here is added there.
 struct Device {
   Mac mac;
   std::string account;
@@ -131,7 +131,9 @@ struct Window {
 };
 
 // What is known about one address (IPv4) or prefix (IPv6 /ban.ipv6_prefix,
-// or an operator's CIDR): its recent counted fetches and its ban.
+// or an operator's CIDR): its recent counted fetches and its ban. `check`
+// reads it on every request, as it reads the device; how each member is
+// written is declared once, in record_schema.hpp.
 struct AddressRecord {
   Prefix prefix;
   // Times of counted fetches within ban.find_time, oldest first, at most

@@ -12,8 +12,8 @@
 #include <map>
 #include <vector>
 
-#include "lib/device_text.hpp"
 #include "lib/hash.hpp"
+#include "lib/record_text.hpp"
 #include "store/listing.hpp"
 #include "store/lock.hpp"
 #include "store/recent.hpp"
@@ -109,12 +109,6 @@ std::map<std::string, bool> keys_in(int dirfd, const std::string& display) {
   }
   return keys;
 }
-
-// A record's text as a scan hands it over, and where it came from.
-struct Found {
-  std::string text;
-  std::string where;
-};
 
 // The record `key` of the folder `dirfd` (whose path is `folder_path`) as it
 // stands; nullopt if there is none. Throws Error(Exit::io) naming the file.
@@ -355,13 +349,14 @@ void FileStore::mark_changed(Folder& f, const std::string& key, const std::strin
                 "cannot mark " + display + " as changed for list: " + std::strerror(errno));
 }
 
-std::optional<Json> FileStore::load(Kind kind, const std::string& key) {
+std::optional<Found> FileStore::load(Kind kind, const std::string& key) {
   FolderRef f = record_folder(kind, key, false);
   if (!f) return std::nullopt;
   std::string display = where(kind, key);
   Current c = read_current(f->dir.get(), key, display);
   if (!c.exists()) return std::nullopt;
-  return parse_record(c.text(), c.recent_in_force ? display_recent(display) : display);
+  if (c.recent_in_force) return Found{std::move(c.recent), display_recent(display)};
+  return Found{std::move(*c.file), display};
 }
 
 void FileStore::update_text(Kind kind, const std::string& key, const TextChange& change) {

@@ -37,7 +37,7 @@ class FileStore final : public Store {
   FileStore(std::string root, std::chrono::milliseconds lock_timeout);
 
   std::string where(Kind kind, const std::string& key) const override;
-  std::optional<Json> load(Kind kind, const std::string& key) override;
+  std::optional<Found> load(Kind kind, const std::string& key) override;
   void update_text(Kind kind, const std::string& key, const TextChange& change) override;
   void update_each(Kind kind, const std::vector<std::string>& keys, const KeyedChange& change,
                    const std::function<void(const std::string& key)>& done,

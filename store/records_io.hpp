@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/device_text.hpp"
 #include "lib/ip.hpp"
+#include "lib/record_text.hpp"
 #include "lib/records.hpp"
 #include "store/store.hpp"
 
@@ -34,7 +34,7 @@ struct Codec<Device> {
   static constexpr Kind kind = Kind::device;
   static Device decode(const Json& j) { return device_from_json(j); }
   static std::string key(const Device& d) { return d.mac.str(); }
-  // Its text read and written directly (lib/device_text.hpp).
+  // Its text read and written directly (lib/record_text.hpp).
   static std::optional<Device> from_text(std::string_view t) { return device_from_record_text(t); }
   static std::string to_text(const Device& d) { return device_record_text(d); }
 };
@@ -43,6 +43,11 @@ struct Codec<AddressRecord> {
   static constexpr Kind kind = Kind::ban;
   static AddressRecord decode(const Json& j) { return address_from_json(j); }
   static std::string key(const AddressRecord& a) { return address_key(a.prefix); }
+  // Its text read and written directly (lib/record_text.hpp).
+  static std::optional<AddressRecord> from_text(std::string_view t) {
+    return address_from_record_text(t);
+  }
+  static std::string to_text(const AddressRecord& a) { return address_record_text(a); }
 };
 template <>
 struct Codec<Window> {
@@ -72,13 +77,6 @@ R decode_record(const Json& j, const std::string& key, const std::string& where)
   return r;
 }
 
-template <class R>
-std::optional<R> load_record(Store& s, const std::string& key) {
-  auto j = s.load(Codec<R>::kind, key);
-  if (!j) return std::nullopt;
-  return decode_record<R>(*j, key, s.where(Codec<R>::kind, key));
-}
-
 // A record from its file text: through the kind's own reader of its text
 // where it has one and the text is in its form, otherwise parsed as JSON.
 // `where` names the file the text came from, `record_where` the record.
@@ -90,6 +88,15 @@ R decode_text(std::string_view text, const std::string& key, const std::string& 
     if (r && Codec<R>::key(*r) == key) return std::move(*r);
   }
   return decode_record<R>(parse_record(std::string(text), where), key, record_where);
+}
+
+// The record R `key`, or nullopt if there is none; throws Error(Exit::io)
+// naming it if it cannot be read or decoded.
+template <class R>
+std::optional<R> load_record(Store& s, const std::string& key) {
+  auto found = s.load(Codec<R>::kind, key);
+  if (!found) return std::nullopt;
+  return decode_text<R>(found->text, key, found->where, s.where(Codec<R>::kind, key));
 }
 
 template <class R>

@@ -39,7 +39,7 @@ using Json = nlohmann::json;
 using Change = std::function<Write(std::optional<Json>& record)>;
 // As Change, on the record's text rather than its JSON value, for callers
 // that read and write a kind's text themselves (a device's: lib/
-// device_text.hpp). `text` is the record's text as it stands (nullopt: no
+// record_text.hpp). `text` is the record's text as it stands (nullopt: no
 // record), `where` names where it came from (for messages). Unless it
 // returns Write::none, the change leaves in `text` the record's new JSON text
 // (one line), or nullopt to remove the record.
@@ -52,6 +52,14 @@ using KeyedChange = std::function<Write(const std::string& key, std::optional<st
 using Visit =
     std::function<void(const std::string& key, std::string_view text, const std::string& where)>;
 using OnError = std::function<void(const Error& error)>;
+
+// A record's text as load found it, and where it was found, for messages (a
+// backend may keep a record in more than one place: FileStore's recent
+// versions).
+struct Found {
+  std::string text;
+  std::string where;
+};
 
 // Parses the text of a record; throws Error(Exit::io) naming `where`. A NUL
 // byte anywhere in it makes the record unreadable.
@@ -79,9 +87,10 @@ class Store {
   // Where the record lives, for messages (a file path for FileStore).
   virtual std::string where(Kind kind, const std::string& key) const = 0;
 
-  // The record, or nullopt if there is none. Throws Error(Exit::io) naming
-  // the record if it exists but cannot be read or is not JSON.
-  virtual std::optional<Json> load(Kind kind, const std::string& key) = 0;
+  // The record's text, or nullopt if there is none. Throws Error(Exit::io)
+  // naming the record if it exists but cannot be read. Whether the text is a
+  // record is the reader's business (records_io.hpp: load_record).
+  virtual std::optional<Found> load(Kind kind, const std::string& key) = 0;
 
   // The one way to change a record: takes the record's lock (waiting at most
   // store.lock_timeout, then Error(Exit::temp_fail)), reads it, calls

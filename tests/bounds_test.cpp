@@ -7,8 +7,8 @@
 
 #include "lib/bans.hpp"
 #include "lib/config.hpp"
-#include "lib/device_text.hpp"
 #include "lib/policy.hpp"
+#include "lib/record_text.hpp"
 #include "lib/records.hpp"
 #include "lib/timefmt.hpp"
 

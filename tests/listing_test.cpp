@@ -14,7 +14,7 @@
 #include <map>
 #include <random>
 
-#include "lib/device_text.hpp"
+#include "lib/record_text.hpp"
 #include "store/file_store.hpp"
 #include "store/fsck.hpp"
 #include "store/records_io.hpp"

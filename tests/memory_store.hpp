@@ -31,10 +31,10 @@ class MemoryStore : public store::Store {
     return "memory:" + std::to_string(static_cast<int>(kind)) + "/" + key;
   }
 
-  std::optional<store::Json> load(store::Kind kind, const std::string& key) override {
+  std::optional<store::Found> load(store::Kind kind, const std::string& key) override {
     auto it = records.find({kind, key});
     if (it == records.end()) return std::nullopt;
-    return store::parse_record(it->second, where(kind, key));
+    return store::Found{it->second, where(kind, key)};
   }
 
   void update_text(store::Kind kind, const std::string& key,

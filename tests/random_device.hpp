@@ -40,6 +40,18 @@ inline std::vector<bool> differing_members(const Device& a, const Device& b) {
       members(a));
 }
 
+// Every member of an address record, as members() does for a device.
+inline auto members(const AddressRecord& a) {
+  const auto& [prefix, attempts, banned_since, banned_until, reason, times_banned, last_ban_length,
+               last_activity, self_unbans, last_allowed] = a;
+  return std::tie(prefix, attempts, banned_since, banned_until, reason, times_banned,
+                  last_ban_length, last_activity, self_unbans, last_allowed);
+}
+
+inline bool same_address(const AddressRecord& a, const AddressRecord& b) {
+  return members(a) == members(b);
+}
+
 // Every field random, optional ones unset about half the time. With
 // `plain_text`, account, label and user hold printable ASCII only (no character a
 // JSON string escapes); otherwise also tabs, newlines, quotes, backslashes,
@@ -93,6 +105,49 @@ inline Device random_device(std::mt19937_64& rng, bool plain_text = false) {
   d.allowed = rng() % 2 ? rng() : 0;
   d.denied = static_cast<std::uint64_t>(pick(100));
   return d;
+}
+
+// An address record with every field random, optional ones unset about half
+// the time: an IPv4 address, an IPv6 /64 or a range; a reason that is plain
+// ASCII, or with `plain_text` false also other text.
+inline AddressRecord random_address(std::mt19937_64& rng, bool plain_text = true) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto time = [&] { return static_cast<UnixTime>(rng() % 4000000000ULL) - 100000000; };
+  auto opt_time = [&]() -> std::optional<UnixTime> {
+    if (pick(2)) return std::nullopt;
+    return time();
+  };
+  auto times = [&] {
+    std::vector<UnixTime> out;
+    for (int i = pick(5); i > 0; --i) out.push_back(time());
+    return out;
+  };
+  static const std::vector<std::string> kPrefixes = {
+      "192.0.2.7/32", "10.1.2.0/24", "2001:db8:1:2::/64", "2001:db8::/48", "2001:db8::7/128"};
+  static const std::vector<std::string> kReasons = {"", "auto", "manual"};
+  static const std::vector<std::string> kOddReasons = {"a\tb", "\"q\"", "caf\xc3\xa9", "\x01"};
+  AddressRecord a;
+  a.prefix = parse_prefix(kPrefixes[static_cast<std::size_t>(pick(5))]);
+  a.attempts = times();
+  a.banned_since = opt_time();
+  a.banned_until = opt_time();
+  a.reason = plain_text || pick(2) ? kReasons[static_cast<std::size_t>(pick(3))]
+                                   : kOddReasons[static_cast<std::size_t>(pick(4))];
+  a.times_banned = pick(3) == 0 ? static_cast<std::uint32_t>(rng()) : 0;
+  switch (pick(4)) {
+    case 0:
+      a.last_ban_length = 0;
+      break;
+    case 1:
+      a.last_ban_length = -static_cast<std::int64_t>(rng() >> 1) - 1;  // down to INT64_MIN
+      break;
+    default:
+      a.last_ban_length = static_cast<std::int64_t>(rng() >> 1);
+  }
+  a.last_activity = time();
+  a.self_unbans = times();
+  a.last_allowed = opt_time();
+  return a;
 }
 
 }  // namespace provlock::testing

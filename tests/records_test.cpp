@@ -191,7 +191,7 @@ TEST_CASE("records: a device round trips, every field") {
 }
 
 // Every member of a device survives its JSON form, which is made from the
-// table of lib/device_schema.hpp: a member left out of the table, or two
+// table of lib/record_schema.hpp: a member left out of the table, or two
 // rows on one member, would be lost here. The random devices vary every
 // member (checked below), and same_device compares every member (it stops
 // compiling when Device gains one).

@@ -1,7 +1,7 @@
-// A device record's text written and read without a JSON value
-// (lib/device_text.hpp): the same bytes as nlohmann's dump, and a reader that
-// either returns the device the JSON reading returns or declines.
-#include "lib/device_text.hpp"
+// A device's and an address's record text written and read without a JSON
+// value (lib/record_text.hpp): the same bytes as nlohmann's dump, and a
+// reader that either returns the record the JSON reading returns or declines.
+#include "lib/record_text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,41 +12,65 @@
 namespace {
 
 using namespace provlock;
+using provlock::testing::random_address;
 using provlock::testing::random_device;
+using provlock::testing::same_address;
 using provlock::testing::same_device;
 
+// The forms of each record kind with a text of its own.
+template <class R>
+struct Forms;
+template <>
+struct Forms<Device> {
+  static std::string text(const Device& d) { return device_record_text(d); }
+  static std::optional<Device> from_text(std::string_view t) { return device_from_record_text(t); }
+  static Device from_json(const nlohmann::json& j) { return device_from_json(j); }
+  static bool same(const Device& a, const Device& b) { return same_device(a, b); }
+};
+template <>
+struct Forms<AddressRecord> {
+  static std::string text(const AddressRecord& a) { return address_record_text(a); }
+  static std::optional<AddressRecord> from_text(std::string_view t) {
+    return address_from_record_text(t);
+  }
+  static AddressRecord from_json(const nlohmann::json& j) { return address_from_json(j); }
+  static bool same(const AddressRecord& a, const AddressRecord& b) { return same_address(a, b); }
+};
+
 // The JSON reading of a record's text, as the store did it before.
-std::optional<Device> read_as_json(std::string_view text) {
+template <class R>
+std::optional<R> read_as_json(std::string_view text) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   try {
-    return device_from_json(j);
+    return Forms<R>::from_json(j);
   } catch (const RecordError&) {
     return std::nullopt;
   }
 }
 
 // Whatever the text, the direct reader returns nothing or what the JSON
-// reading returns, and only for the very text the device is written as (the
+// reading returns, and only for the very text the record is written as (the
 // reader takes no other spelling, so a listing snapshot built from written
 // texts reads as the records do).
+template <class R = Device>
 void check_agrees(const std::string& text) {
-  const std::optional<Device> fast = device_from_record_text(text);
+  const std::optional<R> fast = Forms<R>::from_text(text);
   if (!fast) return;
-  const std::optional<Device> slow = read_as_json(text);
+  const std::optional<R> slow = read_as_json<R>(text);
   REQUIRE_MESSAGE(slow.has_value(), text);
-  CHECK_MESSAGE(same_device(*fast, *slow), text);
+  CHECK_MESSAGE(Forms<R>::same(*fast, *slow), text);
   std::string_view bare = text;
   if (bare.ends_with('\n')) bare.remove_suffix(1);
-  CHECK_MESSAGE(device_record_text(*fast) == bare, text);
+  CHECK_MESSAGE(Forms<R>::text(*fast) == bare, text);
 }
 
-// The text, or nullopt where it throws (an account or label that is not
-// UTF-8: dump() refuses it, and so must the direct writer).
-template <class Write>
-std::optional<std::string> written(Write write, const Device& d) {
+// The text, or nullopt where it throws (a string that is not UTF-8: dump()
+// refuses it, and so must the direct writer).
+template <class Write, class R>
+std::optional<std::string> written(Write write, const R& r) {
   try {
-    return write(d);
+    return write(r);
   } catch (const nlohmann::json::type_error&) {
     return std::nullopt;
   }
@@ -169,5 +193,97 @@ TEST_CASE("device text: every cut and every changed byte of a record is read rig
       std::string t = text;
       t[i] = c;
       check_agrees(t);
+    }
+}
+
+TEST_CASE("address text: the same bytes as the JSON value's dump, read back to the record") {
+  std::mt19937_64 rng(20261207);
+  int direct = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const bool plain = i % 2 == 0;
+    const AddressRecord a = random_address(rng, plain);
+    const auto text = written(address_record_text, a);
+    REQUIRE(text == written([](const AddressRecord& x) { return to_json(x).dump(); }, a));
+    if (!text) continue;
+    const std::optional<AddressRecord> back = address_from_record_text(*text + "\n");
+    if (plain) {
+      REQUIRE_MESSAGE(back.has_value(), *text);
+      CHECK_MESSAGE(same_address(*back, a), *text);
+    }
+    if (back) ++direct;
+    check_agrees<AddressRecord>(*text);
+  }
+  CHECK(direct >= 1500);
+  AddressRecord extreme;
+  extreme.prefix = parse_prefix("2001:db8::/32");
+  extreme.times_banned = UINT32_MAX;
+  extreme.last_ban_length = INT64_MIN;
+  extreme.last_activity = -62135596800;  // 0001-01-01
+  CHECK(address_record_text(extreme) == to_json(extreme).dump());
+  CHECK(address_from_record_text(address_record_text(extreme)).has_value());
+  extreme.last_ban_length = INT64_MAX;
+  CHECK(address_record_text(extreme) == to_json(extreme).dump());
+  CHECK(address_from_record_text(address_record_text(extreme)).has_value());
+}
+
+TEST_CASE("address text: other spellings of a record are left to the JSON reading") {
+  AddressRecord a;
+  a.prefix = parse_prefix("192.0.2.7/32");
+  a.attempts = {parse_time("2026-11-02T00:00:00Z"), parse_time("2026-11-03T00:00:00Z")};
+  a.reason = "auto";
+  a.times_banned = 2;
+  a.last_ban_length = 3600;
+  a.last_activity = parse_time("2026-11-03T00:00:00Z");
+  const std::string text = address_record_text(a);
+  REQUIRE(address_from_record_text(text));
+
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    const auto at = t.find(from);
+    REQUIRE_MESSAGE(at != std::string::npos, from);
+    return t.replace(at, from.size(), to);
+  };
+  const std::vector<std::string> others = {
+      " " + text,
+      replaced(",", ", "),
+      replaced("\"reason\":\"auto\",", ""),  // a key missing
+      replaced("\"times_banned\":2", "\"times_banned\":02"),
+      replaced("\"times_banned\":2", "\"times_banned\":4294967296"),
+      replaced("\"times_banned\":2", "\"times_banned\":-2"),
+      replaced("\"last_ban_length\":3600", "\"last_ban_length\":-0"),
+      replaced("\"last_ban_length\":3600", "\"last_ban_length\":+3600"),
+      replaced("\"last_ban_length\":3600", "\"last_ban_length\":03600"),
+      replaced("\"last_ban_length\":3600", "\"last_ban_length\":9223372036854775808"),
+      replaced("\"last_ban_length\":3600", "\"last_ban_length\":-9223372036854775809"),
+      replaced("\"last_ban_length\":3600", "\"last_ban_length\":3600.0"),
+      replaced("\"prefix\":\"192.0.2.7/32\"", "\"prefix\":\"192.0.2.7\""),
+      replaced("\"prefix\":\"192.0.2.7/32\"", "\"prefix\":\"192.0.2.7/032\""),
+      replaced("\"attempts\":[\"2026-11-02T00:00:00Z\",",
+               "\"attempts\":[\"2026-11-02T00:00:00Z\" ,"),
+      replaced("2026-11-02T00:00:00Z", "2026-11-02T00:00:00+00:00"),
+      replaced("\"banned_since\":null", "\"banned_since\":\"\""),
+      replaced("\"self_unbans\":[]", "\"self_unbans\":null"),
+      replaced("\"format\":1", "\"format\":2"),
+      replaced("}", ""),
+      "{}",
+  };
+  for (const std::string& other : others) {
+    CHECK_MESSAGE(!address_from_record_text(other), other);
+    check_agrees<AddressRecord>(other);
+  }
+}
+
+TEST_CASE("address text: every cut and every changed byte of a record is read right or left") {
+  std::mt19937_64 rng(9);
+  AddressRecord a = random_address(rng);
+  a.attempts = {1, 2};
+  a.last_ban_length = -3600;
+  const std::string text = address_record_text(a);
+  for (std::size_t i = 0; i <= text.size(); ++i) check_agrees<AddressRecord>(text.substr(0, i));
+  for (std::size_t i = 0; i < text.size(); ++i)
+    for (const char c : std::string("019aZ\":,{}[]-TnN /\\")) {
+      std::string t = text;
+      t[i] = c;
+      check_agrees<AddressRecord>(t);
     }
 }
