@@ -76,6 +76,35 @@ std::optional<std::string> written(Write write, const R& r) {
   }
 }
 
+// `text` with its first `from` made `to`.
+std::string replaced_in(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, from);
+  return text.replace(at, from.size(), to);
+}
+
+// Other spellings of a record, each declined by the direct reader (and so
+// left to the JSON reading).
+template <class R>
+void check_declined(const std::vector<std::string>& others) {
+  for (const std::string& other : others) {
+    CHECK_MESSAGE(!Forms<R>::from_text(other), other);
+    check_agrees<R>(other);
+  }
+}
+
+// Every cut of `text`, and every byte of it changed, read right or left.
+template <class R>
+void check_cuts_and_changes(const std::string& text, const std::string& bytes) {
+  for (std::size_t i = 0; i <= text.size(); ++i) check_agrees<R>(text.substr(0, i));
+  for (std::size_t i = 0; i < text.size(); ++i)
+    for (const char c : bytes) {
+      std::string t = text;
+      t[i] = c;
+      check_agrees<R>(t);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("device text: the same bytes as the JSON value's dump, for any device") {
@@ -127,10 +156,7 @@ TEST_CASE("device text: other spellings of a record are left to the JSON reading
   REQUIRE(device_from_record_text(text));
 
   auto replaced = [&](const std::string& from, const std::string& to) {
-    std::string t = text;
-    const auto at = t.find(from);
-    REQUIRE_MESSAGE(at != std::string::npos, from);
-    return t.replace(at, from.size(), to);
+    return replaced_in(text, from, to);
   };
   const std::vector<std::string> others = {
       " " + text,                                    // white space
@@ -178,22 +204,13 @@ TEST_CASE("device text: other spellings of a record are left to the JSON reading
       "null",
       "[]",
   };
-  for (const std::string& other : others) {
-    CHECK_MESSAGE(!device_from_record_text(other), other);
-    check_agrees(other);
-  }
+  check_declined<Device>(others);
 }
 
 TEST_CASE("device text: every cut and every changed byte of a record is read right or left") {
   std::mt19937_64 rng(5);
-  const std::string text = device_record_text(random_device(rng, true));
-  for (std::size_t i = 0; i <= text.size(); ++i) check_agrees(text.substr(0, i));
-  for (std::size_t i = 0; i < text.size(); ++i)
-    for (const char c : std::string("019aZ\":,{}[]-TnN \\")) {
-      std::string t = text;
-      t[i] = c;
-      check_agrees(t);
-    }
+  check_cuts_and_changes<Device>(device_record_text(random_device(rng, true)),
+                                 "019aZ\":,{}[]-TnN \\");
 }
 
 TEST_CASE("address text: the same bytes as the JSON value's dump, read back to the record") {
@@ -238,10 +255,7 @@ TEST_CASE("address text: other spellings of a record are left to the JSON readin
   REQUIRE(address_from_record_text(text));
 
   auto replaced = [&](const std::string& from, const std::string& to) {
-    std::string t = text;
-    const auto at = t.find(from);
-    REQUIRE_MESSAGE(at != std::string::npos, from);
-    return t.replace(at, from.size(), to);
+    return replaced_in(text, from, to);
   };
   const std::vector<std::string> others = {
       " " + text,
@@ -267,10 +281,7 @@ TEST_CASE("address text: other spellings of a record are left to the JSON readin
       replaced("}", ""),
       "{}",
   };
-  for (const std::string& other : others) {
-    CHECK_MESSAGE(!address_from_record_text(other), other);
-    check_agrees<AddressRecord>(other);
-  }
+  check_declined<AddressRecord>(others);
 }
 
 TEST_CASE("address text: every cut and every changed byte of a record is read right or left") {
@@ -278,12 +289,5 @@ TEST_CASE("address text: every cut and every changed byte of a record is read ri
   AddressRecord a = random_address(rng);
   a.attempts = {1, 2};
   a.last_ban_length = -3600;
-  const std::string text = address_record_text(a);
-  for (std::size_t i = 0; i <= text.size(); ++i) check_agrees<AddressRecord>(text.substr(0, i));
-  for (std::size_t i = 0; i < text.size(); ++i)
-    for (const char c : std::string("019aZ\":,{}[]-TnN /\\")) {
-      std::string t = text;
-      t[i] = c;
-      check_agrees<AddressRecord>(t);
-    }
+  check_cuts_and_changes<AddressRecord>(address_record_text(a), "019aZ\":,{}[]-TnN /\\");
 }
