@@ -58,19 +58,7 @@ std::string content_type(std::string_view file_name) {
   return "application/octet-stream";
 }
 
-void write_out(std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      throw Error(Exit::io, std::string("cannot write the response: ") + std::strerror(err));
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-void send_body(ServedFile& file) {
+void send_body(ServedFile& file, const std::function<void(std::string_view)>& write) {
   char buf[64 * 1024];
   std::uint64_t left = file.size;
   while (left > 0) {
@@ -82,7 +70,7 @@ void send_body(ServedFile& file) {
                   std::string("cannot read the file being served: ") + std::strerror(errno));
     if (n == 0)  // shrunk since it was opened: the length sent can no longer be met
       throw Error(Exit::io, "the file being served shrank while it was sent");
-    write_out(std::string_view(buf, static_cast<std::size_t>(n)));
+    write(std::string_view(buf, static_cast<std::size_t>(n)));
     left -= static_cast<std::uint64_t>(n);
   }
 }

@@ -1,8 +1,9 @@
-// The files the CGI front serves: found beneath cgi.root only, and sent as
-// a whole CGI response.
+// The files the CGI and FastCGI fronts serve: found beneath cgi.root only,
+// and sent as the body of a response.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,12 +36,10 @@ std::optional<ServedFile> open_beneath(const std::string& root,
 // .htm/.html, and so on; application/octet-stream for anything unknown.
 std::string content_type(std::string_view file_name);
 
-// Writes all of `data` to standard output, resuming after partial writes.
-// Throws Error(Exit::io) if the server stops reading.
-void write_out(std::string_view data);
-
-// Writes at most `file.size` bytes of the file to standard output: the
-// Content-Length already sent. Throws Error(Exit::io) on a read error.
-void send_body(ServedFile& file);
+// Hands `file.size` bytes of the file (the Content-Length already sent) to
+// `write`, in pieces of at most 64 KiB. Throws Error(Exit::io) on a read
+// error or a file that shrank since it was opened; what `write` throws
+// passes through.
+void send_body(ServedFile& file, const std::function<void(std::string_view)>& write);
 
 }  // namespace provlock::cli

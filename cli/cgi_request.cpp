@@ -1,11 +1,6 @@
 #include "cli/cgi_request.hpp"
 
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <cstdlib>
 #include <string_view>
 
 #include "lib/error.hpp"
@@ -16,20 +11,25 @@ namespace provlock::cli {
 namespace {
 
 constexpr std::size_t kMaxNameBytes = 255;  // NAME_MAX: no longer name can exist
-constexpr std::uint64_t kMaxDrainedBody = 64 * 1024;
 // A subject field is a few dozen bytes; a longer one is nobody's MAC.
 constexpr std::size_t kMaxCertificateFieldBytes = 1024;
 // A raw REQUEST_URI may spell each byte of the path as "%XX".
 constexpr std::size_t kMaxRawUriBytes = 3 * kMaxPathBytes + 2048;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
+// The variables as the reading below sees them: "" for an unset one, and
+// whether it is set at all.
+class Vars {
+ public:
+  explicit Vars(const RequestVars& vars) : vars_(vars) {}
+  std::string operator()(const char* name) const {
+    const char* v = vars_(name);
+    return v ? v : "";
+  }
+  bool set(const char* name) const { return vars_(name) != nullptr; }
 
-bool env_set(const char* name) {
-  return std::getenv(name) != nullptr;
-}
+ private:
+  const RequestVars& vars_;
+};
 
 [[noreturn]] void bad(const std::string& what, std::string_view value) {
   // Bytes >= 0x80 escaped too: the value may be anything but UTF-8.
@@ -118,7 +118,9 @@ void check_path(CgiRequest& r) {
 
 }  // namespace
 
-void certificate_identity(CgiRequest& r, const std::vector<std::string>& cert_fields) {
+void certificate_identity(CgiRequest& r, const RequestVars& vars,
+                          const std::vector<std::string>& cert_fields) {
+  const Vars env(vars);
   if (env("SSL_CLIENT_VERIFY") != "SUCCESS") return;
   std::optional<Mac> found;
   for (const std::string& field : cert_fields) {
@@ -142,9 +144,10 @@ void certificate_identity(CgiRequest& r, const std::vector<std::string>& cert_fi
   r.identity.certificate = found;
 }
 
-CgiRequest read_cgi_request(const std::vector<std::string>& cert_fields) {
+CgiRequest read_cgi_request(const RequestVars& vars, const std::vector<std::string>& cert_fields) {
+  const Vars env(vars);
   CgiRequest r;
-  if (!env_set("REQUEST_METHOD"))
+  if (!env.set("REQUEST_METHOD"))
     throw Error(Exit::usage, "REQUEST_METHOD is not set: provlock cgi runs under a web server");
   r.method = env("REQUEST_METHOD");
 
@@ -162,10 +165,10 @@ CgiRequest read_cgi_request(const std::vector<std::string>& cert_fields) {
                                   std::to_string(kMaxUserName) + " bytes)");
     r.identity.user = std::move(user);
   }
-  certificate_identity(r, cert_fields);
+  certificate_identity(r, vars, cert_fields);
 
   r.base = env("SCRIPT_NAME");
-  if (env_set("PATH_INFO")) {
+  if (env.set("PATH_INFO")) {
     r.path = env("PATH_INFO");
   } else {
     r.path = decode_request_uri(env("REQUEST_URI"));
@@ -184,21 +187,6 @@ CgiRequest read_cgi_request(const std::vector<std::string>& cert_fields) {
   if (has_control(r.user_agent, true)) bad("control character in User-Agent", r.user_agent);
 
   return r;
-}
-
-void drain_request_body() {
-  const std::string length = env("CONTENT_LENGTH");
-  char* end = nullptr;
-  std::uint64_t left = std::strtoull(length.c_str(), &end, 10);
-  if (length.empty() || length[0] == '-' || *end != '\0') return;  // no body worth reading
-  left = std::min<std::uint64_t>(left, kMaxDrainedBody);
-  char buf[4096];
-  while (left > 0) {
-    const ssize_t n = ::read(STDIN_FILENO, buf, std::min<std::uint64_t>(left, sizeof buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    left -= static_cast<std::uint64_t>(n);
-  }
 }
 
 }  // namespace provlock::cli

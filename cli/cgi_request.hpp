@@ -1,8 +1,10 @@
-// A CGI/1.1 request (RFC 3875) as provlock reads it: from the environment
-// the web server hands the program, never from argv, and checked before
+// A CGI/1.1 request (RFC 3875) as provlock reads it: from the variables the
+// web server hands the program (the environment of a CGI program, the
+// params of a FastCGI request), never from argv, and checked before
 // anything is looked up.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,10 @@ namespace provlock::cli {
 
 inline constexpr std::size_t kMaxPathBytes = 1024;
 inline constexpr std::size_t kMaxUserAgentBytes = 1024;
+
+// The request's variables: the value of one, nullptr when it is unset. A
+// CGI program's is getenv; a FastCGI request's, FCGX_GetParam.
+using RequestVars = std::function<const char*(const char* name)>;
 
 struct CgiRequest {
   std::string method;  // REQUEST_METHOD, as sent (methods are case-sensitive)
@@ -45,9 +51,10 @@ struct CgiRequest {
 // fields that are set must agree: two different MACs, in one field or
 // across them, are no identity and leave a note. A field over 1024 bytes is
 // no MAC's.
-void certificate_identity(CgiRequest& r, const std::vector<std::string>& cert_fields);
+void certificate_identity(CgiRequest& r, const RequestVars& vars,
+                          const std::vector<std::string>& cert_fields);
 
-// Reads the request from the environment. The path is PATH_INFO, which the
+// Reads the request from `vars`. The path is PATH_INFO, which the
 // server has already percent-decoded and which is therefore taken as it is;
 // when the server sets no PATH_INFO, it is REQUEST_URI without its query
 // string, percent-decoded here once, less a leading SCRIPT_NAME.
@@ -62,12 +69,6 @@ void certificate_identity(CgiRequest& r, const std::vector<std::string>& cert_fi
 // or REMOTE_ADDR is not an address. A zone id on REMOTE_ADDR ("fe80::1%eth0")
 // is dropped. The certificate identity is read by certificate_identity with
 // `cert_fields`.
-CgiRequest read_cgi_request(const std::vector<std::string>& cert_fields);
-
-// Reads the request body (CONTENT_LENGTH bytes, at most 64 KiB) and throws
-// it away. No request provlock answers has a meaningful body, but a body left
-// unread makes the server's pipe to the program fail, and with it a response
-// already written.
-void drain_request_body();
+CgiRequest read_cgi_request(const RequestVars& vars, const std::vector<std::string>& cert_fields);
 
 }  // namespace provlock::cli

@@ -75,6 +75,10 @@ UnixTime clock_now() {
       .count();
 }
 
+std::string config_path(const Globals& globals) {
+  return first_of(first_of(globals.config, env("PROVLOCK_CONFIG")), kDefaultConfigPath);
+}
+
 Config load_config(const Globals& globals) {
   std::string named = first_of(globals.config, env("PROVLOCK_CONFIG"));
   std::string path = first_of(named, kDefaultConfigPath);
@@ -88,6 +92,7 @@ Config load_config(const Globals& globals) {
 
 Context make_context(const Globals& globals, Reporter report) {
   Context ctx;
+  ctx.globals = globals;
   ctx.report = std::move(report);
   ctx.config = load_config(globals);
   ctx.json = globals.json;

@@ -32,6 +32,7 @@ using Reporter = std::function<void(const Error& error)>;
 
 // A command's session (ops/session.hpp) and how it prints.
 struct Context : ops::Session {
+  Globals globals;         // what it was made from (a long-running front re-makes it)
   bool now_fixed = false;  // --now or PROVLOCK_NOW gave the time
   bool json = false;
   Reporter report;  // main's; never empty
@@ -54,5 +55,9 @@ UnixTime clock_now();
 
 // The configuration alone (for commands that need no store).
 Config load_config(const Globals& globals);
+
+// The config file load_config reads: --config, else PROVLOCK_CONFIG, else
+// the default path.
+std::string config_path(const Globals& globals);
 
 }  // namespace provlock::cli

@@ -9,6 +9,7 @@
 
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
+#include "cli/listen_socket.hpp"
 #include "lib/error.hpp"
 
 namespace provlock::cli {
@@ -31,6 +32,7 @@ const Command kCommands[] = {
     {"expire", "End what has expired and prune the journal (for cron)", setup_expire},
     {"log", "Show the journal", setup_log},
     {"fsck", "Check the store, and repair it with --repair", setup_fsck},
+    {"fcgi", "Answer the web server's requests as a FastCGI responder", setup_fcgi},
     {"completions", "Print a shell completion script", setup_completions},
 };
 
@@ -62,8 +64,14 @@ int fail(const Error& error) {
 int run(int argc_in, char** argv_in) {
   std::vector<char*> args = operator_arguments(argc_in, argv_in);
   // A CGI request reads nothing from argv beyond the command line that
-  // names the CGI front and the operator's global options before it.
-  if (auto globals = cgi_command_line(args)) return run_cgi(*globals, log_error);
+  // names the CGI front and the operator's global options before it. Started
+  // by a FastCGI server instead (a listening socket on standard input), the
+  // same program is the FastCGI front.
+  if (auto globals = cgi_command_line(args)) {
+    if (!stdin_is_listening()) return run_cgi(*globals, log_error);
+    Context ctx = make_context(*globals, log_error);
+    return run_fcgi(ctx, "", log_error);
+  }
   const int argc = static_cast<int>(args.size());
   args.push_back(nullptr);
   char** argv = args.data();

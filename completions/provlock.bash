@@ -35,7 +35,7 @@ _provlock_query() {
 # The commands beneath a command path ("" is provlock itself).
 _provlock_commands() {
   case $1 in
-    '') echo 'check add remove show list unlock unlock-all window ban expire log fsck help' ;;
+    '') echo 'check add remove show list unlock unlock-all window ban expire log fsck fcgi help' ;;
     'window') echo 'open close list' ;;
     'ban') echo 'list add remove' ;;
   esac
@@ -63,6 +63,7 @@ _provlock_flags() {
     'expire') echo '-h --help --dry-run' ;;
     'log') echo '-h --help --since' ;;
     'fsck') echo '-h --help --repair' ;;
+    'fcgi') echo '-h --help --socket' ;;
     'help') echo '-h --help' ;;
   esac
   echo '--store --config --now --json'
@@ -85,6 +86,7 @@ _provlock_value() {
     'window open|--account') echo none ;;
     'ban add|--for') echo none ;;
     'log|--since') echo none ;;
+    'fcgi|--socket') echo none ;;
     *'|--store') echo dirs ;;
     *'|--config') echo files ;;
     *'|--now') echo none ;;

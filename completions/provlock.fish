@@ -5,7 +5,7 @@
 function __provlock_commands -a path
     switch "$path"
         case ''
-            printf '%s\n' check add remove show list unlock unlock-all window ban expire log fsck help
+            printf '%s\n' check add remove show list unlock unlock-all window ban expire log fsck fcgi help
         case 'window'
             printf '%s\n' open close list
         case 'ban'
@@ -16,7 +16,7 @@ end
 # Whether option $opt takes a value at command path $path.
 function __provlock_takes_value -a path opt
     switch "$path|$opt"
-        case '*|--store' '*|--config' '*|--now' 'check|--user' 'add|--account' 'add|--label' 'add|--user' 'list|--state' 'list|--account' 'unlock|--for' 'unlock-all|--account' 'unlock-all|--hours' 'window open|--hours' 'window open|--account' 'ban add|--for' 'log|--since'
+        case '*|--store' '*|--config' '*|--now' 'check|--user' 'add|--account' 'add|--label' 'add|--user' 'list|--state' 'list|--account' 'unlock|--for' 'unlock-all|--account' 'unlock-all|--hours' 'window open|--hours' 'window open|--account' 'ban add|--for' 'log|--since' 'fcgi|--socket'
             return 0
     end
     return 1
@@ -109,6 +109,7 @@ complete -c provlock -n '__provlock_at "" 0' -a 'ban' -d 'List, add or remove IP
 complete -c provlock -n '__provlock_at "" 0' -a 'expire' -d 'End what has expired and prune the journal (for cron)'
 complete -c provlock -n '__provlock_at "" 0' -a 'log' -d 'Show the journal'
 complete -c provlock -n '__provlock_at "" 0' -a 'fsck' -d 'Check the store, and repair it with --repair'
+complete -c provlock -n '__provlock_at "" 0' -a 'fcgi' -d 'Answer the web server\'s requests as a FastCGI responder'
 complete -c provlock -n '__provlock_at "" 0' -a 'help' -d 'Show help for a command'
 complete -c provlock -n '__provlock_at ""' -s h -l help -d 'Print this help message and exit'
 complete -c provlock -n '__provlock_at ""' -l version -d 'Display program version information and exit'
@@ -199,6 +200,10 @@ complete -c provlock -n '__provlock_at "log" 0' -a '(__provlock_query devices)' 
 # provlock fsck
 complete -c provlock -n '__provlock_at "fsck"' -s h -l help -d 'Print this help message and exit'
 complete -c provlock -n '__provlock_at "fsck"' -l repair -d 'Move bad records and links to quarantine/, remove debris of unfinished writes'
+
+# provlock fcgi
+complete -c provlock -n '__provlock_at "fcgi"' -s h -l help -d 'Print this help message and exit'
+complete -c provlock -n '__provlock_at "fcgi"' -l socket -x -d 'Listen here instead of on the socket given as standard input'
 
 # provlock help
 complete -c provlock -n '__provlock_at "help"' -s h -l help -d 'Print this help message and exit'

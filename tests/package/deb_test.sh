@@ -88,14 +88,23 @@ for path in /usr/bin/provlock \
   /usr/share/fish/vendor_completions.d/provlock.fish \
   /etc/provlock/provlock.toml /etc/cron.d/provlock /etc/apache2/conf-available/provlock.conf \
   /usr/lib/systemd/system/provlock-expire.service /usr/lib/systemd/system/provlock-expire.timer \
+  /etc/nginx/snippets/provlock.conf \
+  /usr/lib/systemd/system/provlock-fcgi.socket /usr/lib/systemd/system/provlock-fcgi.service \
+  /usr/share/doc/provlock/examples/apache/provlock-fcgid.conf \
+  /usr/share/doc/provlock/examples/apache/provlock-proxy-fcgi.conf \
   /usr/share/doc/provlock/README.md /usr/share/doc/provlock/examples/apache/provlock.conf; do
   grep -qxF -- "$path" "$tmp/contents" && ok || bad "the package lacks $path"
 done
 dpkg-deb -e "$deb" "$tmp/control"
 check "postinst is executable" test -x "$tmp/control/postinst"
-for f in /etc/provlock/provlock.toml /etc/cron.d/provlock /etc/apache2/conf-available/provlock.conf; do
+for f in /etc/provlock/provlock.toml /etc/cron.d/provlock /etc/apache2/conf-available/provlock.conf \
+  /etc/nginx/snippets/provlock.conf; do
   grep -qxF "$f" "$tmp/control/conffiles" && ok || bad "$f is not a conffile"
 done
+# The units are shipped, not enabled: no symlink into a .wants directory,
+# and no maintainer script runs systemctl.
+grep -q '\.wants/' "$tmp/contents" && bad "the package enables a unit: $(grep '\.wants/' "$tmp/contents")" || ok
+grep -qs systemctl "$tmp/control/postinst" && bad "postinst runs systemctl" || ok
 
 # --- Unpacked into a scratch root -------------------------------------------------
 root=$tmp/root

@@ -82,7 +82,7 @@ done
 for v in PROVLOCK_STORE PROVLOCK_CONFIG PROVLOCK_NOW; do
   mentions "$man1" "$v" && ok || bad "provlock(1) does not mention $v"
 done
-for section in "An office moves" "The cron job" "The Apache hook" "A self-unban"; do
+for section in "An office moves" "The cron job" "The Apache hook" "The nginx hook" "A self-unban"; do
   grep -qE "^ +$section\$" "$man1" && ok || bad "EXAMPLES lacks '$section'"
 done
 
@@ -120,7 +120,7 @@ for d in $dotted; do
 done
 
 # --- README ---------------------------------------------------------------------
-for phrase in scripts/demo scripts/test "## Install" "## The Apache hook" "## Cron" \
+for phrase in scripts/demo scripts/test "## Install" "## The Apache hook" "## The nginx hook" "## Cron" \
   "## An office move" 'provlock list' 'provlock log' cpack; do
   grep -qF -- "$phrase" "$src/README.md" && ok || bad "README.md does not mention '$phrase'"
 done

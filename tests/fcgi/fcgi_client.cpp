@@ -1,0 +1,434 @@
+// A FastCGI client for the tests of `provlock fcgi`: it speaks the protocol
+// itself over a Unix socket, as nginx or mod_proxy_fcgi would, so that the
+// responder is tested without a web server in front of it.
+//
+//   fcgi_client replay SOCKET SCENARIO
+//     Sends each request of SCENARIO (one a line: METHOD, REMOTE_ADDR,
+//     PATH_INFO, REMOTE_USER, HTTP_USER_AGENT and BODY, separated by '|'; an
+//     empty REMOTE_USER is unset) and prints, per request, "=== N" and the
+//     response's FCGI_STDOUT stream as it came (what a CGI program prints).
+//   fcgi_client inflight SOCKET PID PATH
+//     Sends half of a GET of PATH from 127.0.0.2, sends SIGTERM to PID,
+//     waits 300 ms, sends the rest and prints the response's FCGI_STDOUT.
+//   fcgi_client load SOCKET PID COUNT ROOT MAC_A MAC_B
+//     Sends COUNT requests of a mixed load (see kKinds) and checks every
+//     answer; after 10,000 and at the end it reads the descriptors and the
+//     RSS of process PID. Exits 1 when an answer was wrong, a descriptor
+//     leaked or the RSS grew by FCGI_MAX_RSS_GROWTH_KIB (default 1024) KiB
+//     or more after the warm-up ("none": not bounded, for AddressSanitizer,
+//     whose quarantine keeps freed memory).
+#include <dirent.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+void record(std::string& out, int type, std::string_view content) {
+  do {
+    const std::size_t n = std::min<std::size_t>(content.size(), 65535);
+    const unsigned char head[8] = {1,
+                                   static_cast<unsigned char>(type),
+                                   0,
+                                   1,
+                                   static_cast<unsigned char>(n >> 8),
+                                   static_cast<unsigned char>(n & 0xff),
+                                   0,
+                                   0};
+    out.append(reinterpret_cast<const char*>(head), 8);
+    out.append(content.substr(0, n));
+    content.remove_prefix(n);
+  } while (!content.empty());
+}
+
+void length(std::string& out, std::size_t n) {
+  if (n < 128) {
+    out += static_cast<char>(n);
+  } else {
+    out += static_cast<char>(0x80 | (n >> 24));
+    out += static_cast<char>((n >> 16) & 0xff);
+    out += static_cast<char>((n >> 8) & 0xff);
+    out += static_cast<char>(n & 0xff);
+  }
+}
+
+// A whole request: FCGI_BEGIN_REQUEST (role 1 = responder), its params,
+// its body, each stream ended by an empty record.
+std::string request(const Params& params, const std::string& body, int role = 1) {
+  std::string out;
+  const char begin[8] = {0, static_cast<char>(role), 0, 0, 0, 0, 0, 0};
+  record(out, 1, std::string_view(begin, 8));
+  std::string pairs;
+  for (const auto& [name, value] : params) {
+    length(pairs, name.size());
+    length(pairs, value.size());
+    pairs += name;
+    pairs += value;
+  }
+  if (!pairs.empty()) record(out, 4, pairs);
+  record(out, 4, "");
+  if (!body.empty()) record(out, 5, body);
+  record(out, 5, "");
+  return out;
+}
+
+Params cgi_params(const std::string& method, const std::string& addr, const std::string& path) {
+  Params p = {{"GATEWAY_INTERFACE", "CGI/1.1"},
+              {"REQUEST_METHOD", method},
+              {"REMOTE_ADDR", addr},
+              {"SCRIPT_NAME", "/provisioning"},
+              {"PATH_INFO", path},
+              {"REQUEST_URI", "/provisioning" + path},
+              {"SERVER_PROTOCOL", "HTTP/1.1"}};
+  return p;
+}
+
+int connect_to(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.data(), std::min(path.size(), sizeof addr.sun_path - 1));
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::perror(("connect " + path).c_str());
+    std::exit(2);
+  }
+  return fd;
+}
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// What came back on a connection: the FCGI_STDOUT stream, and whether an
+// FCGI_END_REQUEST ended it.
+struct Response {
+  std::string out;
+  bool ended = false;
+  std::size_t bytes = 0;
+};
+
+Response read_response(int fd) {
+  std::string raw;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    raw.append(buf, static_cast<std::size_t>(n));
+  }
+  Response r;
+  r.bytes = raw.size();
+  for (std::size_t i = 0; i + 8 <= raw.size();) {
+    const auto* h = reinterpret_cast<const unsigned char*>(raw.data() + i);
+    const std::size_t len = (h[4] << 8) | h[5], pad = h[6];
+    if (h[1] == 6) r.out.append(raw, i + 8, len);
+    if (h[1] == 3) r.ended = true;
+    i += 8 + len + pad;
+  }
+  return r;
+}
+
+Response round_trip(const std::string& socket, const std::string& bytes) {
+  const int fd = connect_to(socket);
+  send_all(fd, bytes);
+  ::shutdown(fd, SHUT_WR);
+  Response r = read_response(fd);
+  ::close(fd);
+  return r;
+}
+
+std::vector<std::string> split(const std::string& line, char sep) {
+  std::vector<std::string> parts;
+  std::stringstream in(line);
+  for (std::string part; std::getline(in, part, sep);) parts.push_back(part);
+  if (!line.empty() && line.back() == sep) parts.emplace_back();
+  return parts;
+}
+
+int replay(const std::string& socket, const std::string& scenario) {
+  std::ifstream in(scenario);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    std::vector<std::string> f = split(line, '|');
+    f.resize(6);
+    Params p = cgi_params(f[0], f[1], f[2]);
+    if (!f[3].empty()) p.emplace_back("REMOTE_USER", f[3]);
+    if (!f[4].empty()) p.emplace_back("HTTP_USER_AGENT", f[4]);
+    if (!f[5].empty()) p.emplace_back("CONTENT_LENGTH", std::to_string(f[5].size()));
+    const Response r = round_trip(socket, request(p, f[5]));
+    std::cout << "=== " << n << '\n' << r.out << '\n';
+  }
+  return 0;
+}
+
+int inflight(const std::string& socket, int pid, const std::string& path) {
+  const std::string bytes = request(cgi_params("GET", "127.0.0.2", path), "");
+  const int fd = connect_to(socket);
+  send_all(fd, std::string_view(bytes).substr(0, bytes.size() / 2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(pid, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  send_all(fd, std::string_view(bytes).substr(bytes.size() / 2));
+  ::shutdown(fd, SHUT_WR);
+  std::cout << read_response(fd).out;
+  ::close(fd);
+  return 0;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int open_fds(int pid) {
+  int n = 0;
+  if (DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+long rss_kib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// The process's descriptors once it is idle: the count, read until it
+// holds still (a connection is closed just after its answer is read).
+int settled_fds(int pid) {
+  int last = -1;
+  for (int i = 0; i < 50; ++i) {
+    const int n = open_fds(pid);
+    if (n == last) return n;
+    last = n;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return last;
+}
+
+struct Kind {
+  const char* name;
+  int status;         // 0: no response at all (the connection is dropped)
+  const char* body;   // what the body starts with ("" for any)
+  bool reads = true;  // false: the client hangs up without reading
+};
+
+// The load, one of each in turn. The scanner (192.0.2.7) asks for files of
+// unknown MACs: 404 for its first 21 (ban.max_attempts = 20), then banned.
+const Kind kKinds[] = {
+    {"allowed GET", 200, nullptr},
+    {"foreign IP", 403, "locked"},
+    {"unknown MAC scan", -1, ""},
+    {"public file", 200, nullptr},
+    {"404 without a MAC", 404, "not-found"},
+    {"HEAD", 200, ""},
+    {"POST self-unban", 200, "not banned"},
+    {"malformed record", 0, ""},
+    {"hang-up mid-request", 0, "", false},
+    {"over-long param", 400, "bad-request: User-Agent longer"},
+    {"PUT", 405, "method-not-allowed"},
+    {"bad path", 400, "bad-request: '.' or '..'"},
+    {"REMOTE_USER", 200, nullptr},
+    {"client certificate", 200, nullptr},
+    {"authorizer role", 500, ""},
+    {"hang-up before the answer", 0, "", false},
+};
+constexpr int kKindCount = sizeof kKinds / sizeof kKinds[0];
+
+std::string load_request(int kind, long i, const std::string& a, const std::string& b) {
+  const std::string a_cfg = "/" + a + ".cfg";
+  switch (kind) {
+    case 0:
+    case 15:
+      return request(cgi_params("GET", "10.0.0.1", a_cfg), "");
+    case 1:
+      return request(cgi_params("GET", "10.0.0.2", a_cfg), "");
+    case 2: {
+      char mac[13];
+      std::snprintf(mac, sizeof mac, "0015%08lx", static_cast<unsigned long>(i) & 0xffffffff);
+      return request(cgi_params("GET", "192.0.2.7", "/" + std::string(mac) + ".cfg"), "");
+    }
+    case 3:
+      return request(cgi_params("GET", "10.0.0.5", "/y000000000028.cfg"), "");
+    case 4:
+      return request(cgi_params("GET", "10.0.0.6", "/nomac.txt"), "");
+    case 5:
+      return request(cgi_params("HEAD", "10.0.0.1", a_cfg), "");
+    case 6: {
+      Params p = cgi_params("POST", "10.0.0.1", "/unban-self");
+      p.emplace_back("CONTENT_LENGTH", "6");
+      return request(p, "please");
+    }
+    case 7:
+      return "GET / HTTP/1.1\r\nHost: x\r\n\r\n" +
+             request(cgi_params("GET", "10.0.0.1", a_cfg), "");
+    case 8:
+      return request(cgi_params("GET", "10.0.0.1", a_cfg), "").substr(0, 40);
+    case 9: {
+      Params p = cgi_params("GET", "10.0.0.1", a_cfg);
+      p.emplace_back("HTTP_USER_AGENT", std::string(200000, 'x'));
+      return request(p, "");
+    }
+    case 10:
+      return request(cgi_params("PUT", "10.0.0.1", a_cfg), "");
+    case 11:
+      return request(cgi_params("GET", "10.0.0.1", "/../etc/passwd"), "");
+    case 12: {
+      Params p = cgi_params("GET", "10.1." + std::to_string(i % 200) + ".9", "/" + b + ".cfg");
+      p.emplace_back("REMOTE_USER", b);
+      return request(p, "");
+    }
+    case 13: {
+      Params p = cgi_params("GET", "10.0.0.1", a_cfg);
+      p.emplace_back("SSL_CLIENT_VERIFY", "SUCCESS");
+      p.emplace_back("SSL_CLIENT_S_DN_CN", a);
+      return request(p, "");
+    }
+    default:
+      return request(cgi_params("GET", "10.0.0.1", a_cfg), "", 2);
+  }
+}
+
+struct Pending {
+  int fd;
+  int kind;
+  long scan;  // the how-many-th scan, for the scanner's expected status
+};
+
+int load(const std::string& socket, int pid, long count, const std::string& root,
+         const std::string& a, const std::string& b) {
+  const std::string a_body = slurp(root + "/" + a + ".cfg");
+  const std::string b_body = slurp(root + "/" + b + ".cfg");
+  const std::string public_body = slurp(root + "/y000000000028.cfg");
+  long failures = 0, scans = 0, done = 0;
+  std::deque<Pending> window;
+  int fds_warm = -1;
+  long rss_warm = -1;
+  auto check = [&](const Pending& p) {
+    const Kind& k = kKinds[p.kind];
+    const Response r = read_response(p.fd);
+    ::close(p.fd);
+    int status = 0;
+    std::string body;
+    if (std::sscanf(r.out.c_str(), "Status: %d", &status) == 1) {
+      const std::size_t end = r.out.find("\r\n\r\n");
+      body = end == std::string::npos ? "" : r.out.substr(end + 4);
+    }
+    int want = k.status;
+    std::string want_body = k.body         ? k.body
+                            : p.kind == 12 ? b_body
+                            : p.kind == 3  ? public_body
+                                           : a_body;
+    if (p.kind == 2) {
+      want = p.scan <= 21 ? 404 : 403;
+      want_body = p.scan <= 21 ? "not-found" : "banned: 192.0.2.7";
+    }
+    if (p.kind == 5) want_body = "";
+    const bool ok = status == want && body.rfind(want_body, 0) == 0 &&
+                    (p.kind != 5 || body.empty()) && (want == 0 ? r.bytes == 0 : r.ended);
+    if (!ok && ++failures <= 10)
+      std::cerr << "FAIL " << k.name << ": wanted " << want << " '" << want_body << "', got "
+                << status << " (" << r.bytes << " bytes): " << r.out.substr(0, 200) << '\n';
+  };
+  auto drain = [&] {
+    while (!window.empty()) {
+      check(window.front());
+      window.pop_front();
+    }
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const long warm_up = std::min<long>(10000, count / 2);
+  for (long i = 0; i < count; ++i) {
+    const int kind = static_cast<int>(i % kKindCount);
+    if (kind == 2) ++scans;
+    const int fd = connect_to(socket);
+    send_all(fd, load_request(kind, i, a, b));
+    if (kKinds[kind].reads) {
+      ::shutdown(fd, SHUT_WR);
+      window.push_back({fd, kind, scans});
+    } else {
+      ::close(fd);
+    }
+    if (window.size() >= 16) {
+      check(window.front());
+      window.pop_front();
+    }
+    ++done;
+    if (done == warm_up) {
+      drain();
+      fds_warm = settled_fds(pid);
+      rss_warm = rss_kib(pid);
+      std::cout << "after " << done << " requests: " << fds_warm << " descriptors, RSS " << rss_warm
+                << " KiB" << std::endl;
+    }
+  }
+  drain();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int fds_end = settled_fds(pid);
+  const long rss_end = rss_kib(pid);
+  std::cout << "after " << done << " requests: " << fds_end << " descriptors, RSS " << rss_end
+            << " KiB (" << static_cast<long>(done / seconds) << " requests/s, " << seconds << " s)"
+            << std::endl;
+  int rc = 0;
+  if (failures) {
+    std::cout << "FAIL: " << failures << " wrong answers" << std::endl;
+    rc = 1;
+  }
+  if (fds_end != fds_warm) {
+    std::cout << "FAIL: descriptors " << fds_warm << " -> " << fds_end << std::endl;
+    rc = 1;
+  }
+  const char* limit_env = std::getenv("FCGI_MAX_RSS_GROWTH_KIB");
+  const std::string limit = limit_env ? limit_env : "1024";
+  if (limit != "none" && rss_end - rss_warm >= std::stol(limit)) {
+    std::cout << "FAIL: RSS grew by " << rss_end - rss_warm << " KiB" << std::endl;
+    rc = 1;
+  }
+  if (rc == 0)
+    std::cout << "ok: every answer right, no descriptor leaked, RSS grew by " << rss_end - rss_warm
+              << " KiB" << std::endl;
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 3 && args[0] == "replay") return replay(args[1], args[2]);
+  if (args.size() == 4 && args[0] == "inflight")
+    return inflight(args[1], std::stoi(args[2]), args[3]);
+  if (args.size() == 7 && args[0] == "load")
+    return load(args[1], std::stoi(args[2]), std::stol(args[3]), args[4], args[5], args[6]);
+  std::cerr << "usage: fcgi_client replay SOCKET SCENARIO\n"
+               "       fcgi_client inflight SOCKET PID PATH\n"
+               "       fcgi_client load SOCKET PID COUNT ROOT MAC_A MAC_B\n";
+  return 2;
+}

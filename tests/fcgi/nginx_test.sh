@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# End-to-end: provlock fcgi behind a real nginx, configured by
+# contrib/nginx/provlock.conf (only its socket path rewritten), provlock
+# started by spawn-fcgi with the listening socket on standard input (as
+# contrib/systemd/provlock-fcgi.socket does), fetched by curl from several
+# loopback addresses: the scenario of tests/fcgi/lib.bash, every status and
+# body. Installs nginx, spawn-fcgi, curl and openssl when missing.
+#
+# Usage: nginx_test.sh PROVLOCK_BINARY
+set -u -o pipefail
+bin=$(realpath "${1:?usage: nginx_test.sh PROVLOCK_BINARY}")
+here=$(cd "$(dirname "$0")" && pwd)
+snippet=$(realpath "$here/../../contrib/nginx/provlock.conf") || exit 1
+source "$here/lib.bash"
+need nginx=nginx spawn-fcgi=spawn-fcgi curl=curl openssl=openssl || exit 1
+
+fcgi_pid=
+cleanup() {
+  [ -s "$t/nginx/nginx.pid" ] && stop_pid "$(cat "$t/nginx/nginx.pid")"
+  stop_pid "$fcgi_pid"
+  if [ "$failed" -ne 0 ] && [ -f "$t/nginx/error.log" ]; then
+    echo "--- nginx error log (last 30 lines) ---"
+    tail -n 30 "$t/nginx/error.log"
+  fi
+  rm -rf "$t"
+}
+setup_scratch
+trap cleanup EXIT
+mkdir -p "$t/nginx/tmp" "$t/run"
+sock=$t/run/fcgi.sock
+spawn_fcgi "$sock" "$t/bin/provlock" fcgi && pass "spawn-fcgi started provlock fcgi (pid $fcgi_pid)" ||
+  { fail "spawn-fcgi started provlock fcgi"; finish; exit 1; }
+
+# The shipped snippet, its socket rewritten; and a copy under /authprov/
+# behind HTTP Basic credentials (REMOTE_USER).
+sed "s|unix:/run/provlock/fcgi.sock|unix:$sock|" "$snippet" >"$t/nginx/provlock.conf"
+grep -q "unix:$sock;" "$t/nginx/provlock.conf" && pass "the snippet's socket is rewritten" ||
+  fail "the snippet names unix:/run/provlock/fcgi.sock"
+sed -e 's|/provisioning|/authprov|g' \
+  -e "s|^location /authprov/ {|location /authprov/ {\n    auth_basic phones;\n    auth_basic_user_file $t/nginx/htpasswd;|" \
+  "$t/nginx/provlock.conf" >"$t/nginx/provlock-auth.conf"
+htpasswd_file "$t/nginx/htpasswd"
+
+write_config() {
+  cat >"$t/nginx/nginx.conf" <<EOC
+user www-data;
+worker_processes 1;
+pid $t/nginx/nginx.pid;
+error_log $t/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $t/nginx/tmp/body;
+    fastcgi_temp_path $t/nginx/tmp/fastcgi;
+    proxy_temp_path $t/nginx/tmp/proxy;
+    uwsgi_temp_path $t/nginx/tmp/uwsgi;
+    scgi_temp_path $t/nginx/tmp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $t/htdocs;
+        include $t/nginx/provlock.conf;
+        include $t/nginx/provlock-auth.conf;
+    }
+}
+EOC
+}
+started=
+for _ in 1 2 3 4 5; do
+  port=$((20000 + RANDOM % 20000))
+  port_in_use "$port" && continue
+  write_config
+  if nginx -c "$t/nginx/nginx.conf" -p "$t/nginx" 2>"$t/nginx/start.err"; then
+    for _ in $(seq 1 50); do
+      curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && { started=1; break; }
+      sleep 0.1
+    done
+  fi
+  [ -n "$started" ] && break
+  [ -s "$t/nginx/nginx.pid" ] && stop_pid "$(cat "$t/nginx/nginx.pid")"
+done
+if [ -z "$started" ]; then
+  fail "nginx did not start: $(cat "$t/nginx/start.err")"
+  finish
+  exit 1
+fi
+echo "nginx listening on 127.0.0.1:$port"
+
+replay_with_curl "$port" /provisioning /authprov
+"$t/bin/provlock" log | grep -q 'first-provision' && pass "the journal has the first provision" ||
+  fail "the journal has the first provision"
+alive "$fcgi_pid" && pass "one provlock process answered them all (pid $fcgi_pid)" ||
+  fail "provlock fcgi is still running"
+finish
