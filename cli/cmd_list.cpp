@@ -22,10 +22,32 @@ struct ListOptions {
   bool account_given = false;
 };
 
+// Devices kept in blocks that never move once made: a million devices are
+// read in without moving each again and again as one vector grows (which
+// cost list more than reading them).
+class DeviceBlocks {
+ public:
+  void push_back(Device&& d) {
+    if (size_ % kBlock == 0) {
+      blocks_.emplace_back();
+      blocks_.back().reserve(kBlock);
+    }
+    blocks_.back().push_back(std::move(d));
+    ++size_;
+  }
+  std::size_t size() const { return size_; }
+  const Device& operator[](std::size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
+
+ private:
+  static constexpr std::size_t kBlock = 4096;
+  std::vector<std::vector<Device>> blocks_;
+  std::size_t size_ = 0;
+};
+
 // The devices to list, and the order they are printed in.
 struct Listing {
   UnlockAllSet unlock_alls;
-  std::vector<Device> devices;
+  DeviceBlocks devices;
   // (MAC, index) pairs sorted by MAC: a million devices are not moved, and
   // the pairs sort in cache.
   std::vector<std::pair<std::uint64_t, std::size_t>> by_mac;
@@ -73,7 +95,7 @@ void print_json_lines(const Listing& l, const Context& ctx) {
 // `list`: the table (device_table.hpp).
 void print_table(const Listing& l, const Context& ctx) {
   DeviceTable table(l.unlock_alls, ctx);
-  table.fit(l.devices);
+  table.fit(l.devices.size(), [&](std::size_t i) -> const Device& { return l.devices[i]; });
   std::string header;
   table.header(header);
   std::cout << header;

@@ -50,14 +50,14 @@ DeviceTable::DeviceTable(const UnlockAllSet& unlock_alls, const Context& ctx)
   }
 }
 
-void DeviceTable::fit(const std::vector<Device>& devices) {
+void DeviceTable::fit(std::size_t count, const std::function<const Device&(std::size_t i)>& at) {
   using Widths = std::array<std::size_t, kColumns>;
   Widths halves[2] = {};
-  in_two(devices.size(), [&](std::size_t from, std::size_t to) {
+  in_two(count, [&](std::size_t from, std::size_t to) {
     Widths& w = halves[from == 0 ? 0 : 1];
     std::string scratch;
     for (std::size_t i = from; i < to; ++i) {
-      const DeviceFields fields = device_fields(devices[i], unlock_alls_, ctx_);
+      const DeviceFields fields = device_fields(at(i), unlock_alls_, ctx_);
       for (std::size_t c = 0; c < kColumns; ++c)
         w[c] = std::max(w[c], cell(fields[field_of_[c]], scratch).size());
     }

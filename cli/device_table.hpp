@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,9 @@ class DeviceTable {
   // The table of devices as of ctx.now. Keeps references to both.
   DeviceTable(const UnlockAllSet& unlock_alls, const Context& ctx);
 
-  // Widens the columns to hold every cell of these devices (two threads at
-  // once).
-  void fit(const std::vector<Device>& devices);
+  // Widens the columns to hold every cell of `count` devices, the i-th being
+  // at(i) (two threads at once: `at` must be safe to call so).
+  void fit(std::size_t count, const std::function<const Device&(std::size_t i)>& at);
 
   // Appends the header line.
   void header(std::string& out) const;

@@ -207,7 +207,12 @@ class Reader {
     std::string_view text;
     if (!string(text)) return false;
     out = try_parse_ip(text);
-    return out && out->str() == text;
+    if (!out) return false;
+    // A dotted quad that parses is in its one written form (no leading
+    // zeros: try_parse_ip refuses them); IPv6 text has many, and an IPv4
+    // address written as IPv6 ("::ffff:192.0.2.7") is another spelling.
+    if (out->is_v4()) return text.find(':') == std::string_view::npos;
+    return out->str() == text;
   }
 
  private:

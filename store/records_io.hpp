@@ -77,17 +77,18 @@ R decode_record(const Json& j, const std::string& key, const std::string& where)
   return r;
 }
 
-// A record from its file text: through the kind's own reader of its text
-// where it has one and the text is in its form, otherwise parsed as JSON.
-// `where` names the file the text came from, `record_where` the record.
+// The record `key` of `s` from its text: through the kind's own reader of
+// its text where it has one and the text is in its form, otherwise parsed as
+// JSON. `where` names the file the text came from; a record that decodes to
+// nothing is named as s names it (asked only then: a scan decodes many).
 template <class R>
-R decode_text(std::string_view text, const std::string& key, const std::string& where,
-              const std::string& record_where) {
+R decode_text(Store& s, std::string_view text, const std::string& key, const std::string& where) {
   if constexpr (requires { Codec<R>::from_text(std::string_view()); }) {
     std::optional<R> r = Codec<R>::from_text(text);
     if (r && Codec<R>::key(*r) == key) return std::move(*r);
   }
-  return decode_record<R>(parse_record(std::string(text), where), key, record_where);
+  return decode_record<R>(parse_record(std::string(text), where), key,
+                          s.where(Codec<R>::kind, key));
 }
 
 // The record R `key`, or nullopt if there is none; throws Error(Exit::io)
@@ -96,7 +97,7 @@ template <class R>
 std::optional<R> load_record(Store& s, const std::string& key) {
   auto found = s.load(Codec<R>::kind, key);
   if (!found) return std::nullopt;
-  return decode_text<R>(found->text, key, found->where, s.where(Codec<R>::kind, key));
+  return decode_text<R>(s, found->text, key, found->where);
 }
 
 template <class R>
@@ -113,9 +114,8 @@ template <class R>
 Write change_record(Store& s, const std::string& key, std::optional<std::string>& text,
                     const std::string& where,
                     const std::function<Write(std::optional<R>&)>& change) {
-  const Kind kind = Codec<R>::kind;
   std::optional<R> r;
-  if (text) r = decode_text<R>(*text, key, where, s.where(kind, key));
+  if (text) r = decode_text<R>(s, *text, key, where);
   const Write how = change(r);
   if (how != Write::none) text = r ? std::optional<std::string>(encode_text(*r)) : std::nullopt;
   return how;
@@ -156,7 +156,7 @@ void scan_records(Store& s, const std::function<void(R&&)>& visit, const OnError
       [&](const std::string& key, std::string_view text, const std::string& where) {
         std::optional<R> r;
         try {
-          r = decode_text<R>(text, key, where, s.where(kind, key));
+          r = decode_text<R>(s, text, key, where);
         } catch (const Error& e) {
           on_error(e);
           return;

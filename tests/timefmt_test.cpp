@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <limits>
+#include <random>
 #include <string>
 
 #include "lib/error.hpp"
@@ -216,6 +217,25 @@ TEST_CASE("parse_formatted_time: any changed byte is refused or still the time's
       if (!back) continue;
       ++taken;
       CHECK_MESSAGE(format_time(*back) == t, t);
+      CHECK_MESSAGE(*back == parse_time(t), t);
     }
   CHECK(taken > 50);  // digits changed within range are other times, read
+}
+
+TEST_CASE("parse_formatted_time: every time's text reads back, leap days and ends of months") {
+  using namespace provlock;
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 20000; ++i) {
+    const UnixTime first = -62135596800;  // 0001-01-01T00:00:00Z
+    const UnixTime t =
+        first + static_cast<UnixTime>(rng() % static_cast<std::uint64_t>(kLatestTime - first));
+    REQUIRE(parse_formatted_time(format_time(t)) == t);
+  }
+  for (const char* leap : {"2024-02-29T00:00:00Z", "2000-02-29T23:59:59Z", "0004-02-29T00:00:00Z"})
+    CHECK(parse_formatted_time(leap) == parse_time(leap));
+  for (const char* none : {"2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+                           "0000-01-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-01-00T00:00:00Z",
+                           "2026-13-01T00:00:00Z", "2026-01-01T00:60:00Z", "-026-01-01T00:00:00Z",
+                           "2026-1-01T00:00:00ZZ"})
+    CHECK_MESSAGE(!parse_formatted_time(none), none);
 }
