@@ -48,7 +48,9 @@ int open_tcp(const std::string& spec, std::string host, int port) {
   v6.sin6_family = AF_INET6;
   v6.sin6_port = htons(static_cast<std::uint16_t>(port));
   if (host.empty()) {
-    v4.sin_addr.s_addr = htonl(INADDR_ANY);
+    // No host: loopback only. Whoever can connect can pass any REMOTE_ADDR,
+    // REMOTE_USER or certificate variable; every address must be asked for.
+    v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   } else if (::inet_pton(AF_INET, host.c_str(), &v4.sin_addr) != 1) {
     if (::inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) != 1)
       throw Error(Exit::usage,

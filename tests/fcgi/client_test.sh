@@ -183,6 +183,23 @@ rc=$?
 rc=$?
 [ $rc -eq 64 ] && pass "--socket with port 99999: exit 64" || fail "--socket port 99999: exit $rc: $(cat "$t/err")"
 
+# --socket :PORT names no host: it listens on loopback only (whoever can
+# connect can pass any REMOTE_ADDR), never on every address.
+port=$((20000 + RANDOM % 20000))
+"$t/bin/provlock" fcgi --socket ":$port" 2>"$t/err" &
+any_pid=$!
+hex_port=$(printf '%04X' "$port")
+listening=
+for _ in $(seq 1 50); do
+  listening=$(awk -v p=":$hex_port" '$4 == "0A" && substr($2, length($2) - 4) == p {print $2}' /proc/net/tcp)
+  [ -n "$listening" ] && break
+  sleep 0.1
+done
+kill -TERM "$any_pid" 2>/dev/null
+wait "$any_pid" 2>/dev/null
+[ "$listening" = "0100007F:$hex_port" ] && pass "--socket :$port listens on 127.0.0.1 only" ||
+  fail "--socket :$port listens on '${listening:-nothing}': $(cat "$t/err")"
+
 count=${FCGI_REQUESTS:-1000000}
 echo "# $count requests: answers, descriptors, memory"
 sock=$t/load.sock
