@@ -1,6 +1,7 @@
 #include "cli/fcgi_server.hpp"
 
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,8 +13,10 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "cli/http_front.hpp"
 
@@ -130,34 +133,97 @@ class Sessions {
   FileVersion tried_;
 };
 
-// Waits for a connection on `listen_fd` with the handled signals let in,
-// and accepts it. -1 when a signal or a connection that went away ended the
-// wait; throws when the listening socket fails.
-int accept_connection(int listen_fd) {
+// The web server's open connections to this process, each with the libfcgi
+// request that reads from it. A web server that keeps connections open
+// (nginx's fastcgi_keep_conn, FCGI_KEEP_CONN) sends its next request on one
+// of them; one that does not gets each closed after its request.
+class Connections {
+ public:
+  Connections() = default;
+  Connections(const Connections&) = delete;
+  Connections& operator=(const Connections&) = delete;
+  ~Connections() {
+    for (auto& r : open_) FCGX_Free(r.get(), 1);  // spares hold nothing: freed when closed
+  }
+
+  std::size_t size() const { return open_.size(); }
+  FCGX_Request& at(std::size_t i) { return *open_[i]; }
+
+  // A request reading from the newly accepted `fd`; at kMaxKept open
+  // connections, the one idle longest is closed first (its web server opens
+  // another when it needs one).
+  std::size_t add(int fd) {
+    if (open_.size() >= kMaxKept) close(0);
+    std::unique_ptr<FCGX_Request> r;
+    if (spare_.empty()) {
+      r = std::make_unique<FCGX_Request>();
+      // No listening socket of its own: libfcgi, which retries a failed
+      // request by accepting again, then fails at once instead.
+      FCGX_InitRequest(r.get(), -1, 0);
+    } else {
+      r = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    r->ipcFd = fd;
+    // FCGX_Accept_r first ends the request before, which closes ipcFd
+    // unless keepConnection is set; the web server's FCGI_KEEP_CONN then
+    // sets it for this connection.
+    r->keepConnection = 1;
+    open_.push_back(std::move(r));
+    return open_.size() - 1;
+  }
+
+  // After a request on connection `i`: forgets it when libfcgi closed it,
+  // else moves it to the end (the most recently used).
+  void settle(std::size_t i) {
+    std::unique_ptr<FCGX_Request> r = std::move(open_[i]);
+    open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
+    (r->ipcFd < 0 ? spare_ : open_).push_back(std::move(r));
+  }
+
+ private:
+  // A web server keeps a few per worker (nginx: the upstream's keepalive).
+  static constexpr std::size_t kMaxKept = 64;
+
+  void close(std::size_t i) {
+    FCGX_Free(open_[i].get(), 1);
+    settle(i);
+  }
+
+  std::vector<std::unique_ptr<FCGX_Request>> open_;  // least recently used first
+  std::vector<std::unique_ptr<FCGX_Request>> spare_;
+};
+
+// Waits, with the handled signals let in, until the listening socket or an
+// open connection is readable; `ready` gets which (index 0 the listening
+// socket, i + 1 connection i). False when a signal ended the wait; throws
+// when waiting itself fails.
+bool wait_for_work(int listen_fd, Connections& conns, std::vector<pollfd>& ready) {
+  ready.assign(1, pollfd{listen_fd, POLLIN, 0});
+  for (std::size_t i = 0; i < conns.size(); ++i) ready.push_back({conns.at(i).ipcFd, POLLIN, 0});
   sigset_t open;
   sigprocmask(SIG_SETMASK, nullptr, &open);
   const sigset_t handled = handled_signals();
   for (int sig = 1; sig < NSIG; ++sig)
     if (sigismember(&handled, sig) == 1) sigdelset(&open, sig);
-  pollfd pfd{listen_fd, POLLIN, 0};
-  if (::ppoll(&pfd, 1, nullptr, &open) < 0) {
-    if (errno == EINTR) return -1;
+  if (::ppoll(ready.data(), ready.size(), nullptr, &open) < 0) {
+    if (errno == EINTR) return false;
     throw Error(Exit::io, std::string("cannot wait for connections: ") + std::strerror(errno));
   }
-  // Another process on the same socket may take the connection first: the
-  // accept then blocks, and a signal must still end it.
-  sigset_t blocked;
-  sigprocmask(SIG_SETMASK, &open, &blocked);
+  return true;
+}
+
+// Accepts a connection on the (non-blocking) listening socket: -1 when
+// there was none after all (another process took it) or it went away.
+int accept_connection(int listen_fd) {
   const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-  const int err = errno;
-  sigprocmask(SIG_SETMASK, &blocked, nullptr);
   if (fd >= 0) {
     const timeval limit{kFastCgiIoTimeoutSeconds, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     return fd;
   }
-  switch (err) {
+  switch (errno) {
     case EINTR:
     case EAGAIN:
     case ECONNABORTED:
@@ -171,8 +237,31 @@ int accept_connection(int listen_fd) {
       ::usleep(100 * 1000);  // out of descriptors or memory for now: try again soon
       return -1;
     default:
-      throw Error(Exit::io, std::string("cannot accept a connection: ") + std::strerror(err));
+      throw Error(Exit::io, std::string("cannot accept a connection: ") + std::strerror(errno));
   }
+}
+
+// Reads and answers one request from connection `req` (its fd open). A
+// malformed or cut-short request: libfcgi closes the connection.
+void serve_one(FCGX_Request& req, Sessions& sessions) {
+  if (FCGX_Accept_r(&req) != 0) return;
+  const Reporter request_log = [&req](const Error& error) {
+    const std::string line = "provlock: " + printable(error.what(), true) + "\n";
+    FCGX_PutStr(line.data(), static_cast<int>(line.size()), req.err);
+  };
+  FcgiExchange io(req);
+  const char* role = io.param("FCGI_ROLE");
+  if (role && std::strcmp(role, "RESPONDER") == 0) {
+    answer_http_request(
+        io, [&]() -> Context& { return sessions.next(false, request_log); }, request_log);
+  } else {
+    request_log(Error(Exit::usage, "FastCGI role " + quoted(role ? role : "", true) +
+                                       " is not served: provlock is a responder"));
+    FCGX_FPrintF(req.out, "Status: 500 Internal Server Error\r\n\r\n");
+  }
+  // Ends the request; closes the connection unless the web server asked
+  // to keep it (FCGI_KEEP_CONN) and it is still sound.
+  FCGX_Finish_r(&req);
 }
 
 }  // namespace
@@ -180,44 +269,41 @@ int accept_connection(int listen_fd) {
 int serve_fastcgi(Context ctx, int listen_fd, const Reporter& log) {
   install_signal_handlers();
   if (FCGX_Init() != 0) throw Error(Exit::internal, "cannot initialise libfcgi");
+  // Several processes may wait on the same socket; the one that loses the
+  // race for a connection must not block in accept while a connection it
+  // keeps has a request waiting.
+  const int flags = ::fcntl(listen_fd, F_GETFL);
+  if (flags < 0 || ::fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0)
+    throw Error(Exit::io, std::string("cannot use the listening socket: ") + std::strerror(errno));
   Sessions sessions(std::move(ctx), log);
-  FCGX_Request req;
-  // No listening socket of its own: the loop accepts (see accept_connection),
-  // so libfcgi, which retries a failed request by accepting again, fails at
-  // once instead of blocking with the signals shut out.
-  FCGX_InitRequest(&req, -1, 0);
+  Connections conns;
+  std::vector<pollfd> ready;
   while (!g_stop) {
     if (g_reload) {
       g_reload = 0;
       sessions.next(true, [](const Error&) {});
     }
-    const int fd = accept_connection(listen_fd);
-    if (fd < 0) continue;
-    // FCGX_Accept_r reads the request from an open connection (ipcFd) and
-    // accepts only when there is none; it first finishes the request before,
-    // which closes ipcFd unless keepConnection is set.
-    req.ipcFd = fd;
-    req.keepConnection = 1;
-    // A malformed or cut-short request: libfcgi has closed the connection.
-    if (FCGX_Accept_r(&req) != 0) continue;
-    req.keepConnection = 0;  // closed after this request (see fcgi_server.hpp)
-    const Reporter request_log = [&req](const Error& error) {
-      const std::string line = "provlock: " + printable(error.what(), true) + "\n";
-      FCGX_PutStr(line.data(), static_cast<int>(line.size()), req.err);
-    };
-    FcgiExchange io(req);
-    const char* role = io.param("FCGI_ROLE");
-    if (role && std::strcmp(role, "RESPONDER") == 0) {
-      answer_http_request(
-          io, [&]() -> Context& { return sessions.next(false, request_log); }, request_log);
-    } else {
-      request_log(Error(Exit::usage, "FastCGI role " + quoted(role ? role : "", true) +
-                                         " is not served: provlock is a responder"));
-      FCGX_FPrintF(req.out, "Status: 500 Internal Server Error\r\n\r\n");
+    if (!wait_for_work(listen_fd, conns, ready)) continue;
+    // Every connection that was readable gets one request answered, the
+    // oldest first; then a new connection, if one waits. Indices shift as
+    // connections are settled, so they are found again by descriptor.
+    for (std::size_t k = 1; k < ready.size() && !g_stop; ++k) {
+      if (ready[k].revents == 0) continue;
+      for (std::size_t i = 0; i < conns.size(); ++i) {
+        if (conns.at(i).ipcFd != ready[k].fd) continue;
+        serve_one(conns.at(i), sessions);
+        conns.settle(i);
+        break;
+      }
     }
-    FCGX_Finish_r(&req);
+    if (ready[0].revents != 0 && !g_stop) {
+      const int fd = accept_connection(listen_fd);
+      if (fd < 0) continue;
+      const std::size_t i = conns.add(fd);
+      serve_one(conns.at(i), sessions);
+      conns.settle(i);
+    }
   }
-  FCGX_Free(&req, 1);
   return 0;
 }
 

@@ -22,9 +22,10 @@ inline constexpr int kFastCgiIoTimeoutSeconds = 10;
 // (the web server's error log); the process's own (a config that does not
 // reload) also to `log` (stderr). A connection that sends a malformed
 // record, hangs up, or stalls longer than kFastCgiIoTimeoutSeconds loses
-// that request only. Connections are closed after each request (FastCGI
-// keep-alive is not used). Throws Error(Exit::io) only when the
-// listening socket itself fails.
+// that request only. A connection the web server asks to keep
+// (FCGI_KEEP_CONN) stays open for its next request; up to 64 are kept, the
+// requests of each answered in turn, the least recently used closed beyond
+// that. Throws Error(Exit::io) only when the listening socket itself fails.
 int serve_fastcgi(Context ctx, int listen_fd, const Reporter& log);
 
 }  // namespace provlock::cli

@@ -115,9 +115,11 @@ void RecordLock::lock(int fd, Range want, std::chrono::milliseconds timeout,
   using Clock = std::chrono::steady_clock;
   std::optional<Clock::time_point> deadline;
   // Polling rather than F_OFD_SETLKW, which can only be bounded with signals.
+  // The first naps are short: a record is held for tens of microseconds (a
+  // decision and its write), and a FastCGI process waiting longer idles.
   // The back-off grows so that a long wait costs little CPU, and is jittered
   // so that waiters started together do not retry in lockstep.
-  auto backoff = std::chrono::microseconds(500);
+  auto backoff = std::chrono::microseconds(50);
   constexpr auto kMaxBackoff = std::chrono::microseconds(20000);
   std::optional<std::minstd_rand> jitter;
   for (;;) {

@@ -17,6 +17,11 @@
 #      requests and at the end are the same, and the RSS grew by less than
 #      1 MiB. A million take about 4 minutes on 2 cores (4,000 requests/s,
 #      most of it the store's own work per decision).
+#   4. Kept connections (FCGI_KEEP_CONN, nginx's fastcgi_keep_conn): many
+#      requests on each of 53 connections open at once, requests on
+#      connections of their own between them, at most 64 kept (the least
+#      recently used closed), a malformed record dropping its connection
+#      only, and the descriptors back where they were once all are closed.
 #
 # Usage: client_test.sh PROVLOCK_BINARY FCGI_CLIENT_BINARY
 set -u -o pipefail
@@ -228,6 +233,13 @@ if PROVLOCK_CONFIG=$t/load.toml PROVLOCK_NOW=$now spawn_fcgi "$sock" "$t/bin/pro
   fi
   sed 's/^/     /' "$t/load"
   alive "$fcgi_pid" && pass "the process is still there" || fail "the process is still there"
+  # Connections the web server keeps open (nginx: fastcgi_keep_conn on).
+  if "$client" keep "$sock" "$fcgi_pid" 10000 "$t/root" 0015650000a1 >"$t/keep" 2>&1; then
+    pass "kept connections: $(tail -n 1 "$t/keep")"
+  else
+    fail "kept connections"
+    sed 's/^/     /' "$t/keep"
+  fi
   stop_pid "$fcgi_pid"
 else
   fail "provlock.cgi started by spawn-fcgi"

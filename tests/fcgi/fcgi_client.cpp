@@ -17,6 +17,14 @@
 //     leaked or the RSS grew by FCGI_MAX_RSS_GROWTH_KIB (default 1024) KiB
 //     or more after the warm-up ("none": not bounded, for AddressSanitizer,
 //     whose quarantine keeps freed memory).
+//   fcgi_client keep SOCKET PID COUNT ROOT MAC
+//     Connections kept open (FCGI_KEEP_CONN, as nginx's fastcgi_keep_conn):
+//     opens 70, one GET of MAC's file from 10.0.0.1 each, so that the 6
+//     least recently used are closed by PID (it keeps 64); closes 10 itself,
+//     drops one with a malformed record, then sends COUNT GETs round the 53
+//     left, every 7th on a connection of its own instead. Exits 1 when an
+//     answer was wrong, a connection was closed or kept when it should not
+//     have been, or PID's descriptors are not back where they were.
 #include <dirent.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -71,9 +79,10 @@ void length(std::string& out, std::size_t n) {
 
 // A whole request: FCGI_BEGIN_REQUEST (role 1 = responder), its params,
 // its body, each stream ended by an empty record.
-std::string request(const Params& params, const std::string& body, int role = 1) {
+std::string request(const Params& params, const std::string& body, int role = 1,
+                    bool keep = false) {
   std::string out;
-  const char begin[8] = {0, static_cast<char>(role), 0, 0, 0, 0, 0, 0};
+  const char begin[8] = {0, static_cast<char>(role), keep ? '\1' : '\0', 0, 0, 0, 0, 0};
   record(out, 1, std::string_view(begin, 8));
   std::string pairs;
   for (const auto& [name, value] : params) {
@@ -146,6 +155,35 @@ Response read_response(int fd) {
     if (h[1] == 3) r.ended = true;
     i += 8 + len + pad;
   }
+  return r;
+}
+
+// The response to one request on a kept connection: read up to its
+// FCGI_END_REQUEST (the connection stays open), or to the end of the stream
+// when the responder closes it first.
+Response read_kept_response(int fd) {
+  std::string raw;
+  Response r;
+  char buf[65536];
+  for (;;) {
+    std::size_t i = 0;
+    while (i + 8 <= raw.size()) {
+      const auto* h = reinterpret_cast<const unsigned char*>(raw.data() + i);
+      const std::size_t len = (h[4] << 8) | h[5], pad = h[6];
+      if (i + 8 + len + pad > raw.size()) break;
+      if (h[1] == 6) r.out.append(raw, i + 8, len);
+      i += 8 + len + pad;
+      if (h[1] == 3) {
+        r.ended = true;
+        r.bytes += i;
+        return r;
+      }
+    }
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    raw.append(buf, static_cast<std::size_t>(n));
+  }
+  r.bytes = raw.size();
   return r;
 }
 
@@ -418,6 +456,76 @@ int load(const std::string& socket, int pid, long count, const std::string& root
   return rc;
 }
 
+int keep(const std::string& socket, int pid, long count, const std::string& root,
+         const std::string& mac) {
+  const std::string body = slurp(root + "/" + mac + ".cfg");
+  const std::string get = request(cgi_params("GET", "10.0.0.1", "/" + mac + ".cfg"), "", 1, true);
+  long failures = 0;
+  auto fail = [&](const std::string& what) {
+    if (++failures <= 10) std::cout << "FAIL " << what << std::endl;
+  };
+  auto answered = [&](const Response& r) {
+    return r.ended && r.out.rfind("Status: 200", 0) == 0 && r.out.size() >= body.size() &&
+           r.out.compare(r.out.size() - body.size(), body.size(), body) == 0;
+  };
+  const int fds_before = settled_fds(pid);
+  std::vector<int> conns;
+  for (int i = 0; i < 70; ++i) {
+    conns.push_back(connect_to(socket));
+    if (!send_all(conns.back(), get) || !answered(read_kept_response(conns.back())))
+      fail("kept connection " + std::to_string(i) + ": no answer");
+  }
+  // The six the responder closed: an end of stream, whatever is sent.
+  for (int i = 0; i < 6; ++i) {
+    send_all(conns[i], get);
+    const Response r = read_kept_response(conns[i]);
+    if (r.bytes != 0) fail("connection " + std::to_string(i) + " was kept past the limit of 64");
+    ::close(conns[i]);
+  }
+  for (int i = 60; i < 70; ++i) ::close(conns[i]);
+  // A malformed record on one: that connection only is dropped.
+  send_all(conns[6], "GET / HTTP/1.1\r\n\r\n");
+  if (read_kept_response(conns[6]).bytes != 0)
+    fail("a malformed record did not drop its connection");
+  ::close(conns[6]);
+  std::vector<int> kept(conns.begin() + 7, conns.begin() + 60);
+  const auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < count; ++i) {
+    if (i % 7 == 6) {
+      const Response r =
+          round_trip(socket, request(cgi_params("GET", "10.0.0.1", "/" + mac + ".cfg"), ""));
+      if (!answered(r)) fail("request " + std::to_string(i) + " on a connection of its own");
+      continue;
+    }
+    const int fd = kept[static_cast<std::size_t>(i) % kept.size()];
+    if (!send_all(fd, get) || !answered(read_kept_response(fd)))
+      fail("request " + std::to_string(i) + " on a kept connection");
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int fds_kept = settled_fds(pid);
+  if (fds_kept != fds_before + static_cast<int>(kept.size()))
+    fail("descriptors with " + std::to_string(kept.size()) +
+         " connections kept: " + std::to_string(fds_before) + " -> " + std::to_string(fds_kept));
+  for (int fd : kept) ::close(fd);
+  // The responder sees each end of stream the next time it waits.
+  round_trip(socket, request(cgi_params("GET", "10.0.0.1", "/" + mac + ".cfg"), ""));
+  const int fds_after = settled_fds(pid);
+  if (fds_after != fds_before)
+    fail("descriptors after the connections closed: " + std::to_string(fds_before) + " -> " +
+         std::to_string(fds_after));
+  if (failures) {
+    std::cout << "FAIL: " << failures << " failures" << std::endl;
+    return 1;
+  }
+  std::cout << "ok: " << count << " requests, " << kept.size() << " connections kept ("
+            << static_cast<long>(count / seconds)
+            << " requests/s), the 6 least recently used of 70 "
+            << "closed, descriptors " << fds_before << " -> " << fds_kept << " -> " << fds_after
+            << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -427,8 +535,11 @@ int main(int argc, char** argv) {
     return inflight(args[1], std::stoi(args[2]), args[3]);
   if (args.size() == 7 && args[0] == "load")
     return load(args[1], std::stoi(args[2]), std::stol(args[3]), args[4], args[5], args[6]);
+  if (args.size() == 6 && args[0] == "keep")
+    return keep(args[1], std::stoi(args[2]), std::stol(args[3]), args[4], args[5]);
   std::cerr << "usage: fcgi_client replay SOCKET SCENARIO\n"
                "       fcgi_client inflight SOCKET PID PATH\n"
-               "       fcgi_client load SOCKET PID COUNT ROOT MAC_A MAC_B\n";
+               "       fcgi_client load SOCKET PID COUNT ROOT MAC_A MAC_B\n"
+               "       fcgi_client keep SOCKET PID COUNT ROOT MAC\n";
   return 2;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: provlock fcgi behind a real nginx, configured by
-# contrib/nginx/provlock.conf (only its socket path rewritten), provlock
+# contrib/nginx/provlock.conf and provlock-upstream.conf (only the socket
+# path rewritten; nginx keeps its connections to provlock open), provlock
 # started by spawn-fcgi with the listening socket on standard input (as
 # contrib/systemd/provlock-fcgi.socket does), fetched by curl from several
 # loopback addresses: the scenario of tests/fcgi/lib.bash, every status and
@@ -11,6 +12,7 @@ set -u -o pipefail
 bin=$(realpath "${1:?usage: nginx_test.sh PROVLOCK_BINARY}")
 here=$(cd "$(dirname "$0")" && pwd)
 snippet=$(realpath "$here/../../contrib/nginx/provlock.conf") || exit 1
+upstream=$(realpath "$here/../../contrib/nginx/provlock-upstream.conf") || exit 1
 source "$here/lib.bash"
 need nginx=nginx spawn-fcgi=spawn-fcgi curl=curl openssl=openssl || exit 1
 
@@ -31,11 +33,12 @@ sock=$t/run/fcgi.sock
 spawn_fcgi "$sock" "$t/bin/provlock" fcgi && pass "spawn-fcgi started provlock fcgi (pid $fcgi_pid)" ||
   { fail "spawn-fcgi started provlock fcgi"; finish; exit 1; }
 
-# The shipped snippet, its socket rewritten; and a copy under /authprov/
-# behind HTTP Basic credentials (REMOTE_USER).
-sed "s|unix:/run/provlock/fcgi.sock|unix:$sock|" "$snippet" >"$t/nginx/provlock.conf"
-grep -q "unix:$sock;" "$t/nginx/provlock.conf" && pass "the snippet's socket is rewritten" ||
-  fail "the snippet names unix:/run/provlock/fcgi.sock"
+# The shipped snippet and upstream, the socket rewritten; and a copy of the
+# snippet under /authprov/ behind HTTP Basic credentials (REMOTE_USER).
+cp "$snippet" "$t/nginx/provlock.conf"
+sed "s|unix:/run/provlock/fcgi.sock|unix:$sock|" "$upstream" >"$t/nginx/provlock-upstream.conf"
+grep -q "unix:$sock;" "$t/nginx/provlock-upstream.conf" && pass "the upstream's socket is rewritten" ||
+  fail "the upstream names unix:/run/provlock/fcgi.sock"
 sed -e 's|/provisioning|/authprov|g' \
   -e "s|^location /authprov/ {|location /authprov/ {\n    auth_basic phones;\n    auth_basic_user_file $t/nginx/htpasswd;|" \
   "$t/nginx/provlock.conf" >"$t/nginx/provlock-auth.conf"
@@ -55,6 +58,7 @@ http {
     proxy_temp_path $t/nginx/tmp/proxy;
     uwsgi_temp_path $t/nginx/tmp/uwsgi;
     scgi_temp_path $t/nginx/tmp/scgi;
+    include $t/nginx/provlock-upstream.conf;
     server {
         listen 127.0.0.1:$port;
         root $t/htdocs;
@@ -90,4 +94,9 @@ replay_with_curl "$port" /provisioning /authprov
   fail "the journal has the first provision"
 alive "$fcgi_pid" && pass "one provlock process answered them all (pid $fcgi_pid)" ||
   fail "provlock fcgi is still running"
+# nginx keeps its connection: after the last answer, provlock still holds
+# one besides its listening socket (it closed each before keep-alive).
+sockets=$(find "/proc/$fcgi_pid/fd" -lname 'socket:*' 2>/dev/null | wc -l)
+[ "$sockets" -ge 2 ] && pass "nginx keeps its connection to provlock open ($sockets sockets)" ||
+  fail "nginx keeps its connection to provlock open (provlock holds $sockets sockets)"
 finish

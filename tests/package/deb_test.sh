@@ -88,7 +88,7 @@ for path in /usr/bin/provlock \
   /usr/share/fish/vendor_completions.d/provlock.fish \
   /etc/provlock/provlock.toml /etc/cron.d/provlock /etc/apache2/conf-available/provlock.conf \
   /usr/lib/systemd/system/provlock-expire.service /usr/lib/systemd/system/provlock-expire.timer \
-  /etc/nginx/snippets/provlock.conf \
+  /etc/nginx/snippets/provlock.conf /etc/nginx/conf.d/provlock-upstream.conf \
   /usr/lib/systemd/system/provlock-fcgi.socket /usr/lib/systemd/system/provlock-fcgi.service \
   /usr/share/doc/provlock/examples/apache/provlock-fcgid.conf \
   /usr/share/doc/provlock/examples/apache/provlock-proxy-fcgi.conf \
@@ -98,7 +98,7 @@ done
 dpkg-deb -e "$deb" "$tmp/control"
 check "postinst is executable" test -x "$tmp/control/postinst"
 for f in /etc/provlock/provlock.toml /etc/cron.d/provlock /etc/apache2/conf-available/provlock.conf \
-  /etc/nginx/snippets/provlock.conf; do
+  /etc/nginx/snippets/provlock.conf /etc/nginx/conf.d/provlock-upstream.conf; do
   grep -qxF "$f" "$tmp/control/conffiles" && ok || bad "$f is not a conffile"
 done
 # The units are shipped, not enabled: no symlink into a .wants directory,
