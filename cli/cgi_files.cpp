@@ -17,10 +17,25 @@ namespace provlock::cli {
 std::optional<ServedFile> open_beneath(const std::string& root,
                                        const std::vector<std::string>& dirs,
                                        const std::string& file_name) {
+  auto hidden = [](const std::string& name) { return name.empty() || name[0] == '.'; };
+  // O_NONBLOCK: a FIFO planted in the root must not hang the open.
+  constexpr int kFileFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+  auto served = [](store::Fd fd) -> std::optional<ServedFile> {
+    struct stat st {};
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return ServedFile{std::move(fd), static_cast<std::uint64_t>(st.st_size)};
+  };
+  // A file right in the root (a phone's own file, the usual request): one
+  // open of root/name, which follows the root's symlinks as the open of the
+  // root below does and none in the name. If it fails, the way below tells
+  // a missing root from a missing file.
+  if (dirs.empty() && !hidden(file_name)) {
+    store::Fd fd(::open((root + "/" + file_name).c_str(), kFileFlags));
+    if (fd.valid()) return served(std::move(fd));
+  }
   store::Fd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid())
     throw Error(Exit::config, "cannot open cgi.root " + root + ": " + std::strerror(errno));
-  auto hidden = [](const std::string& name) { return name.empty() || name[0] == '.'; };
   for (const std::string& name : dirs) {
     if (hidden(name)) return std::nullopt;
     store::Fd next(
@@ -29,12 +44,7 @@ std::optional<ServedFile> open_beneath(const std::string& root,
     dir = std::move(next);
   }
   if (hidden(file_name)) return std::nullopt;
-  // O_NONBLOCK: a FIFO planted in the root must not hang the open.
-  store::Fd fd(::openat(dir.get(), file_name.c_str(),
-                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  struct stat st {};
-  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return ServedFile{std::move(fd), static_cast<std::uint64_t>(st.st_size)};
+  return served(store::Fd(::openat(dir.get(), file_name.c_str(), kFileFlags)));
 }
 
 std::string content_type(std::string_view file_name) {

@@ -194,18 +194,14 @@ class Connections {
   std::vector<std::unique_ptr<FCGX_Request>> spare_;
 };
 
-// Waits, with the handled signals let in, until the listening socket or an
+// Waits, with the signal mask `open` (the handled signals let in), until the listening socket or an
 // open connection is readable; `ready` gets which (index 0 the listening
 // socket, i + 1 connection i). False when a signal ended the wait; throws
 // when waiting itself fails.
-bool wait_for_work(int listen_fd, Connections& conns, std::vector<pollfd>& ready) {
+bool wait_for_work(int listen_fd, Connections& conns, std::vector<pollfd>& ready,
+                   const sigset_t& open) {
   ready.assign(1, pollfd{listen_fd, POLLIN, 0});
   for (std::size_t i = 0; i < conns.size(); ++i) ready.push_back({conns.at(i).ipcFd, POLLIN, 0});
-  sigset_t open;
-  sigprocmask(SIG_SETMASK, nullptr, &open);
-  const sigset_t handled = handled_signals();
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sigismember(&handled, sig) == 1) sigdelset(&open, sig);
   if (::ppoll(ready.data(), ready.size(), nullptr, &open) < 0) {
     if (errno == EINTR) return false;
     throw Error(Exit::io, std::string("cannot wait for connections: ") + std::strerror(errno));
@@ -275,6 +271,12 @@ int serve_fastcgi(Context ctx, int listen_fd, const Reporter& log) {
   const int flags = ::fcntl(listen_fd, F_GETFL);
   if (flags < 0 || ::fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0)
     throw Error(Exit::io, std::string("cannot use the listening socket: ") + std::strerror(errno));
+  // The signal mask while waiting: the process's own, the handled ones let in.
+  sigset_t open;
+  sigprocmask(SIG_SETMASK, nullptr, &open);
+  const sigset_t handled = handled_signals();
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sigismember(&handled, sig) == 1) sigdelset(&open, sig);
   Sessions sessions(std::move(ctx), log);
   Connections conns;
   std::vector<pollfd> ready;
@@ -283,7 +285,7 @@ int serve_fastcgi(Context ctx, int listen_fd, const Reporter& log) {
       g_reload = 0;
       sessions.next(true, [](const Error&) {});
     }
-    if (!wait_for_work(listen_fd, conns, ready)) continue;
+    if (!wait_for_work(listen_fd, conns, ready, open)) continue;
     // Every connection that was readable gets one request answered, the
     // oldest first; then a new connection, if one waits. Indices shift as
     // connections are settled, so they are found again by descriptor.
