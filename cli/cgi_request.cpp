@@ -159,10 +159,9 @@ CgiRequest read_cgi_request(const RequestVars& vars, const std::vector<std::stri
                 "REMOTE_ADDR " + quoted(env("REMOTE_ADDR"), true) + " is not an IP address");
   r.remote_addr = *ip;
   if (std::string user = env("REMOTE_USER"); !user.empty()) {
-    if (user.size() > kMaxUserName || !is_utf8(user))
-      throw Error(Exit::data, "REMOTE_USER " + quoted(user, true) +
-                                  " is not a user name (UTF-8, at most " +
-                                  std::to_string(kMaxUserName) + " bytes)");
+    if (!usable_user_name(user))
+      throw Error(Exit::data, "REMOTE_USER " + quoted(user, true) + " is not a user name (" +
+                                  std::string(kUserNameRule) + ")");
     r.identity.user = std::move(user);
   }
   certificate_identity(r, vars, cert_fields);

@@ -37,10 +37,9 @@ int exit_code(const FetchResult& r) {
 Identity identity_of_user(const std::string& user) {
   Identity id;
   if (user.empty()) return id;
-  if (user.size() > kMaxUserName || !is_utf8(user))
+  if (!usable_user_name(user))
     throw Error(Exit::data, "invalid --user " + provlock::quoted(user, true) +
-                                ": not a user name (UTF-8, at most " +
-                                std::to_string(kMaxUserName) + " bytes)");
+                                ": not a user name (" + std::string(kUserNameRule) + ")");
   id.user = user;
   return id;
 }
@@ -59,7 +58,7 @@ std::optional<Fetch> parse_request(const std::string& line) {
   Fetch fetch{*m, *a, {}};
   if (flag == "authenticated") {
     fetch.identity.promised = true;
-  } else if (flag.starts_with("user=") && flag.size() > 5 && is_utf8(flag)) {
+  } else if (flag.starts_with("user=") && flag.size() > 5 && usable_user_name(flag.substr(5))) {
     fetch.identity.user = flag.substr(5);
   } else if (!flag.empty()) {
     return std::nullopt;

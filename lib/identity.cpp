@@ -58,6 +58,10 @@ CertificateMac mac_in_certificate_field(std::string_view value) {
   return out;
 }
 
+bool usable_user_name(std::string_view name) {
+  return name.size() <= kMaxUserName && is_utf8(name);
+}
+
 bool own_user(const Device& d, std::string_view name, const Config& cfg) {
   if (name.empty()) return false;
   if (const std::optional<Mac> mac = try_parse_mac(name)) return *mac == d.mac;

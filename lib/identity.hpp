@@ -19,6 +19,14 @@ namespace provlock {
 // longer ones, but no phone's user name comes near it.
 inline constexpr std::size_t kMaxUserName = 256;
 
+// Whether `name` can be a user name a web server verified (REMOTE_USER,
+// `check --user`, a --batch line's user=NAME) and so be compared with the
+// devices' own: UTF-8 of at most kMaxUserName bytes. Anything else is
+// refused before it is looked at (kUserNameRule says why, for messages).
+bool usable_user_name(std::string_view name);
+inline constexpr std::string_view kUserNameRule = "UTF-8, at most 256 bytes";
+static_assert(kMaxUserName == 256, "kUserNameRule spells kMaxUserName");
+
 // What a request says of who is asking. Each part is optional; none given
 // means an anonymous fetch.
 struct Identity {

@@ -71,3 +71,15 @@ TEST_CASE("certificate field: two different MACs name none, and say so") {
   CHECK_FALSE(cert_mac("001122aabbcc,0015654aa937"));
   CHECK_FALSE(cert_conflict("phone"));
 }
+
+TEST_CASE("usable_user_name: UTF-8 of at most kMaxUserName bytes, the one rule of every front") {
+  CHECK(usable_user_name(""));
+  CHECK(usable_user_name("desk-3"));
+  CHECK(usable_user_name("Z\xc3\xbcrich"));
+  CHECK(usable_user_name(std::string(kMaxUserName, 'x')));
+  CHECK_FALSE(usable_user_name(std::string(kMaxUserName + 1, 'x')));
+  CHECK_FALSE(
+      usable_user_name("a\xff"
+                       "b"));
+  CHECK_FALSE(usable_user_name("\xed\xa0\x80"));  // a UTF-16 surrogate
+}

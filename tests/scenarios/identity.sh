@@ -64,9 +64,10 @@ config ''
 run check --batch <<<"805ec0000003 $office user=desk-3
 805ec0000003 $office user=desk-9
 805ec0000003 $office user=
+805ec0000003 $office user=$(head -c 257 /dev/zero | tr '\0' x)
 805ec0000003 $office authenticated"
-assert "[[ \$out == 'allow authenticated'$'\n''deny auth-mismatch'$'\n''deny bad-input'$'\n''allow authenticated' ]]" \
-  "batch lines with user=NAME are judged by identity"
+assert "[[ \$out == 'allow authenticated'$'\n''deny auth-mismatch'$'\n''deny bad-input'$'\n''deny bad-input'$'\n''allow authenticated' ]]" \
+  "batch lines with user=NAME are judged by identity (a name over 256 bytes is bad input, as --user's is)"
 
 # Bad input, refused before anything is written.
 expect 64 '' check 805ec0000001 $office --user desk-3 --authenticated
