@@ -28,6 +28,7 @@ set -u -o pipefail
 bin=$(realpath "${1:?usage: client_test.sh PROVLOCK_BINARY FCGI_CLIENT_BINARY}")
 client=$(realpath "${2:?the fcgi_client binary}")
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.bash
 source "$here/lib.bash"
 need spawn-fcgi=spawn-fcgi || exit 1
 
@@ -38,7 +39,7 @@ cleanup() {
 }
 now=2026-12-01T10:00:00Z
 setup_scratch "$now"
-trap cleanup EXIT
+cleanup_on_exit cleanup
 
 # fcgi_by_hand SOCKET: provlock fcgi --socket SOCKET in the background, its
 # stderr in $t/fcgi.err; sets $pid.
@@ -190,7 +191,7 @@ rc=$?
 
 # --socket :PORT names no host: it listens on loopback only (whoever can
 # connect can pass any REMOTE_ADDR), never on every address.
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 "$t/bin/provlock" fcgi --socket ":$port" 2>"$t/err" &
 any_pid=$!
 hex_port=$(printf '%04X' "$port")

@@ -1,63 +1,13 @@
-# Sourced by the FastCGI tests (tests/fcgi/*.sh): Debian packages installed
-# when missing (without starting their services), a scratch directory with a
-# store, a config and phone files, provlock fcgi started by spawn-fcgi, and
-# the checks' counters. They run as root, as CI does.
+# Sourced by the FastCGI tests (tests/fcgi/*.sh) and bench/fcgi: the shared
+# web-server helpers of tests/lib/servers.bash (need, the checks' counters,
+# stop_pid, a private Apache...), and what is FastCGI's own: a scratch
+# directory with a store, a config and phone files, the scenario every test
+# replays, provlock fcgi started by spawn-fcgi. They run as root, as CI does.
 set -u -o pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "FAIL: the FastCGI tests need root (apt-get, spawn-fcgi -u www-data)" >&2
-  exit 1
-fi
-
-# need COMMAND=PACKAGE...: installs PACKAGE for each COMMAND not found, with
-# a policy-rc.d that keeps the package from starting its service (nginx,
-# Apache) on the machine's own ports. Tests run in parallel: apt waits for
-# the dpkg lock and retries.
-need() {
-  local pair missing=() try rc=1 made_policy=
-  for pair in "$@"; do
-    command -v "${pair%%=*}" >/dev/null 2>&1 || [ -e "${pair%%=*}" ] || missing+=("${pair#*=}")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "installing: ${missing[*]}"
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  for try in 1 2 3 4 5; do
-    apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null 2>&1 &&
-      apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" \
-        >/dev/null 2>&1 && { rc=0; break; }
-    sleep $((try * 5))
-  done
-  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-  [ $rc -eq 0 ] || echo "FAIL: apt-get install ${missing[*]} failed" >&2
-  return $rc
-}
-
-passed=0
-failed=0
-pass() {
-  passed=$((passed + 1))
-  echo "ok   $1"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL $1"
-  [ -n "${status:-}${body:-}" ] && echo "     status: ${status:-}" && echo "     body:   ${body:0:300}"
-  return 0
-}
-# expect STATUS TEXT WHAT: the last response had STATUS and its body holds
-# TEXT ("" for any body).
-expect() {
-  if [ "$status" = "$1" ] && [[ $body == *"$2"* ]]; then pass "$3"; else fail "$3 (wanted $1, '$2')"; fi
-}
-finish() {
-  echo
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-}
+# shellcheck source=../lib/servers.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/servers.bash"
+need_root "the FastCGI tests need root (apt-get, spawn-fcgi -u www-data)"
 
 # The phones of every FastCGI test, and the request sequence each replays.
 yealink=0015654aa937 polycom=0004f2000001 gs=000b828aa872 unknown=0015650000ff
@@ -136,41 +86,6 @@ spawn_fcgi() {
     -P "$t/fcgi.pid" -- "$@" >/dev/null || return 1
   fcgi_pid=$(cat "$t/fcgi.pid")
   [ -S "$socket" ] && kill -0 "$fcgi_pid"
-}
-
-# alive PID: the process runs (an exited one that nobody reaped yet, as
-# happens to spawn-fcgi's children in a container, does not).
-alive() {
-  local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $state != Z* ]]
-}
-
-# stop_pid PID: SIGTERM, then waits up to 5 s (SIGKILL after that).
-stop_pid() {
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do
-    alive "$pid" || return 0
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# curl_fetch PORT ADDR METHOD PATH [curl args...]: one request from source
-# address ADDR to http://127.0.0.1:PORT/PATH; sets $status and $body.
-curl_fetch() {
-  local port=$1 addr=$2 method=$3 path=$4
-  shift 4
-  local how=(-X "$method")
-  [ "$method" = HEAD ] && how=(-I)
-  status=$(curl -s --max-time 5 --path-as-is --interface "$addr" "${how[@]}" \
-    -o "$t/body" -w '%{http_code}' "$@" "http://127.0.0.1:$port$path") || status="curl-failed($?)"
-  body=$(cat "$t/body" 2>/dev/null)
-  [ "$method" = HEAD ] && body=
-  rm -f "$t/body"
 }
 
 # replay_with_curl PORT PREFIX AUTH_PREFIX: fetches the scenario through a

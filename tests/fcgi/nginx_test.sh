@@ -13,22 +13,21 @@ bin=$(realpath "${1:?usage: nginx_test.sh PROVLOCK_BINARY}")
 here=$(cd "$(dirname "$0")" && pwd)
 snippet=$(realpath "$here/../../contrib/nginx/provlock.conf") || exit 1
 upstream=$(realpath "$here/../../contrib/nginx/provlock-upstream.conf") || exit 1
+# shellcheck source=lib.bash
 source "$here/lib.bash"
 need nginx=nginx spawn-fcgi=spawn-fcgi curl=curl openssl=openssl || exit 1
 
 fcgi_pid=
 cleanup() {
-  [ -s "$t/nginx/nginx.pid" ] && stop_pid "$(cat "$t/nginx/nginx.pid")"
+  local rc=$?
+  stop_nginx
   stop_pid "$fcgi_pid"
-  if [ "$failed" -ne 0 ] && [ -f "$t/nginx/error.log" ]; then
-    echo "--- nginx error log (last 30 lines) ---"
-    tail -n 30 "$t/nginx/error.log"
-  fi
+  print_log_if_failed nginx "$t/nginx/error.log" "$rc"
   rm -rf "$t"
 }
 setup_scratch
-trap cleanup EXIT
-mkdir -p "$t/nginx/tmp" "$t/run"
+cleanup_on_exit cleanup
+mkdir -p "$t/nginx" "$t/run"
 sock=$t/run/fcgi.sock
 spawn_fcgi "$sock" "$t/bin/provlock" fcgi && pass "spawn-fcgi started provlock fcgi (pid $fcgi_pid)" ||
   { fail "spawn-fcgi started provlock fcgi"; finish; exit 1; }
@@ -44,49 +43,9 @@ sed -e 's|/provisioning|/authprov|g' \
   "$t/nginx/provlock.conf" >"$t/nginx/provlock-auth.conf"
 htpasswd_file "$t/nginx/htpasswd"
 
-write_config() {
-  cat >"$t/nginx/nginx.conf" <<EOC
-user www-data;
-worker_processes 1;
-pid $t/nginx/nginx.pid;
-error_log $t/nginx/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $t/nginx/tmp/body;
-    fastcgi_temp_path $t/nginx/tmp/fastcgi;
-    proxy_temp_path $t/nginx/tmp/proxy;
-    uwsgi_temp_path $t/nginx/tmp/uwsgi;
-    scgi_temp_path $t/nginx/tmp/scgi;
-    include $t/nginx/provlock-upstream.conf;
-    server {
-        listen 127.0.0.1:$port;
-        root $t/htdocs;
-        include $t/nginx/provlock.conf;
-        include $t/nginx/provlock-auth.conf;
-    }
-}
-EOC
-}
-started=
-for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 20000))
-  port_in_use "$port" && continue
-  write_config
-  if nginx -c "$t/nginx/nginx.conf" -p "$t/nginx" 2>"$t/nginx/start.err"; then
-    for _ in $(seq 1 50); do
-      curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && { started=1; break; }
-      sleep 0.1
-    done
-  fi
-  [ -n "$started" ] && break
-  [ -s "$t/nginx/nginx.pid" ] && stop_pid "$(cat "$t/nginx/nginx.pid")"
-done
-if [ -z "$started" ]; then
-  fail "nginx did not start: $(cat "$t/nginx/start.err")"
-  finish
-  exit 1
-fi
+start_nginx "$t/nginx" "$t/htdocs" 1 64 "    include $t/nginx/provlock-upstream.conf;" \
+  "        include $t/nginx/provlock.conf;
+        include $t/nginx/provlock-auth.conf;" || { finish; exit 1; }
 echo "nginx listening on 127.0.0.1:$port"
 
 replay_with_curl "$port" /provisioning /authprov

@@ -13,12 +13,13 @@ bin=$(realpath "${1:?usage: systemd_test.sh PROVLOCK_BINARY FCGI_CLIENT_BINARY U
 client=$(realpath "${2:?the fcgi_client binary}")
 units=$(realpath "${3:?the unit directory}")
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.bash
 source "$here/lib.bash"
 need systemd-analyze=systemd spawn-fcgi=spawn-fcgi || exit 1
 
 fcgi_pid=
 setup_scratch
-trap 'stop_pid "$fcgi_pid"; rm -rf "$t"' EXIT
+cleanup_on_exit 'stop_pid "$fcgi_pid"; rm -rf "$t"'
 service=$units/provlock-fcgi.service
 socket_unit=$units/provlock-fcgi.socket
 # key UNIT NAME: the value of NAME= in UNIT (the first one).
