@@ -15,62 +15,29 @@ bin=$(realpath "$bin")
 here=$(cd "$(dirname "$0")" && pwd)
 snippet=$(realpath "$here/../../contrib/apache/provlock.conf") || exit 1
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "FAIL: the Apache test needs root (apt-get, and Apache's User www-data)" >&2
-  exit 1
-fi
+# shellcheck source=../lib/servers.bash
+source "$here/../lib/servers.bash"
+need_root "the Apache test needs root (apt-get, and Apache's User www-data)"
 
 # --- Apache, curl and openssl, from Debian -------------------------------------
-modules=/usr/lib/apache2/modules
-if ! command -v apache2 >/dev/null || ! command -v curl >/dev/null ||
-  ! command -v openssl >/dev/null || [ ! -e "$modules/mod_ssl.so" ]; then
-  echo "installing apache2, curl and openssl"
-  # Keep the package from starting the system's own Apache on port 80.
-  made_policy=
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq &&
-    apt-get install -y -qq --no-install-recommends apache2 curl openssl ca-certificates >/dev/null
-  rc=$?
-  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-  [ $rc -eq 0 ] || { echo "FAIL: apt-get install apache2 curl openssl failed" >&2; exit 1; }
-fi
+modules=$apache_modules
+need apache2=apache2 curl=curl openssl=openssl "$modules/mod_ssl.so=apache2" \
+  update-ca-certificates=ca-certificates || exit 1
 
 # --- A private Apache with mod_ssl in a temporary directory ----------------------
 t=$(mktemp -d /tmp/provlock-cert.XXXXXX)
 chmod 755 "$t"
-pidfile=$t/apache/httpd.pid
-
-stop_apache() {
-  [ -s "$pidfile" ] || return 0
-  local pid
-  pid=$(cat "$pidfile")
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  rm -f "$pidfile"
-}
 cleanup() {
+  local rc=$?
   stop_apache
-  if [ "${failed:-1}" -ne 0 ] && [ -f "$t/apache/error.log" ]; then
-    echo "--- Apache error log (last 30 lines) ---"
-    tail -n 30 "$t/apache/error.log"
-  fi
+  print_log_if_failed Apache "$t/apache/error.log" "$rc"
   rm -rf "$t"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+cleanup_on_exit cleanup
 
-mkdir -p "$t/bin" "$t/root" "$t/htdocs" "$t/apache/run" "$t/pki"
+mkdir -p "$t/bin" "$t/root" "$t/htdocs" "$t/apache" "$t/pki"
 install -m 755 "$bin" "$t/bin/provlock.cgi"
 install -d -m 2775 -g www-data "$t/store"
-chown www-data "$t/apache/run"
 
 cat >"$t/provlock.toml" <<EOF
 store = "$t/store"
@@ -114,81 +81,38 @@ else
 fi
 chmod 600 "$pki"/*.key
 
-write_config() {
-  cat >"$t/apache/httpd.conf" <<EOF
-ServerRoot "$t/apache"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port https
-PidFile "$pidfile"
-DefaultRuntimeDir "$t/apache/run"
-ErrorLog "$t/apache/error.log"
-LogLevel warn
-User www-data
-Group www-data
-DocumentRoot "$t/htdocs"
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule alias_module $modules/mod_alias.so
-LoadModule env_module $modules/mod_env.so
-LoadModule cgid_module $modules/mod_cgid.so
+# The private Apache: the base configuration of tests/lib/servers.bash,
+# mod_cgid for the CGI and mod_ssl, over https.
+if ! start_apache --https "$pki/ca.crt" "$t/apache" "$t/htdocs" \
+  "LoadModule cgid_module $modules/mod_cgid.so
 LoadModule socache_shmcb_module $modules/mod_socache_shmcb.so
 LoadModule ssl_module $modules/mod_ssl.so
-ScriptSock "$t/apache/run/cgid.sock"
-LogFormat "%a %r %>s verify=%{SSL_CLIENT_VERIFY}x" short
-CustomLog "$t/apache/access.log" short
-<Directory />
-    Require all denied
-</Directory>
-<Directory "$t/htdocs">
-    Require all granted
-</Directory>
+ScriptSock \"$t/apache/run/cgid.sock\"
+LogFormat \"%a %r %>s verify=%{SSL_CLIENT_VERIFY}x\" short
+CustomLog \"$t/apache/access.log\" short
 
-SSLSessionCache "shmcb:$t/apache/run/ssl_scache(512000)"
+SSLSessionCache \"shmcb:$t/apache/run/ssl_scache(512000)\"
 SSLEngine on
-SSLCertificateFile "$pki/server.crt"
-SSLCertificateKeyFile "$pki/server.key"
+SSLCertificateFile \"$pki/server.crt\"
+SSLCertificateKeyFile \"$pki/server.key\"
 # The phones' CA only (SPEC 7): never a public web CA.
-SSLCACertificateFile "$pki/ca.crt"
+SSLCACertificateFile \"$pki/ca.crt\"
 SSLVerifyClient optional
 SSLVerifyDepth 2
 
 # The shipped snippet, as it is; only its two documented names are set.
-Define PROVLOCK_CGI "$t/bin/provlock.cgi"
-Define PROVLOCK_CONFIG "$t/provlock.toml"
-Include "$snippet"
+Define PROVLOCK_CGI \"$t/bin/provlock.cgi\"
+Define PROVLOCK_CONFIG \"$t/provlock.toml\"
+Include \"$snippet\"
 <Location /provisioning>
     SSLOptions +StdEnvVars
-</Location>
-EOF
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-started=
-for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 20000))
-  port_in_use "$port" && continue
-  write_config
-  if apache2 -f "$t/apache/httpd.conf" -k start; then
-    for _ in $(seq 1 50); do
-      curl -s -o /dev/null --max-time 1 --cacert "$pki/ca.crt" "https://127.0.0.1:$port/" &&
-        { started=1; break; }
-      sleep 0.1
-    done
-  fi
-  [ -n "$started" ] && break
-  stop_apache
-done
-if [ -z "$started" ]; then
-  echo "FAIL: Apache did not start" >&2
-  failed=1
+</Location>"; then
+  finish
   exit 1
 fi
 echo "Apache listening on https://127.0.0.1:$port (ServerRoot $t/apache)"
 
 # --- Checks ----------------------------------------------------------------
-passed=0
-failed=0
 
 # fetch ADDR FILE CERT [curl args...]: GET /provisioning/FILE over HTTPS from
 # source address ADDR with client certificate CERT ("" for none); sets
@@ -205,19 +129,6 @@ fetch() {
   rm -f "$t/body"
 }
 
-pass() {
-  passed=$((passed + 1))
-  echo "ok   $1"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL $1"
-  echo "     status: $status"
-  echo "     body:   ${body:0:300}"
-}
-expect() {
-  if [ "$status" = "$1" ] && [[ $body == *"$2"* ]]; then pass "$3"; else fail "$3 (wanted $1, '$2')"; fi
-}
 # bound MAC IP WHAT: the device is bound to IP.
 bound() {
   local shown
@@ -301,6 +212,4 @@ stop_apache
 grep -q "verify=SUCCESS" "$t/apache/access.log" && pass "Apache verified client certificates (SSL_CLIENT_VERIFY=SUCCESS)" ||
   { status=- body=$(tail -n 5 "$t/apache/access.log") fail "Apache verified client certificates"; }
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -13,62 +13,29 @@ bin=$(realpath "$bin")
 here=$(cd "$(dirname "$0")" && pwd)
 snippet=$(realpath "$here/../../contrib/apache/provlock.conf") || exit 1
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "FAIL: the Apache test needs root (apt-get, and Apache's User www-data)" >&2
-  exit 1
-fi
+# shellcheck source=../lib/servers.bash
+source "$here/../lib/servers.bash"
+need_root "the Apache test needs root (apt-get, and Apache's User www-data)"
 
 # --- Apache and curl, from Debian ---------------------------------------------
-if ! command -v apache2 >/dev/null || ! command -v curl >/dev/null ||
-  ! command -v htpasswd >/dev/null; then
-  echo "installing apache2 and curl"
-  # Keep the package from starting the system's own Apache on port 80.
-  made_policy=
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends apache2 apache2-utils curl >/dev/null
-  rc=$?
-  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-  [ $rc -eq 0 ] || { echo "FAIL: apt-get install apache2 curl failed" >&2; exit 1; }
-fi
-modules=/usr/lib/apache2/modules
+need apache2=apache2 htpasswd=apache2-utils curl=curl || exit 1
+modules=$apache_modules
 
 # --- A private Apache in a temporary directory ---------------------------------
 t=$(mktemp -d /tmp/provlock-apache.XXXXXX)
 chmod 755 "$t"
-pidfile=$t/apache/httpd.pid
-
-stop_apache() {
-  [ -s "$pidfile" ] || return 0
-  local pid
-  pid=$(cat "$pidfile")
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  rm -f "$pidfile"
-}
 cleanup() {
+  local rc=$?
   stop_apache
-  if [ "${failed:-1}" -ne 0 ] && [ -f "$t/apache/error.log" ]; then
-    echo "--- Apache error log (last 30 lines) ---"
-    tail -n 30 "$t/apache/error.log"
-  fi
+  print_log_if_failed Apache "$t/apache/error.log" "$rc"
   rm -rf "$t"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+cleanup_on_exit cleanup
 
-mkdir -p "$t/bin" "$t/root/gs" "$t/htdocs" "$t/apache/run"
+mkdir -p "$t/bin" "$t/root/gs" "$t/htdocs" "$t/apache"
 # A copy the www-data user can surely run, named so that it acts as `provlock cgi`.
 install -m 755 "$bin" "$t/bin/provlock.cgi"
 install -d -m 2775 -g www-data "$t/store"
-chown www-data "$t/apache/run"
 
 cat >"$t/provlock.toml" <<EOF
 store = "$t/store"
@@ -119,117 +86,42 @@ chmod -R a+rX "$t"
 htpasswd -bc "$t/apache/htpasswd" phone1 secret1 2>/dev/null
 htpasswd -b "$t/apache/htpasswd" "$yealink" secret2 2>/dev/null
 
-write_config() {
-  cat >"$t/apache/httpd.conf" <<EOF
-ServerRoot "$t/apache"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$pidfile"
-DefaultRuntimeDir "$t/apache/run"
-ErrorLog "$t/apache/error.log"
-LogLevel warn
-User www-data
-Group www-data
-DocumentRoot "$t/htdocs"
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule authz_user_module $modules/mod_authz_user.so
-LoadModule authn_core_module $modules/mod_authn_core.so
-LoadModule authn_file_module $modules/mod_authn_file.so
-LoadModule auth_basic_module $modules/mod_auth_basic.so
-LoadModule alias_module $modules/mod_alias.so
-LoadModule env_module $modules/mod_env.so
-LoadModule cgid_module $modules/mod_cgid.so
-ScriptSock "$t/apache/run/cgid.sock"
-LogFormat "%a %r %>s" short
-CustomLog "$t/apache/access.log" short
-<Directory />
-    Require all denied
-</Directory>
-# Apache looks PATH_INFO up here for the CGI's PATH_TRANSLATED; nothing is served.
-<Directory "$t/htdocs">
-    Require all granted
-</Directory>
+# The private Apache: the base configuration of tests/lib/servers.bash, and
+# mod_cgid for the CGI.
+if ! start_apache "$t/apache" "$t/htdocs" "LoadModule cgid_module $modules/mod_cgid.so
+ScriptSock \"$t/apache/run/cgid.sock\"
+LogFormat \"%a %r %>s\" short
+CustomLog \"$t/apache/access.log\" short
 
 # The shipped snippet, as it is; only its two documented names are set.
-Define PROVLOCK_CGI "$t/bin/provlock.cgi"
-Define PROVLOCK_CONFIG "$t/provlock.toml"
-Include "$snippet"
+Define PROVLOCK_CGI \"$t/bin/provlock.cgi\"
+Define PROVLOCK_CONFIG \"$t/provlock.toml\"
+Include \"$snippet\"
 
 # Test only: the same program behind HTTP Basic credentials (REMOTE_USER).
-ScriptAlias /authprov "$t/bin/provlock.cgi"
+ScriptAlias /authprov \"$t/bin/provlock.cgi\"
 <Location /authprov>
-    SetEnv PROVLOCK_CONFIG "$t/provlock.toml"
+    SetEnv PROVLOCK_CONFIG \"$t/provlock.toml\"
     AuthType Basic
-    AuthName "provlock test"
+    AuthName \"provlock test\"
     AuthBasicProvider file
-    AuthUserFile "$t/apache/htpasswd"
+    AuthUserFile \"$t/apache/htpasswd\"
     Require valid-user
-</Location>
-EOF
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-started=
-for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 20000))
-  port_in_use "$port" && continue
-  write_config
-  if apache2 -f "$t/apache/httpd.conf" -k start; then
-    for _ in $(seq 1 50); do
-      curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && { started=1; break; }
-      sleep 0.1
-    done
-  fi
-  [ -n "$started" ] && break
-  stop_apache
-done
-if [ -z "$started" ]; then
-  echo "FAIL: Apache did not start" >&2
-  failed=1
+</Location>"; then
+  finish
   exit 1
 fi
 echo "Apache listening on 127.0.0.1:$port (ServerRoot $t/apache)"
 
 # --- Checks ----------------------------------------------------------------
-passed=0
-failed=0
 : >"$t/all-responses"
 
 # fetch ADDR METHOD URL-PATH [curl args...]: one request from source address
-# ADDR; sets $status, $body, $headers.
-fetch() {
-  local addr=$1 method=$2 path=$3
-  shift 3
-  local how=(-X "$method")
-  [ "$method" = HEAD ] && how=(-I)
-  status=$(curl -s --max-time 5 --path-as-is --interface "$addr" "${how[@]}" \
-    -o "$t/body" -D "$t/headers" -w '%{http_code}' "$@" "http://127.0.0.1:$port$path") ||
-    status="curl-failed($?)"
-  body=$(cat "$t/body" 2>/dev/null)
-  [ "$method" = HEAD ] && body=  # curl -I puts the headers there; a HEAD has no body
-  headers=$(tr -d '\r' <"$t/headers" 2>/dev/null)
-  cat "$t/headers" "$t/body" >>"$t/all-responses" 2>/dev/null
-  rm -f "$t/body" "$t/headers"
-}
+# ADDR; sets $status, $body, $headers; every response is kept in
+# $t/all-responses.
+curl_log=$t/all-responses
+fetch() { curl_fetch "$port" "$@"; }
 
-pass() {
-  passed=$((passed + 1))
-  echo "ok   $1"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL $1"
-  echo "     status: $status"
-  echo "     body:   ${body:0:300}"
-}
-
-# expect STATUS TEXT WHAT: the last response had STATUS and its body holds
-# TEXT ("" for any body).
-expect() {
-  if [ "$status" = "$1" ] && [[ $body == *"$2"* ]]; then pass "$3"; else fail "$3 (wanted $1, '$2')"; fi
-}
 # header NAME VALUE WHAT: the last response carried that header.
 header() {
   if grep -qix "$1: $2" <<<"$headers"; then pass "$3"; else fail "$3 (no '$1: $2' in: $(tr '\n' '|' <<<"$headers"))"; fi
@@ -568,6 +460,4 @@ else
   pass "Apache's error log holds no raw byte >= 0x80"
 fi
 
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
