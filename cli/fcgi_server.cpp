@@ -194,10 +194,10 @@ class Connections {
   std::vector<std::unique_ptr<FCGX_Request>> spare_;
 };
 
-// Waits, with the signal mask `open` (the handled signals let in), until the listening socket or an
-// open connection is readable; `ready` gets which (index 0 the listening
-// socket, i + 1 connection i). False when a signal ended the wait; throws
-// when waiting itself fails.
+// Waits, with the signal mask `open` (the handled signals let in), until
+// the listening socket or an open connection is readable; `ready` gets
+// which (index 0 the listening socket, i + 1 connection i). False when a
+// signal ended the wait; throws when waiting itself fails.
 bool wait_for_work(int listen_fd, Connections& conns, std::vector<pollfd>& ready,
                    const sigset_t& open) {
   ready.assign(1, pollfd{listen_fd, POLLIN, 0});
