@@ -1,12 +1,15 @@
 #include "store/etcd/etcd_client.hpp"
 
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -226,6 +229,17 @@ std::string read_file(const std::string& path, const char* what) {
   return text.str();
 }
 
+// gRPC logs its errors to stderr (a TLS handshake refused, a connection
+// reset), which reach a web server's error log line by line; the Error
+// thrown carries gRPC's message instead. GRPC_VERBOSITY in the environment
+// brings gRPC's own logging back, for debugging.
+void quiet_grpc_logs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!std::getenv("GRPC_VERBOSITY")) gpr_set_log_function([](gpr_log_func_args*) {});
+  });
+}
+
 std::string joined(const std::vector<std::string>& endpoints) {
   std::string out;
   for (const auto& e : endpoints) out += (out.empty() ? "" : ", ") + e;
@@ -246,6 +260,7 @@ struct Client::Impl {
     if (options.timeout.count() <= 0)
       throw Error(Exit::config, "etcd: the timeout must be above 0");
     options.retries = std::max(options.retries, 0);
+    quiet_grpc_logs();
     std::shared_ptr<grpc::ChannelCredentials> credentials;
     if (options.ca) {
       grpc::SslCredentialsOptions ssl;
@@ -260,9 +275,10 @@ struct Client::Impl {
     }
     grpc::ChannelArguments args;
     // A node that comes back is used again within a second, not after
-    // gRPC's default backoff of up to two minutes.
+    // gRPC's default backoff of up to two minutes. (Not
+    // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: despite its name, gRPC takes it as
+    // the shortest time a connection may take to set up, TLS included.)
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
     // Each channel its own connection, even to the same address.
@@ -308,10 +324,12 @@ struct Client::Impl {
           throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last);
       }
     }
-    throw Error(Exit::temp_fail,
-                std::string("etcd ") + what + ": no answer from " + joined(options.endpoints) +
-                    " within " + std::to_string(budget.count()) + " ms (" +
-                    std::to_string(options.retries + 1) + " rounds; last: " + last + ")");
+    throw Error(
+        Exit::temp_fail,
+        std::string("etcd ") + what + ": no answer from " + joined(options.endpoints) + " within " +
+            std::to_string(budget.count()) + " ms (" + std::to_string(options.retries + 1) +
+            " rounds; last: " + last + ")" +
+            (options.ca ? "; over TLS, a certificate refused by either side looks the same" : ""));
   }
 
   pb::TxnResponse txn(const pb::TxnRequest& request, const char* what) {
