@@ -333,10 +333,13 @@ struct Client::Impl {
   }
 
   pb::TxnResponse txn(const pb::TxnRequest& request, const char* what) {
-    if (static_cast<std::size_t>(std::max(request.success_size(), request.failure_size())) >
-        max_txn_ops)
-      throw Error(Exit::io, std::string("etcd ") + what + ": a txn of more than " +
-                                std::to_string(max_txn_ops) + " operations");
+    // etcd counts the compares and each branch's ops against the limit.
+    const int most =
+        std::max({request.compare_size(), request.success_size(), request.failure_size()});
+    if (static_cast<std::size_t>(most) > max_txn_ops)
+      throw Error(Exit::io, std::string("etcd ") + what + ": a txn of " + std::to_string(most) +
+                                " compares or operations in one branch, over etcd's limit of " +
+                                std::to_string(max_txn_ops));
     pb::TxnResponse response;
     run(what, request.ByteSizeLong(), [&](pb::KV::Stub& stub, grpc::ClientContext& context) {
       response.Clear();

@@ -18,9 +18,9 @@
 namespace provlock::store::etcd {
 
 // etcd's default limits (etcd --max-txn-ops, --max-request-bytes): a txn may
-// hold at most this many operations, and a request must stay under this
-// many bytes. A caller that batches keeps within both; the server refuses
-// more (an Error with Exit::io).
+// hold at most this many compares, and as many operations in each branch,
+// and a request must stay under this many bytes. A caller that batches keeps within both; the
+// server refuses more (an Error with Exit::io).
 inline constexpr std::size_t max_txn_ops = 128;
 inline constexpr std::size_t max_request_bytes = 1536 * 1024;
 
@@ -157,7 +157,7 @@ class Client {
   // that was compacted away is Error(Exit::io).
   RangeResult range(const std::string& key, const std::string& range_end, std::int64_t limit = 0,
                     std::int64_t revision = 0);
-  // At most max_txn_ops operations in each branch.
+  // At most max_txn_ops compares, and as many operations in each branch.
   TxnResult txn(const std::vector<Compare>& compares, const std::vector<Op>& success,
                 const std::vector<Op>& failure = {});
   // Returns the store's revision after the write.

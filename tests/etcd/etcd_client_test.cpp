@@ -217,6 +217,13 @@ int mode_basic(const std::string& endpoints, const std::string& prefix) {
   ops.push_back(Op::put(prefix + "/many/x", "v"));
   auto e = error_of([&] { client.txn({}, ops); });
   CHECK(e && e->code() == Exit::io);
+  // So are 129 compares.
+  std::vector<Compare> compares;
+  for (int i = 0; i <= int(max_txn_ops); ++i) compares.push_back(Compare::mod_revision_is(a, 0));
+  e = error_of([&] { client.txn(compares, {}); });
+  CHECK(e && e->code() == Exit::io);
+  compares.pop_back();
+  CHECK(!client.txn(compares, {}).succeeded);  // 128 go through (and fail: a exists)
   e = error_of([&] { client.put(a, std::string(max_request_bytes, 'x')); });
   CHECK(e && e->code() == Exit::io);
   // A value just under the limit goes through (etcd's own check agrees).
