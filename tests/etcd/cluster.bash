@@ -9,10 +9,12 @@
 #   etcd_restart N             # start node N again on its data
 #   etcd_cluster_stop          # stop every node, remove the data
 #
-# The cluster is stopped and its folder removed when the shell exits,
-# however it exits: this file owns the EXIT trap (add your own clean-up to
-# etcd_on_exit, a function called first). With tls, clients must present a
-# certificate signed by the test CA (--client-cert-auth); peers talk plain
+# The cluster is stopped and its folder removed when the shell exits: this
+# file owns the EXIT trap (add your own clean-up to etcd_on_exit, a function
+# called first). A shell killed too hard for its trap to run takes the nodes
+# with it all the same (their data folder stays in $TMPDIR then). With tls,
+# clients must present a certificate signed by the test CA
+# (--client-cert-auth); peers talk plain
 # HTTP among themselves.
 
 ETCD_BIN=${ETCD_BIN:-etcd}
@@ -72,7 +74,9 @@ etcd_node_start() {
     args+=(--cert-file "$etcd_dir/tls/server.pem" --key-file "$etcd_dir/tls/server.key"
       --client-cert-auth --trusted-ca-file "$etcd_dir/tls/ca.pem")
   fi
-  "$ETCD_BIN" "${args[@]}" >>"$etcd_dir/n$n.log" 2>&1 &
+  # setpriv (util-linux): a node dies with this shell even when the shell
+  # is killed too hard for its EXIT trap to run (a test runner's timeout).
+  setpriv --pdeathsig KILL -- "$ETCD_BIN" "${args[@]}" >>"$etcd_dir/n$n.log" 2>&1 &
   etcd_pids[n]=$!
 }
 
@@ -172,7 +176,7 @@ etcd_kill() {
   local n=$1
   kill -9 "${etcd_pids[$n]}" 2>/dev/null
   wait "${etcd_pids[$n]}" 2>/dev/null
-  etcd_pids[$n]=
+  etcd_pids[n]=
 }
 
 etcd_restart() {
