@@ -1,0 +1,175 @@
+// A small synchronous client of etcd's v3 KV API over gRPC: what the etcd
+// store (issue 19) builds on. No gRPC or protobuf type appears here, so that
+// nothing else in provlock includes their headers, and gRPC is initialised
+// only when a Client is constructed, never by merely linking this library.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/error.hpp"
+
+namespace provlock::store::etcd {
+
+// etcd's default limits (etcd --max-txn-ops, --max-request-bytes): a txn may
+// hold at most this many compares, and as many operations in each branch,
+// and a request must stay under this many bytes. A caller that batches keeps within both; the
+// server refuses more (an Error with Exit::io).
+inline constexpr std::size_t max_txn_ops = 128;
+inline constexpr std::size_t max_request_bytes = 1536 * 1024;
+
+// A store URL of SPEC §8, etcd://HOST:PORT[,HOST:PORT...]/PREFIX, taken
+// apart: the endpoints as "HOST:PORT" in the order given (an IPv6 host in
+// brackets, "[::1]:2379") and the prefix, the text after the first '/',
+// never empty.
+struct EtcdUrl {
+  std::vector<std::string> endpoints;
+  std::string prefix;
+};
+
+// Throws Error(Exit::config) naming the URL and the part at fault: another
+// scheme, no endpoint, an empty host, a port that is not 1-65535, no prefix.
+EtcdUrl parse_etcd_url(std::string_view url);
+
+struct ClientOptions {
+  std::vector<std::string> endpoints;  // "HOST:PORT", tried in this order
+  // The deadline of one call to one endpoint. An operation, with all its
+  // tries, never takes longer than timeout * (retries + 1).
+  std::chrono::milliseconds timeout{2000};
+  // Rounds over all the endpoints after the first, with a pause between
+  // rounds (100 ms, doubling, at most 1 s) to let a leader be elected.
+  int retries = 2;
+  // TLS: the CA that signed the servers' certificates (PEM file); a client
+  // certificate and its key for etcd's --client-cert-auth. Without ca, the
+  // connection is plain text.
+  std::optional<std::string> ca, cert, key;
+};
+
+struct KeyValue {
+  std::string key, value;
+  std::int64_t create_revision = 0, mod_revision = 0, version = 0;
+};
+
+struct GetResult {
+  std::optional<KeyValue> kv;
+  std::int64_t revision = 0;  // the store's revision the read saw
+};
+
+struct GetManyResult {
+  std::vector<std::optional<KeyValue>> kvs;  // one per key asked, in order
+  std::int64_t revision = 0;                 // all were read at this revision
+};
+
+struct RangeResult {
+  std::vector<KeyValue> kvs;  // sorted by key
+  bool more = false;          // the limit cut the range short
+  std::int64_t revision = 0;  // the revision read (as asked, or the current)
+};
+
+// A condition of a txn on one key.
+struct Compare {
+  enum class Target { mod_revision, value };
+  Target target = Target::mod_revision;
+  std::string key;
+  std::int64_t mod_revision = 0;
+  std::string value;
+
+  // The key was last changed at `revision`. 0 means the key is absent: etcd
+  // compares an absent key as having mod_revision 0, and a present key's is
+  // always above 0, so one form covers "unchanged since I read it" and
+  // "still absent".
+  static Compare mod_revision_is(std::string key, std::int64_t revision);
+  // The key is present and holds `value`.
+  static Compare value_is(std::string key, std::string value);
+};
+
+// One operation of a txn.
+struct Op {
+  enum class Kind { put, del, range };
+  Kind kind = Kind::range;
+  std::string key;
+  std::string value;       // put only
+  std::string range_end;   // del and range: empty means the one key
+  std::int64_t limit = 0;  // range: 0 means no limit
+
+  static Op put(std::string key, std::string value);
+  static Op del(std::string key);
+  static Op get(std::string key);
+  static Op range(std::string key, std::string range_end, std::int64_t limit = 0);
+};
+
+struct OpResult {
+  Op::Kind kind = Op::Kind::range;
+  std::vector<KeyValue> kvs;  // range
+  bool more = false;          // range
+  std::int64_t deleted = 0;   // del
+};
+
+struct TxnResult {
+  bool succeeded = false;         // every compare held: the success ops ran
+  std::int64_t revision = 0;      // the store's revision after the txn
+  std::vector<OpResult> results;  // one per op of the branch that ran
+};
+
+// The range_end that makes a range cover every key starting with `prefix`
+// ("\0" when every byte is 0xff: to the end of the keyspace).
+std::string prefix_end(std::string_view prefix);
+
+// A connection to an etcd cluster. Every operation is linearizable (reads go
+// through the leader's quorum), bounded in time (see ClientOptions), and
+// fails over: on UNAVAILABLE or DEADLINE_EXCEEDED from one endpoint it tries
+// the next, starting next time from the last one that answered. When every
+// try has failed it throws Error(Exit::temp_fail) (75, "try again"), naming
+// the endpoints and gRPC's last message; any other refusal by the server (a
+// txn over the limits, a permission) is Error(Exit::io) (74) at once. It
+// never answers from a guess: a caller that gets no answer fails closed.
+//
+// A txn retried after UNAVAILABLE or DEADLINE_EXCEEDED may already have been
+// applied by the try that got no answer. A txn whose compares guard its
+// writes then fails its compare on the retry, so nothing is written twice;
+// a caller that must tell "my earlier try was applied" from "someone else
+// wrote" writes a marker of its own (a key naming the attempt) in the same
+// txn and reads it back in the failure branch.
+//
+// One Client is not safe for use by several threads at once.
+class Client {
+ public:
+  // Reads the TLS files (Error(Exit::config) if one cannot be read) and
+  // sets up a channel per endpoint; connects only when first used.
+  explicit Client(ClientOptions options);
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+
+  GetResult get(const std::string& key);
+  // All the keys read in one txn, at one revision.
+  GetManyResult get_many(const std::vector<std::string>& keys);
+  // The keys in [key, range_end), at most `limit` (0: all), read at
+  // `revision` (0: the current one). To page through a prefix consistently,
+  // pass the first page's revision to the next pages and start each page
+  // just after the last key of the one before (last key + '\0'). A revision
+  // that was compacted away is Error(Exit::io).
+  RangeResult range(const std::string& key, const std::string& range_end, std::int64_t limit = 0,
+                    std::int64_t revision = 0);
+  // At most max_txn_ops compares, and as many operations in each branch.
+  TxnResult txn(const std::vector<Compare>& compares, const std::vector<Op>& success,
+                const std::vector<Op>& failure = {});
+  // Returns the store's revision after the write.
+  std::int64_t put(const std::string& key, const std::string& value);
+  // Returns how many keys were deleted (0 or 1).
+  std::int64_t del(const std::string& key);
+
+  const ClientOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace provlock::store::etcd
