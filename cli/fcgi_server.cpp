@@ -143,7 +143,7 @@ class Connections {
   Connections(const Connections&) = delete;
   Connections& operator=(const Connections&) = delete;
   ~Connections() {
-    for (auto& r : open_) FCGX_Free(r.get(), 1);  // spares hold nothing: freed when closed
+    for (auto& r : open_) close_now(*r);  // spares hold nothing: freed when closed
   }
 
   std::size_t size() const { return open_.size(); }
@@ -186,8 +186,18 @@ class Connections {
   static constexpr std::size_t kMaxKept = 64;
 
   void close(std::size_t i) {
-    FCGX_Free(open_[i].get(), 1);
+    close_now(*open_[i]);
     settle(i);
+  }
+
+  // Closes an idle connection at once. libfcgi's own close (FCGX_Free with
+  // close set) shuts the socket down and waits up to 2 s for the peer to
+  // hang up, during which this process would serve nothing; an idle
+  // connection has nothing left to say.
+  static void close_now(FCGX_Request& r) {
+    FCGX_Free(&r, 0);
+    if (r.ipcFd >= 0) ::close(r.ipcFd);
+    r.ipcFd = -1;
   }
 
   std::vector<std::unique_ptr<FCGX_Request>> open_;  // least recently used first
@@ -237,6 +247,10 @@ int accept_connection(int listen_fd) {
   }
 }
 
+// The most input left unread after an answer that is read so that the
+// connection can be kept (a self-unban's body is a few bytes).
+constexpr std::size_t kMaxDrainedInput = 64 * 1024;
+
 // Reads and answers one request from connection `req` (its fd open). A
 // malformed or cut-short request: libfcgi closes the connection.
 void serve_one(FCGX_Request& req, Sessions& sessions) {
@@ -254,6 +268,20 @@ void serve_one(FCGX_Request& req, Sessions& sessions) {
     request_log(Error(Exit::usage, "FastCGI role " + quoted(role ? role : "", true) +
                                        " is not served: provlock is a responder"));
     FCGX_FPrintF(req.out, "Status: 500 Internal Server Error\r\n\r\n");
+  }
+  // A kept connection's next request starts after this one's input: read
+  // what is left of it, up to the end of its stream (the empty record the
+  // web server may send after the rest), or libfcgi takes that record for
+  // the start of a malformed next request and drops the connection. Input
+  // that does not end within kMaxDrainedInput bytes, or an error, ends the
+  // connection instead.
+  if (req.keepConnection) {
+    char buf[4096];
+    std::size_t drained = 0;
+    int n;
+    while ((n = FCGX_GetStr(buf, sizeof buf, req.in)) > 0 && drained <= kMaxDrainedInput)
+      drained += static_cast<std::size_t>(n);
+    if (n > 0 || FCGX_GetError(req.in) != 0) req.keepConnection = 0;
   }
   // Ends the request; closes the connection unless the web server asked
   // to keep it (FCGI_KEEP_CONN) and it is still sound.

@@ -20,8 +20,10 @@
 //   fcgi_client keep SOCKET PID COUNT ROOT MAC
 //     Connections kept open (FCGI_KEEP_CONN, as nginx's fastcgi_keep_conn):
 //     opens 70, one GET of MAC's file from 10.0.0.1 each, so that the 6
-//     least recently used are closed by PID (it keeps 64); closes 10 itself,
-//     drops one with a malformed record, then sends COUNT GETs round the 53
+//     least recently used are closed by PID (it keeps 64; without waiting
+//     for them to hang up); closes 10 itself, drops one with a malformed
+//     record, sends a GET and a POST whose input ends in a later write, each
+//     followed by a GET on the same connection, then COUNT GETs round the 53
 //     left, every 7th on a connection of its own instead. Exits 1 when an
 //     answer was wrong, a connection was closed or kept when it should not
 //     have been, or PID's descriptors are not back where they were.
@@ -470,11 +472,20 @@ int keep(const std::string& socket, int pid, long count, const std::string& root
   };
   const int fds_before = settled_fds(pid);
   std::vector<int> conns;
+  auto since = std::chrono::steady_clock::now();
   for (int i = 0; i < 70; ++i) {
+    if (i == 64) since = std::chrono::steady_clock::now();
     conns.push_back(connect_to(socket));
     if (!send_all(conns.back(), get) || !answered(read_kept_response(conns.back())))
       fail("kept connection " + std::to_string(i) + ": no answer");
   }
+  // The six that each closed an idle connection to make room: a close that
+  // waited for the peer to hang up (libfcgi's own waits 2 s) would hold them
+  // up for 12 s at least.
+  const double evicting =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+  if (evicting > 6)
+    fail("six connections that closed idle ones took " + std::to_string(evicting) + " s");
   // The six the responder closed: an end of stream, whatever is sent.
   for (int i = 0; i < 6; ++i) {
     send_all(conns[i], get);
@@ -488,6 +499,22 @@ int keep(const std::string& socket, int pid, long count, const std::string& root
   if (read_kept_response(conns[6]).bytes != 0)
     fail("a malformed record did not drop its connection");
   ::close(conns[6]);
+  // A request whose input ends in a later write (the empty record that ends
+  // it sent on its own, as a web server may), then one with a body (the
+  // self-unban's POST): the connection stays sound for the next request.
+  auto in_two_writes = [&](const std::string& bytes, const std::string& what) {
+    send_all(conns[7], std::string_view(bytes).substr(0, bytes.size() - 8));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    send_all(conns[7], std::string_view(bytes).substr(bytes.size() - 8));
+    const Response r = read_kept_response(conns[7]);
+    if (!r.ended) fail(what + ": no answer");
+    if (!send_all(conns[7], get) || !answered(read_kept_response(conns[7])))
+      fail(what + ": the next request on its connection got no answer");
+  };
+  in_two_writes(get, "a GET whose input ends in a later write");
+  Params post = cgi_params("POST", "10.0.0.1", "/unban-self");
+  post.emplace_back("CONTENT_LENGTH", "6");
+  in_two_writes(request(post, "please", 1, true), "a POST with a body");
   std::vector<int> kept(conns.begin() + 7, conns.begin() + 60);
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < count; ++i) {
