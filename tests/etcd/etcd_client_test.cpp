@@ -323,6 +323,11 @@ int mode_page(const std::string& endpoints, const std::string& prefix, int n, in
   std::int64_t revision = 0;
   std::vector<std::string> seen;
   int pages = 0;
+  // Page only once the writer (another process, slow to start on a loaded
+  // machine) has begun: it goes on writing new keys while the pages are read.
+  auto key_count = [&] { return client.range(prefix + "/", end, 0).kvs.size(); };
+  for (int i = 0; i < 500 && key_count() <= std::size_t(n); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   for (;;) {
     const auto page = client.range(start, end, limit, revision);
     ++pages;
@@ -350,8 +355,13 @@ int mode_page(const std::string& endpoints, const std::string& prefix, int n, in
   CHECK(at_revision == seen);
   CHECK(pages == int(seen.size() + limit - 1) / limit);
   // The writer did write meanwhile: the store moved past the revision read,
-  // with keys among those paged.
-  const auto now_all = client.range(prefix + "/", end, 0);
+  // with keys among those paged (waited for a while: a starved writer may
+  // write its next key only after the last page).
+  auto now_all = client.range(prefix + "/", end, 0);
+  for (int i = 0; i < 500 && now_all.kvs.size() <= seen.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    now_all = client.range(prefix + "/", end, 0);
+  }
   std::cout << "paged " << seen.size() << " keys in " << pages << " pages at revision " << revision
             << "; meanwhile the store moved to " << now_all.revision << " and holds "
             << now_all.kvs.size() << " keys" << std::endl;

@@ -98,13 +98,14 @@ stop_pid() {
 # port_in_use PORT: something listens on 127.0.0.1:PORT.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# free_port: prints a random port in 20000-39999 that nothing listens on
+# free_port: prints a random port in 20000-31999 that nothing listens on,
+# below Linux's ephemeral ports (32768 on), which outgoing connections take
 # (another test may still take it before the caller binds it: callers that
 # start a server retry with another port).
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 20000))
+    p=$((20000 + RANDOM % 12000))
     port_in_use "$p" || { echo "$p"; return 0; }
   done
 }
