@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/store_backend.hpp"
 #include "store/file_store.hpp"
 #include "store/fsck.hpp"
 
@@ -26,11 +27,10 @@ void print_finding(const store::FsckFinding& f, bool json) {
 }
 
 int run_fsck(Context& ctx, bool repair) {
+  auto report = [&](const store::FsckFinding& f) { print_finding(f, ctx.json); };
   auto* files = dynamic_cast<store::FileStore*>(ctx.store.get());
-  if (!files) throw Error(Exit::usage, "fsck works on a file store only");
-  store::FsckSummary s =
-      store::fsck(files->root_path(), repair, ctx.now,
-                  [&](const store::FsckFinding& f) { print_finding(f, ctx.json); });
+  store::FsckSummary s = files ? store::fsck(files->root_path(), repair, ctx.now, report)
+                               : fsck_etcd(*ctx.store, repair, ctx.now, report);
   if (ctx.json)
     print_json({{"records", s.records}, {"findings", s.findings}, {"unrepaired", s.unrepaired}});
   else

@@ -56,6 +56,11 @@ int run_log(Context& ctx, const LogOptions& opt) {
                   provlock::quoted(opt.subject) + " is neither a MAC nor an IP address");
   }
   const UnixTime since = opt.since.empty() ? 0 : parse_time(opt.since);
+  // A store shared by several servers keeps a journal on each: say that
+  // this is one server's (on stderr, so that stdout stays the entries).
+  if (std::string host = ctx.store->journal_host(); !host.empty())
+    std::cerr << "provlock: log: the journal of this server (" << printable(host)
+              << ") only; each server of an etcd store keeps its own\n";
   int bad = 0;
   ctx.store->scan_journal(
       since,

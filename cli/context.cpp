@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "cli/store_backend.hpp"
 #include "lib/error.hpp"
 #include "lib/passwd.hpp"
 #include "store/file_store.hpp"
@@ -106,8 +107,11 @@ Context make_context(const Globals& globals, Reporter report) {
   std::string root =
       first_of(first_of(globals.store, env("PROVLOCK_STORE")), ctx.config.store.path);
   ctx.identify = who_am_i;
-  ctx.store = std::make_unique<store::FileStore>(
-      root, std::chrono::milliseconds(ctx.config.store.lock_timeout_ms));
+  if (is_etcd_url(root))
+    ctx.store = open_etcd_store(root, ctx.config);
+  else
+    ctx.store = std::make_unique<store::FileStore>(
+        root, std::chrono::milliseconds(ctx.config.store.lock_timeout_ms));
   return ctx;
 }
 

@@ -10,6 +10,7 @@
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "cli/listen_socket.hpp"
+#include "cli/store_backend.hpp"
 #include "lib/error.hpp"
 
 namespace provlock::cli {
@@ -62,6 +63,7 @@ int fail(const Error& error) {
 }
 
 int run(int argc_in, char** argv_in) {
+  remember_arguments(argc_in, argv_in);
   std::vector<char*> args = operator_arguments(argc_in, argv_in);
   // A CGI request reads nothing from argv beyond the command line that
   // names the CGI front and the operator's global options before it. Started

@@ -241,6 +241,14 @@ Config parse_config(std::string_view text, const std::string& source) {
     };
   };
 
+  // A file's path: not empty (whether it can be read is for its user to say).
+  auto file_into = [&](std::string& out) {
+    return [&r, &out](const toml::node& n, const std::string& key) {
+      out = r.string(n, key);
+      if (out.empty()) r.fail(key, "the path must not be empty");
+    };
+  };
+
   bool group_prefix_set = false;
   auto store_path = [&](const toml::node& n, const std::string& k) {
     c.store.path = r.string(n, k);
@@ -254,12 +262,23 @@ Config parse_config(std::string_view text, const std::string& source) {
                       if (s > 3600) r.fail(k, "must be at most 1h");
                       c.store.lock_timeout_ms = s * 1000;
                     }},
-                   {"durability", [&](const toml::node& n, const std::string& k) {
+                   {"durability",
+                    [&](const toml::node& n, const std::string& k) {
                       std::string v = r.string(n, k);
                       if (v != "bindings" && v != "full")
                         r.fail(k, "'" + v + "' is not one of \"bindings\", \"full\"");
                       c.store.sync_bookkeeping = v == "full";
-                    }}};
+                    }},
+                   {"timeout",
+                    [&](const toml::node& n, const std::string& k) {
+                      std::int64_t s = r.duration(n, k);
+                      if (s > 60) r.fail(k, "must be at most 60s");
+                      c.store.timeout_ms = s * 1000;
+                    }},
+                   {"retries", int_into(c.store.retries, 0, 10)},
+                   {"ca", file_into(c.store.ca)},
+                   {"cert", file_into(c.store.cert)},
+                   {"key", file_into(c.store.key)}};
   });
 
   Setters top = {
@@ -345,7 +364,8 @@ Config parse_config(std::string_view text, const std::string& source) {
                         })},
       {"journal", table_of(r,
                            [&] {
-                             return Setters{{"keep_days", int_into(c.journal.keep_days, 1, 36500)}};
+                             return Setters{{"keep_days", int_into(c.journal.keep_days, 1, 36500)},
+                                            {"dir", file_into(c.journal.dir)}};
                            })},
       {"cgi", table_of(r,
                        [&] {

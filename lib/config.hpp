@@ -38,6 +38,12 @@ struct Config {
     // seen, counters, counted attempts) is written atomically but not
     // flushed. "full" (true): every write is flushed.
     bool sync_bookkeeping = false;
+    // An etcd store's (SPEC §8): the deadline of one request to one
+    // endpoint, the rounds over the endpoints after the first, and TLS (the
+    // CA of the servers' certificates; a client certificate and its key).
+    std::int64_t timeout_ms = 2000;
+    int retries = 2;
+    std::string ca, cert, key;
   } store;
 
   struct Lock {
@@ -82,6 +88,9 @@ struct Config {
 
   struct Journal {
     int keep_days = 90;
+    // The folder of the journal's files. Empty: the store's journal/ for a
+    // directory store, /var/lib/provlock/journal for an etcd store.
+    std::string dir;
   } journal;
 
   struct Cgi {

@@ -129,7 +129,35 @@ bool count_against_address(Session& s, const Ip& ip, bool allowed, Reason reason
 FetchResult judge_fetch(Session& s, const Fetch& fetch, bool dry_run) {
   FetchResult out;
   try {
-    decide_and_write(s, fetch, dry_run, out);
+    // One decision on one view of its records (Store::begin_decision): on a
+    // store that checks at the end whether they changed meanwhile, it is
+    // taken again on the records as they now are, at most kDecisionTries
+    // times. (FileStore's change every record under its lock instead, and
+    // the loop runs once.)
+    const std::vector<store::Store::RecordName> reads = {
+        {store::Kind::device, fetch.mac.str()},
+        {store::Kind::ban, store::address_key(ban_key(fetch.ip, s.config))},
+        {store::Kind::meta, store::kRulesKey}};
+    for (int tries = 1;; ++tries) {
+      s.store->begin_decision(reads, {store::Kind::window});
+      try {
+        decide_and_write(s, fetch, dry_run, out);
+      } catch (...) {
+        s.store->abandon_decision();
+        throw;
+      }
+      if (dry_run) {
+        s.store->abandon_decision();
+        break;
+      }
+      if (s.store->commit_decision()) break;
+      if (tries == kDecisionTries)
+        throw Error(Exit::temp_fail, "the records of " + fetch.mac.str() + " from " +
+                                         fetch.ip.str() + " kept changing while " +
+                                         std::to_string(kDecisionTries) +
+                                         " decisions on them were taken; try again");
+      out = FetchResult{};
+    }
   } catch (const Error& e) {
     out = FetchResult{};
     out.reason = Reason::store_error;

@@ -20,6 +20,10 @@ struct FetchResult {
   std::optional<Error> store_error;  // set when reason is "store-error"
 };
 
+// How many times a decision is taken before a store whose records kept
+// changing under it (Store::commit_decision) gives up: deny store-error, 75.
+inline constexpr int kDecisionTries = 16;
+
 // Judges `fetch` at s.now. With `dry_run` nothing is written. A store
 // failure never throws: it yields deny store-error with the error kept, so
 // the caller can exit with its code (74, 73 or 75).

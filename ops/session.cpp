@@ -10,6 +10,9 @@ namespace provlock::ops {
 // in byte order): a check writes a line per decision.
 void journal(Session& s, store::Json entry, bool relaxed) {
   if (s.who.is_null() && s.identify) s.who = s.identify();
+  // A journal kept on each of several servers names the one it is on.
+  if (!entry.contains("host"))
+    if (std::string host = s.store->journal_host(); !host.empty()) entry["host"] = std::move(host);
   std::string line;
   line.reserve(256);
   char sep = '{';

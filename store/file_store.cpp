@@ -203,8 +203,11 @@ Json parse_record(const std::string& text, const std::string& where) {
   }
 }
 
-FileStore::FileStore(std::string root, std::chrono::milliseconds lock_timeout)
-    : root_(std::move(root)), lock_timeout_(lock_timeout) {
+FileStore::FileStore(std::string root, std::chrono::milliseconds lock_timeout,
+                     std::string journal_folder)
+    : root_(std::move(root)),
+      lock_timeout_(lock_timeout),
+      journal_folder_(std::move(journal_folder)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
@@ -691,8 +694,8 @@ void FileStore::scan_by_snapshot(const std::string& rel, const Visit& visit,
 
 void FileStore::append_journal_line(UnixTime time, std::string line, Durability durability) {
   const std::string name = day_of(time) + kJournalSuffix;
-  const std::string display = path_of("journal/" + name);
-  FolderRef dir = folder_at("journal", true);
+  const std::string display = path_of(journal_folder_ + "/" + name);
+  FolderRef dir = folder_at(journal_folder_, true);
   // The day's file stays open between lines while the name leads to it: a
   // file removed or moved away (rotated by hand) is made anew.
   struct stat st {};
@@ -727,14 +730,14 @@ void FileStore::scan_journal(UnixTime since, const std::function<void(const Json
                              const OnError& on_error) {
   int root = root_fd(false);
   if (root < 0) return;
-  Fd dir = open_dir(root, "journal", false, path_of("journal"));
+  Fd dir = open_dir(root, journal_folder_, false, path_of(journal_folder_));
   if (!dir.valid()) return;
-  std::vector<std::string> names = list_dir(dir.get(), path_of("journal"));
+  std::vector<std::string> names = list_dir(dir.get(), path_of(journal_folder_));
   std::sort(names.begin(), names.end());
   const std::string first = day_of(since) + kJournalSuffix;
   for (const std::string& name : names) {
     if (name[0] == '.' || !ends_with(name, kJournalSuffix) || name < first) continue;
-    std::string display = path_of("journal/" + name);
+    std::string display = path_of(journal_folder_ + "/" + name);
     std::optional<std::string> text;
     try {
       text = read_file(dir.get(), name, display, std::size_t{1} << 34);
@@ -880,15 +883,16 @@ Maintenance FileStore::maintain(UnixTime journal_before, bool dry_run, const OnE
 int FileStore::prune_journal(UnixTime before, bool dry_run) {
   int root = root_fd(false);
   if (root < 0) return 0;
-  Fd dir = open_dir(root, "journal", false, path_of("journal"));
+  Fd dir = open_dir(root, journal_folder_, false, path_of(journal_folder_));
   if (!dir.valid()) return 0;
   const std::string keep_from = day_of(before) + kJournalSuffix;
   int removed = 0;
-  for (const std::string& name : list_dir(dir.get(), path_of("journal"))) {
+  for (const std::string& name : list_dir(dir.get(), path_of(journal_folder_))) {
     if (name[0] == '.' || !ends_with(name, kJournalSuffix) || name.size() != 16 ||
         name >= keep_from)
       continue;
-    if (!dry_run) remove_file(dir.get(), name, Durability::durable, path_of("journal/" + name));
+    if (!dry_run)
+      remove_file(dir.get(), name, Durability::durable, path_of(journal_folder_ + "/" + name));
     ++removed;
   }
   return removed;

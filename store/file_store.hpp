@@ -33,8 +33,11 @@ namespace provlock::store {
 class FileStore final : public Store {
  public:
   // Nothing is touched until the first call: a store that does not exist
-  // reads as empty, and the first write creates it.
-  FileStore(std::string root, std::chrono::milliseconds lock_timeout);
+  // reads as empty, and the first write creates it. The journal is the
+  // folder `journal_folder` of the root (EtcdStore keeps its journal in a
+  // FileStore that holds nothing else, rooted where journal.dir says).
+  FileStore(std::string root, std::chrono::milliseconds lock_timeout,
+            std::string journal_folder = "journal");
 
   std::string where(Kind kind, const std::string& key) const override;
   std::optional<Found> load(Kind kind, const std::string& key) override;
@@ -117,6 +120,7 @@ class FileStore final : public Store {
 
   std::string root_;
   std::chrono::milliseconds lock_timeout_;
+  std::string journal_folder_;
   bool listing_snapshots_ = false;
   Fd root_fd_;
   std::map<std::string, FolderRef> folders_;

@@ -292,23 +292,7 @@ class Checker {
 
   static void decode_as(Kind kind, const Json& j, const std::string& key,
                         const std::string& where) {
-    switch (kind) {
-      case Kind::device:
-        decode_record<Device>(j, key, where);
-        break;
-      case Kind::ban:
-        decode_record<AddressRecord>(j, key, where);
-        break;
-      case Kind::window:
-        decode_record<Window>(j, key, where);
-        break;
-      case Kind::meta:
-        if (key == kRulesKey)
-          decode_record<StoreRules>(j, key, where);
-        else
-          throw Error(Exit::io, "is not a record provlock knows");
-        break;
-    }
+    decode_record_of(kind, j, key, where);
   }
 
   // Messages name the file already; keep only the reason.
@@ -378,6 +362,26 @@ const char* finding_name(FsckFinding::Kind kind) {
       return "bad-journal-line";
   }
   return "?";
+}
+
+void decode_record_of(Kind kind, const Json& j, const std::string& key, const std::string& where) {
+  switch (kind) {
+    case Kind::device:
+      decode_record<Device>(j, key, where);
+      break;
+    case Kind::ban:
+      decode_record<AddressRecord>(j, key, where);
+      break;
+    case Kind::window:
+      decode_record<Window>(j, key, where);
+      break;
+    case Kind::meta:
+      if (key == kRulesKey)
+        decode_record<StoreRules>(j, key, where);
+      else
+        throw Error(Exit::io, "is not a record provlock knows");
+      break;
+  }
 }
 
 FsckSummary fsck(const std::string& root, bool repair, UnixTime now,

@@ -34,6 +34,11 @@ struct FsckSummary {
   long unrepaired = 0;  // findings left as they were
 };
 
+// Decodes `j`, the record `key` of `kind` found at `where`, as check and
+// the other commands would; throws Error(Exit::io) saying what is wrong.
+// For fsck of any backend.
+void decode_record_of(Kind kind, const Json& j, const std::string& key, const std::string& where);
+
 // Walks the store at `root`. Calls `report` for each finding. With `repair`:
 // bad records and symlinks are moved to <root>/quarantine/ (named by `now`
 // and their path), debris is removed when the process that wrote it is gone

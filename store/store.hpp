@@ -1,8 +1,8 @@
 // The store as the rest of provlock sees it: records of a few kinds, each
 // named by a key, that can be loaded, changed one at a time under that
-// record's lock, and scanned; and an append-only journal. FileStore
-// (file_store.hpp) is the one backend; another can come later without the
-// policy noticing.
+// record's lock, and scanned; and an append-only journal. Two backends:
+// FileStore (file_store.hpp), a directory, and EtcdStore (etcd/
+// etcd_store.hpp), records in an etcd cluster shared by several servers.
 #pragma once
 
 #include <cstddef>
@@ -162,6 +162,31 @@ class Store {
   // `journal_before`. With `dry_run`, counts and writes nothing. Records
   // that cannot be read go to `on_error`.
   virtual Maintenance maintain(UnixTime journal_before, bool dry_run, const OnError& on_error) = 0;
+
+  // ---- A decision: what `check` reads and writes, as one unit ------------
+  //
+  // check (ops/check.cpp) reads a few records, decides, and writes the ones
+  // that changed, each through update_text. On a store whose records each
+  // have a lock of their own (FileStore) that is right as it is: every
+  // change is made under its record's lock, on the record as it stands, and
+  // these three do nothing. A store without such locks (EtcdStore) reads
+  // `reads` and every record of the kinds in `scans` at once in
+  // begin_decision, answers load and scan of them from that snapshot,
+  // keeps what update_text and append_journal_line are asked to do, and
+  // does it all in commit_decision, only if none of those records changed
+  // since they were read. Then it returns false, having written nothing,
+  // and the caller decides again on the records as they now are.
+  using RecordName = std::pair<Kind, std::string>;
+  virtual void begin_decision(const std::vector<RecordName>& /*reads*/,
+                              const std::vector<Kind>& /*scans*/) {}
+  // Throws Error as update_text does when the store cannot be reached.
+  virtual bool commit_decision() { return true; }
+  // Forgets what the decision kept (after an Error, or a dry run).
+  virtual void abandon_decision() {}
+
+  // The name each journal line gives its host, "" for none: a store shared
+  // by several servers keeps a journal on each.
+  virtual std::string journal_host() const { return ""; }
 };
 
 }  // namespace provlock::store

@@ -106,6 +106,13 @@ Compare Compare::mod_revision_is(std::string key, std::int64_t revision) {
   return c;
 }
 
+Compare Compare::none_changed_since(std::string key, std::string range_end, std::int64_t revision) {
+  Compare c = mod_revision_is(std::move(key), revision + 1);
+  c.range_end = std::move(range_end);
+  c.before = true;
+  return c;
+}
+
 Compare Compare::value_is(std::string key, std::string value) {
   Compare c;
   c.target = Target::value;
@@ -188,7 +195,8 @@ void to_pb(const Op& op, pb::RequestOp& out) {
 
 void to_pb(const Compare& compare, pb::Compare& out) {
   out.set_key(compare.key);
-  out.set_result(pb::Compare_CompareResult_EQUAL);
+  out.set_range_end(compare.range_end);
+  out.set_result(compare.before ? pb::Compare_CompareResult_LESS : pb::Compare_CompareResult_EQUAL);
   if (compare.target == Compare::Target::mod_revision) {
     out.set_target(pb::Compare_CompareTarget_MOD);
     out.set_mod_revision(compare.mod_revision);
@@ -221,11 +229,17 @@ OpResult from_pb(const pb::ResponseOp& response) {
 
 std::string read_file(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
+  const int open_error = errno;
   std::ostringstream text;
   if (in) text << in.rdbuf();
   if (!in || in.bad())
     throw Error(Exit::config, std::string("cannot read the etcd ") + what + " " + quoted(path) +
-                                  ": " + std::strerror(errno));
+                                  (in.is_open() ? std::string(": a read failed")
+                                                : ": " + std::string(std::strerror(open_error))));
+  // An empty PEM file would turn into "no CA given" or "no certificate" deep
+  // inside gRPC, and then into a handshake that fails without saying why.
+  if (text.str().empty())
+    throw Error(Exit::config, std::string("the etcd ") + what + " " + quoted(path) + " is empty");
   return text.str();
 }
 
@@ -295,7 +309,9 @@ struct Client::Impl {
       throw Error(Exit::io, std::string("etcd ") + what + ": a request of " +
                                 std::to_string(request_bytes) + " bytes, over etcd's limit of " +
                                 std::to_string(max_request_bytes));
-    using Clock = std::chrono::system_clock;
+    // The budget is on the monotonic clock (the deadlines gRPC is given are
+    // taken from the system clock at each try).
+    using Clock = std::chrono::steady_clock;
     const auto budget = options.timeout * (options.retries + 1);
     const auto give_up = Clock::now() + budget;
     std::string last;
@@ -312,7 +328,8 @@ struct Client::Impl {
         if (now >= give_up) break;
         const std::size_t index = (preferred + i) % stubs.size();
         grpc::ClientContext context;
-        context.set_deadline(std::min(now + options.timeout, give_up));
+        context.set_deadline(std::chrono::system_clock::now() +
+                             std::min<Clock::duration>(options.timeout, give_up - now));
         const grpc::Status status = call(*stubs[index], context);
         if (status.ok()) {
           preferred = index;
@@ -320,6 +337,14 @@ struct Client::Impl {
         }
         const auto code = status.error_code();
         last = options.endpoints[index] + ": " + status.error_message();
+        // Refused for who we are: the configuration's to mend (78). Too busy
+        // for now: try again later (75), as when no node answers.
+        if (code == grpc::StatusCode::UNAUTHENTICATED ||
+            code == grpc::StatusCode::PERMISSION_DENIED)
+          throw Error(Exit::config, std::string("etcd ") + what + " refused by " + last +
+                                        " (check [store] cert, key and etcd's roles)");
+        if (code == grpc::StatusCode::RESOURCE_EXHAUSTED)
+          throw Error(Exit::temp_fail, std::string("etcd ") + what + " refused by " + last);
         if (code != grpc::StatusCode::UNAVAILABLE && code != grpc::StatusCode::DEADLINE_EXCEEDED)
           throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last);
       }

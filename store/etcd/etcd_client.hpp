@@ -77,7 +77,9 @@ struct Compare {
   enum class Target { mod_revision, value };
   Target target = Target::mod_revision;
   std::string key;
+  std::string range_end;  // not empty: every key in [key, range_end)
   std::int64_t mod_revision = 0;
+  bool before = false;  // mod_revision below `mod_revision`, not equal to it
   std::string value;
 
   // The key was last changed at `revision`. 0 means the key is absent: etcd
@@ -85,6 +87,9 @@ struct Compare {
   // always above 0, so one form covers "unchanged since I read it" and
   // "still absent".
   static Compare mod_revision_is(std::string key, std::int64_t revision);
+  // No key in [key, range_end) was changed after `revision` (an empty
+  // range holds). A key removed since then goes unseen.
+  static Compare none_changed_since(std::string key, std::string range_end, std::int64_t revision);
   // The key is present and holds `value`.
   static Compare value_is(std::string key, std::string value);
 };

@@ -1,0 +1,38 @@
+// Which program opens an etcd store. provlock itself does not link the etcd
+// client (gRPC would double the start-up of every `check` on a directory
+// store): given an etcd:// store it replaces itself with provlock-etcd, the
+// same commands linked with it, started with the same arguments and
+// environment before anything was read or written. The two executables
+// differ only in which of cli/backend/*.cpp defines these.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lib/config.hpp"
+#include "store/fsck.hpp"
+#include "store/store.hpp"
+
+namespace provlock::cli {
+
+// The command line as main was given it, for the exec.
+void remember_arguments(int argc, char** argv);
+
+// The store at `url` (etcd://...), configured by `config`: in provlock-etcd,
+// the store; in provlock, never returns (it execs provlock-etcd, or throws
+// Error(Exit::config) naming the program it could not start).
+std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Config& config);
+
+// fsck of an etcd store (opened by open_etcd_store): every record decoded,
+// keys that are no record's reported; with `repair`, bad records moved to
+// PREFIX/quarantine/. The local journal's lines are checked too.
+store::FsckSummary fsck_etcd(store::Store& store, bool repair, UnixTime now,
+                             const std::function<void(const store::FsckFinding&)>& report);
+
+// Whether `location` (--store, PROVLOCK_STORE or the config's store) names
+// an etcd store.
+inline bool is_etcd_url(const std::string& location) {
+  return location.starts_with("etcd://");
+}
+
+}  // namespace provlock::cli
