@@ -21,8 +21,9 @@ void remember_arguments(int argc, char** argv) {
 }
 
 std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Config&) {
-  // Beside this program first (a build tree, an unpacked package), then
-  // where the package installs it.
+  // Beside this program (a build tree), then where the package puts it
+  // relative to this program (/usr/bin/provlock: /usr/lib/provlock/), for
+  // any install prefix.
   std::vector<std::string> tries;
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -30,8 +31,8 @@ std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Conf
     std::string dir(self, static_cast<std::size_t>(n));
     dir.erase(dir.rfind('/') + 1);
     tries.push_back(dir + "provlock-etcd");
+    tries.push_back(dir + "../lib/provlock/provlock-etcd");
   }
-  tries.emplace_back(PROVLOCK_ETCD_BACKEND);
   std::string why;
   for (const std::string& path : tries) {
     if (g_arguments.empty()) break;

@@ -158,7 +158,7 @@ void EtcdStore::update_text(Kind kind, const std::string& key, const TextChange&
   const auto give_up = std::chrono::steady_clock::now() + change_timeout_;
   Read current = read_now(k);
   for (;;) {
-    std::vector<std::pair<UnixTime, std::string>> lines;
+    std::vector<Line> lines;
     std::optional<std::string> text = current.text;
     collecting_ = &lines;
     Write how;
@@ -170,14 +170,14 @@ void EtcdStore::update_text(Kind kind, const std::string& key, const TextChange&
     }
     collecting_ = nullptr;
     if (how == Write::none) {
-      for (auto& [time, line] : lines) journal_.append_journal_line(time, line, Durability::durable);
+      append_kept(lines);
       return;
     }
     Op write = text ? Op::put(k, with_newline(std::move(*text))) : Op::del(k);
     etcd::TxnResult result;
     if (commit({Compare::mod_revision_is(k, current.mod_revision)}, {std::move(write)},
                {Op::get(k)}, result)) {
-      for (auto& [time, line] : lines) journal_.append_journal_line(time, line, Durability::durable);
+      append_kept(lines);
       return;
     }
     if (std::chrono::steady_clock::now() >= give_up)
@@ -294,11 +294,11 @@ void EtcdStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
 
 void EtcdStore::append_journal_line(UnixTime time, std::string line, Durability durability) {
   if (decision_.active) {
-    decision_.lines.emplace_back(time, std::move(line));
+    decision_.lines.push_back({time, std::move(line), durability});
     return;
   }
   if (collecting_) {
-    collecting_->emplace_back(time, std::move(line));
+    collecting_->push_back({time, std::move(line), durability});
     return;
   }
   journal_.append_journal_line(time, std::move(line), durability);
@@ -364,9 +364,13 @@ bool EtcdStore::commit_decision() {
     etcd::TxnResult result;
     if (!commit(std::move(compares), std::move(writes), {}, result)) return false;
   }
-  for (auto& [time, line] : d.lines)
-    journal_.append_journal_line(time, std::move(line), Durability::durable);
+  append_kept(d.lines);
   return true;
+}
+
+void EtcdStore::append_kept(std::vector<Line>& lines) {
+  for (Line& line : lines)
+    journal_.append_journal_line(line.time, std::move(line.text), line.durability);
 }
 
 void EtcdStore::abandon_decision() {

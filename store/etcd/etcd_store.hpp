@@ -84,14 +84,21 @@ class EtcdStore final : public Store {
     std::optional<std::string> text;
     std::int64_t mod_revision = 0;  // 0: absent
   };
+  // A journal line kept until the write it tells of holds.
+  struct Line {
+    UnixTime time;
+    std::string text;
+    Durability durability;
+  };
   struct Decision {
     bool active = false;
     std::int64_t revision = 0;
     std::map<std::string, Read> read;  // by etcd key
     std::map<std::string, std::optional<std::string>> staged;
     std::map<Kind, std::vector<etcd::KeyValue>> scanned;
-    std::vector<std::pair<UnixTime, std::string>> lines;
+    std::vector<Line> lines;
   };
+  void append_kept(std::vector<Line>& lines);
 
   etcd::Client& client();
   // This process's commit marker: a fresh value for each commit, and the
@@ -117,7 +124,7 @@ class EtcdStore final : public Store {
   std::uint64_t marker_base_ = 0, marker_count_ = 0;
   Decision decision_;
   // Where update_text keeps the lines its change appends, until it writes.
-  std::vector<std::pair<UnixTime, std::string>>* collecting_ = nullptr;
+  std::vector<Line>* collecting_ = nullptr;
 };
 
 }  // namespace provlock::store

@@ -95,6 +95,12 @@ for path in /usr/bin/provlock \
   /usr/share/doc/provlock/README.md /usr/share/doc/provlock/examples/apache/provlock.conf; do
   grep -qxF -- "$path" "$tmp/contents" && ok || bad "the package lacks $path"
 done
+# The etcd store's program, when the build has it (PROVLOCK_ETCD, ON
+# wherever scripts/deps ran): provlock finds it relative to itself.
+if grep -q '^PROVLOCK_ETCD:BOOL=ON' "$build/CMakeCache.txt"; then
+  grep -qxF /usr/lib/provlock/provlock-etcd "$tmp/contents" && ok ||
+    bad "the package lacks /usr/lib/provlock/provlock-etcd"
+fi
 dpkg-deb -e "$deb" "$tmp/control"
 check "postinst is executable" test -x "$tmp/control/postinst"
 for f in /etc/provlock/provlock.toml /etc/cron.d/provlock /etc/apache2/conf-available/provlock.conf \
@@ -118,6 +124,19 @@ out=$("$root/usr/bin/provlock" --config "$root/etc/provlock/provlock.toml" \
   --store "$tmp/store" --now 2026-11-26T12:00:00Z list 2>&1)
 rc=$?
 [ $rc -eq 0 ] && [[ $out == MAC* ]] && ok || bad "provlock with the shipped config: exit $rc: $out"
+
+# Given an etcd store, the installed provlock starts the installed
+# provlock-etcd (found relative to itself), which fails closed on an
+# address where no etcd listens: deny store-error, 75 (a provlock that
+# could not start it would exit 78).
+if grep -q '^PROVLOCK_ETCD:BOOL=ON' "$build/CMakeCache.txt"; then
+  printf '[store]\ntimeout = "1s"\nretries = 0\n[journal]\ndir = "%s/journal"\n' "$tmp" >"$tmp/etcd.toml"
+  out=$("$root/usr/bin/provlock" --config "$tmp/etcd.toml" --store etcd://127.0.0.1:1/pl \
+    check 00:11:22:33:44:55 192.0.2.1 2>&1)
+  rc=$?
+  [ $rc -eq 75 ] && [[ $out == "deny store-error"* ]] && ok ||
+    bad "installed provlock on an etcd store: exit $rc: $out"
+fi
 
 # provlock.cgi runs as `provlock cgi`: it serves a public file.
 mkdir -p "$tmp/files" && echo "public" >"$tmp/files/000000000000.cfg"
