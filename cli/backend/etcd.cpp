@@ -32,9 +32,15 @@ store::FsckSummary fsck_etcd(store::Store& any, bool repair, UnixTime now,
     if (!f.repaired) ++summary.unrepaired;
     report(f);
   };
+  // The error's message less the record's name, which the finding names
+  // already: "unreadable record NAME: why" becomes "unreadable record: why"
+  // (as fsck of a directory store words it).
   auto why_of = [](const Error& e, const std::string& where) {
     std::string why = e.what();
-    if (why.starts_with(where + ": ")) why.erase(0, where.size() + 2);
+    if (auto pos = why.find(" " + where); pos != std::string::npos)
+      why.erase(pos, where.size() + 1);
+    else if (why.starts_with(where + ": "))
+      why.erase(0, where.size() + 2);
     return why;
   };
   for (store::Kind kind :

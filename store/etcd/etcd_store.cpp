@@ -61,14 +61,15 @@ EtcdStore::EtcdStore(const std::string& url, etcd::ClientOptions options,
   if (split_dir(journal_dir).second.empty() || journal_dir.empty())
     throw Error(Exit::config, "journal.dir " + provlock::quoted(journal_dir) + " names no folder");
   marker_key_ = prefix_ + "commits/" + host_ + "/" + std::to_string(getpid() % kMarkerSlots);
+  // The TLS files are read now, so that a configuration at fault stops the
+  // command before it starts (78), not at its first record. (No connection
+  // is made before the first request.)
+  client_ = std::make_unique<etcd::Client>(options_);
 }
 
 EtcdStore::~EtcdStore() = default;
 
 etcd::Client& EtcdStore::client() {
-  // gRPC starts only here, at the first request: a command that fails
-  // before it needs the store never pays for it.
-  if (!client_) client_ = std::make_unique<etcd::Client>(options_);
   return *client_;
 }
 

@@ -41,7 +41,8 @@ class EtcdStore final : public Store {
   // the local journal. A change that keeps losing its compare-and-swap for
   // `change_timeout` gives up with Error(Exit::temp_fail), as a record lock
   // not obtained in time does on a directory store. Nothing is contacted
-  // before the first call.
+  // before the first call (the TLS files are read:
+  // Error(Exit::config) if one cannot be).
   EtcdStore(const std::string& url, etcd::ClientOptions options, const std::string& journal_dir,
             std::chrono::milliseconds change_timeout);
   ~EtcdStore() override;
