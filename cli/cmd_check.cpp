@@ -29,7 +29,10 @@ void answer(const FetchResult& r, const Fetch& fetch, const Context& ctx) {
 
 int exit_code(const FetchResult& r) {
   if (!r.store_error) return r.allow ? 0 : 1;
-  return static_cast<int>(r.store_error->code() == Exit::temp_fail ? Exit::temp_fail : Exit::io);
+  // 75: try again; 78: the store refused this server's credentials (an
+  // etcd store), for the operator to mend; 74: anything else.
+  const Exit code = r.store_error->code();
+  return static_cast<int>(code == Exit::temp_fail || code == Exit::config ? code : Exit::io);
 }
 
 // The identity of `--user NAME` (the web server's REMOTE_USER): "" is none,

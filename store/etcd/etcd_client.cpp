@@ -1,5 +1,7 @@
 #include "store/etcd/etcd_client.hpp"
 
+#include <arpa/inet.h>
+
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 
@@ -188,6 +190,7 @@ void to_pb(const Op& op, pb::RequestOp& out) {
       range->set_key(op.key);
       range->set_range_end(op.range_end);
       range->set_limit(op.limit);
+      range->set_serializable(op.serializable);
       break;
     }
   }
@@ -254,6 +257,19 @@ void quiet_grpc_logs() {
   });
 }
 
+// gRPC's target for an endpoint: an address given as digits goes straight
+// to gRPC's ipv4:/ipv6: resolvers, with no DNS resolver (a thread and a
+// lookup at every process start); a host name takes the DNS one. TLS still
+// checks the certificate against the address.
+std::string target_of(const std::string& endpoint) {
+  const auto colon = endpoint.rfind(':');
+  const std::string host = endpoint.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') return "ipv6:" + endpoint;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return "ipv4:" + endpoint;
+  return endpoint;
+}
+
 std::string joined(const std::vector<std::string>& endpoints) {
   std::string out;
   for (const auto& e : endpoints) out += (out.empty() ? "" : ", ") + e;
@@ -298,7 +314,8 @@ struct Client::Impl {
     // Each channel its own connection, even to the same address.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     for (const auto& endpoint : options.endpoints)
-      stubs.push_back(pb::KV::NewStub(grpc::CreateCustomChannel(endpoint, credentials, args)));
+      stubs.push_back(
+          pb::KV::NewStub(grpc::CreateCustomChannel(target_of(endpoint), credentials, args)));
   }
 
   // Runs `call(stub, context)` on the endpoints in turn, as the class

@@ -102,6 +102,11 @@ struct Op {
   std::string value;       // put only
   std::string range_end;   // del and range: empty means the one key
   std::int64_t limit = 0;  // range: 0 means no limit
+  // range: answered by the node asked from what it has, without asking the
+  // leader for the latest revision first (etcd's serializable read; a txn
+  // of such reads only is one round trip to one node). It may be behind
+  // the cluster: for a read whose writes are compared later anyway.
+  bool serializable = false;
 
   static Op put(std::string key, std::string value);
   static Op del(std::string key);

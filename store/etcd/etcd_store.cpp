@@ -331,7 +331,11 @@ void EtcdStore::begin_decision(const std::vector<RecordName>& reads,
     ops.push_back(Op::range(first, etcd::prefix_end(first)));
   }
   // One txn of reads only: etcd answers it at one revision, without a write
-  // to its log.
+  // to its log. The first try reads what the node has (serializable): the
+  // commit compares every record read, so a node behind the others costs a
+  // second try at most, which asks the leader (linearizable).
+  for (Op& op : ops) op.serializable = !read_latest_;
+  read_latest_ = false;
   etcd::TxnResult got = client().txn({}, ops);
   if (got.results.size() != ops.size())
     throw Error(Exit::io, "etcd answered " + std::to_string(ops.size()) + " reads with " +
@@ -363,7 +367,10 @@ bool EtcdStore::commit_decision() {
     for (auto& [key, text] : d.staged)
       writes.push_back(text ? Op::put(key, std::move(*text)) : Op::del(key));
     etcd::TxnResult result;
-    if (!commit(std::move(compares), std::move(writes), {}, result)) return false;
+    if (!commit(std::move(compares), std::move(writes), {}, result)) {
+      read_latest_ = true;
+      return false;
+    }
   }
   append_kept(d.lines);
   return true;
@@ -391,7 +398,7 @@ void EtcdStore::scan_foreign(const std::function<void(const std::string& etcd_ke
       if (kv.key.starts_with(commits) || kv.key.starts_with(quarantined)) continue;
       bool known = false;
       for (Kind kind : {Kind::device, Kind::ban, Kind::window, Kind::meta})
-        if (kv.key.starts_with(kind_prefix(kind))) known = true;
+        if (kv.key.starts_with(kind_prefix(kind)) && valid_key(key_of(kind, kv.key))) known = true;
       if (!known) visit(kv.key);
     }
     if (!page.more || page.kvs.empty()) break;

@@ -73,7 +73,8 @@ class EtcdStore final : public Store {
   std::string kind_prefix(Kind kind) const;
 
   // For fsck: every key under the prefix that is not a record's (a kind
-  // this provlock does not know, or a key no record may have), and moving
+  // this provlock does not know, or a key no record may have; the commit
+  // markers and quarantine/ aside), and moving
   // a record to PREFIX/quarantine/ (returns its new key).
   void scan_foreign(const std::function<void(const std::string& etcd_key)>& visit);
   std::string quarantine(const std::string& etcd_key, UnixTime now);
@@ -124,6 +125,7 @@ class EtcdStore final : public Store {
   std::string marker_key_;
   std::uint64_t marker_base_ = 0, marker_count_ = 0;
   Decision decision_;
+  bool read_latest_ = false;  // the last decision lost its compare
   // Where update_text keeps the lines its change appends, until it writes.
   std::vector<Line>* collecting_ = nullptr;
 };
