@@ -131,7 +131,7 @@ int run(int argc_in, char** argv_in) {
   for (auto& [sub, runner] : runners) {
     if (!sub->parsed()) continue;
     Context ctx = make_context(globals, report_error);
-    return runner(ctx);
+    return command_done(runner(ctx));
   }
   return fail(Error(Exit::usage, "no command given"));
 }

@@ -29,6 +29,15 @@ std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Conf
 store::FsckSummary fsck_etcd(store::Store& store, bool repair, UnixTime now,
                              const std::function<void(const store::FsckFinding&)>& report);
 
+// Called with a command's exit code once it is done, its context still
+// alive: returns it (provlock), or writes out what the command printed and
+// ends the process at once (provlock-etcd), without closing the etcd
+// client first: gRPC joins its threads as it shuts down, which took up to
+// 16 ms after a one-shot check had its answer, and whoever reads the
+// answer waits for the process to end. (Not in a sanitized build, whose
+// leak check runs at exit.)
+int command_done(int code);
+
 // Whether `location` (--store, PROVLOCK_STORE or the config's store) names
 // an etcd store.
 inline bool is_etcd_url(const std::string& location) {

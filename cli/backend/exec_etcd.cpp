@@ -47,6 +47,10 @@ std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Conf
                                 why + "); install it, or build provlock with PROVLOCK_ETCD");
 }
 
+int command_done(int code) {
+  return code;
+}
+
 store::FsckSummary fsck_etcd(store::Store&, bool, UnixTime,
                              const std::function<void(const store::FsckFinding&)>&) {
   throw Error(Exit::internal, "fsck of an etcd store outside provlock-etcd");
