@@ -23,6 +23,10 @@
       before the spawn to its exit.
   etcd_drive.py spawn OUT.json COUNT COMMAND...
       COMMAND run COUNT times, timed the same way (the floors).
+  etcd_drive.py floors OUT.json COUNT PROVLOCK PROVLOCK_ETCD DIR_CFG ETCD_CFG MAC IP
+      /bin/true, provlock --version, provlock-etcd --version, a check on
+      each store and provlock-etcd check run directly, COUNT times each,
+      interleaved, timed the same way.
   etcd_drive.py strace TT_FILE C_FILE
       Summary (JSON) of `strace -f -tt` and `strace -c -f` of one check.
 """
@@ -268,6 +272,26 @@ def spawn(out, count, cmd):
     json.dump(summary(lat, wall, {}, [], {"rc": p.returncode}), open(out, "w"), indent=1)
 
 
+def floors(out, count, bin, etcd_bin, dir_cfg, etcd_cfg, m, ip):
+    """The breakdown's processes, interleaved (a burst of load on the
+    machine falls on all of them alike): JSON {name: summary}."""
+    env = lambda cfg: dict(os.environ, PROVLOCK_CONFIG=cfg)
+    cmds = {"true": (["/bin/true"], None), "version": ([bin, "--version"], None),
+            "etcd-version": ([etcd_bin, "--version"], None),
+            "dir-check": ([bin, "check", m, ip], env(dir_cfg)),
+            "etcd-check": ([bin, "check", m, ip], env(etcd_cfg)),
+            "etcd-direct": ([etcd_bin, "check", m, ip], env(etcd_cfg))}
+    lat = {k: [] for k in cmds}
+    for _ in range(int(count)):
+        for k, (cmd, e) in cmds.items():
+            t = time.perf_counter_ns()
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+            lat[k].append(time.perf_counter_ns() - t)
+            if p.returncode not in (0, 1):
+                raise SystemExit("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.decode()))
+    json.dump({k: summary(v, sum(v) / 1e9, {}, []) for k, v in lat.items()}, open(out, "w"), indent=1)
+
+
 # strace -------------------------------------------------------------------
 
 def strace(tt, c):
@@ -318,6 +342,8 @@ if __name__ == "__main__":
         fresh(a[1], a[2], a[3:])
     elif a[0] == "spawn":
         spawn(a[1], a[2], a[3:])
+    elif a[0] == "floors":
+        floors(*a[1:])
     elif a[0] == "strace":
         strace(a[1], a[2])
     else:
