@@ -282,14 +282,20 @@ def floors(out, count, bin, etcd_bin, dir_cfg, etcd_cfg, m, ip):
             "etcd-check": ([bin, "check", m, ip], env(etcd_cfg)),
             "etcd-direct": ([etcd_bin, "check", m, ip], env(etcd_cfg))}
     lat = {k: [] for k in cmds}
+    cpu = {k: [] for k in cmds}
     for _ in range(int(count)):
         for k, (cmd, e) in cmds.items():
             t = time.perf_counter_ns()
-            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e)
+            err = p.stderr.read()
+            _, status, ru = os.wait4(p.pid, 0)
             lat[k].append(time.perf_counter_ns() - t)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            cpu[k].append((ru.ru_utime + ru.ru_stime) * 1000)
             if p.returncode not in (0, 1):
-                raise SystemExit("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.decode()))
-    json.dump({k: summary(v, sum(v) / 1e9, {}, []) for k, v in lat.items()}, open(out, "w"), indent=1)
+                raise SystemExit("%s: exit %d: %s" % (" ".join(cmd), p.returncode, err.decode()))
+    json.dump({k: summary(v, sum(v) / 1e9, {}, [], {"cpu_ms": statistics.median(cpu[k])})
+               for k, v in lat.items()}, open(out, "w"), indent=1)
 
 
 # strace -------------------------------------------------------------------

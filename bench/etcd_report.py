@@ -120,15 +120,16 @@ p("### Where a fresh etcd check's time goes\n")
 p(f"Medians of {fresh} runs each, timed as the fresh checks above, right after the rounds, the "
   "six processes taking turns (so that a burst of load falls on all alike); the check is the "
   "same same-ip poll each time:\n")
-p("| process | median | |\n|---|---|---|")
-p(f"| /bin/true (the floor of a spawn, client included) | {ms(S['true'])} | |")
-p(f"| provlock --version | {ms(S['version'])} | |")
-p(f"| provlock-etcd --version (its static initialisers, gRPC's and protobuf's among them) | {ms(S['etcd-version'])} | "
+C = {k: v["cpu_ms"] for k, v in J("floors.json").items()}
+p("| process | median wall | median CPU (user + sys, all threads) | |\n|---|---|---|---|")
+p(f"| /bin/true (the floor of a spawn, client included) | {ms(S['true'])} | {ms(C['true'])} | |")
+p(f"| provlock --version | {ms(S['version'])} | {ms(C['version'])} | |")
+p(f"| provlock-etcd --version (its static initialisers, gRPC's and protobuf's among them) | {ms(S['etcd-version'])} | {ms(C['etcd-version'])} | "
   f"+{S['etcd-version'] - S['version']:.2f} ms over provlock --version |")
-p(f"| provlock check, directory store | {ms(S['dir-check'])} | |")
-p(f"| provlock-etcd check, run directly (one exec) | {ms(S['etcd-direct'])} | "
+p(f"| provlock check, directory store | {ms(S['dir-check'])} | {ms(C['dir-check'])} | |")
+p(f"| provlock-etcd check, run directly (one exec) | {ms(S['etcd-direct'])} | {ms(C['etcd-direct'])} | "
   f"+{S['etcd-direct'] - S['etcd-version']:.2f} ms over its --version: config, gRPC channel and threads, connect, read txn, write txn, journal, shutdown |")
-p(f"| provlock check, etcd store (provlock execs provlock-etcd) | {ms(S['etcd-check'])} | "
+p(f"| provlock check, etcd store (provlock execs provlock-etcd) | {ms(S['etcd-check'])} | {ms(C['etcd-check'])} | "
   f"+{S['etcd-check'] - S['etcd-direct']:.2f} ms for the first exec |")
 p("")
 marks = st["marks"]
@@ -169,21 +170,50 @@ if "task-clock" in pe and "task-clock" in pd:
     p(row("etcd", pe))
     p("")
 
+relocs = {}
+if os.path.exists(os.path.join(out, "relocs.txt")):
+    for l in open(os.path.join(out, "relocs.txt")):
+        name, n, size = l.split()
+        relocs[name] = (int(n), int(size))
+if "provlock-etcd" in relocs:
+    p("Both programs are static-pie: each start relocates itself before main. "
+      + ", ".join(f"{k}: {n:,} relative relocations, a {sz / 2**20:.0f} MiB file" for k, (n, sz) in relocs.items())
+      + ".\n")
+for name, title in (("perf-comm.txt", "`perf record` of 20 fresh etcd checks, samples by thread name "
+                     "(gRPC's threads have their own names; `sh` is the loop):"),
+                    ("perf-sym.txt", "and the busiest functions of provlock-etcd's main thread "
+                     "(percent of all samples):")):
+    f = os.path.join(out, name)
+    if os.path.exists(f) and os.path.getsize(f):
+        p(title + "\n")
+        p("```")
+        p("\n".join(l.rstrip()[:110] for l in open(f) if l.strip()))
+        p("```\n")
+
 # Conclusions that the numbers of this run support.
 fm = over("fresh", "etcd", "median_ms")
 notes = []
 grpc_start = S["etcd-version"] - S["version"]
 work = S["etcd-direct"] - S["etcd-version"]
 second_exec = S["etcd-check"] - S["etcd-direct"]
-notes.append(f"A fresh etcd check took {ms(fm)} (median of the rounds) against the target's 15 ms, "
-             f"{ms(over('fresh', 'dir', 'median_ms'))} on the directory store. Of the breakdown's "
-             f"{ms(S['etcd-check'])}: {ms(S['true'])} is the bare spawn, "
-             f"{ms(second_exec)} the second exec (provlock to provlock-etcd), "
-             f"{ms(grpc_start)} provlock-etcd's larger binary and static initialisers before main "
-             f"(its --version against provlock's), and {ms(work)} the check itself: gRPC's start "
-             f"({st['threads']} threads, before it connects), the connection, the read and write "
-             f"transactions (about {ms(over('batch', 'etcd', 'median_ms'))} together in a "
-             f"long-running process), the journal, and gRPC's shutdown.")
+notes.append(f"A fresh etcd check used {ms(C['etcd-check'])} of CPU (user and system, all its "
+             f"threads, both execs; {ms(C['dir-check'])} on the directory store): CPU time alone is "
+             f"{'above' if C['etcd-check'] > 15 else 'within'} the 15 ms target, and it changes "
+             "much less with the machine's load than wall time does.")
+notes.append(
+    f"A fresh etcd check took {ms(fm)} (median of the rounds) against the target's 15 ms "
+    f"({ms(over('fresh', 'dir', 'median_ms'))} on the directory store). Split by the processes "
+    f"above, CPU first (steadier), wall in brackets: provlock's own start before it execs "
+    f"provlock-etcd {ms(C['etcd-check'] - C['etcd-direct'])} ({ms(second_exec)}); provlock-etcd up "
+    f"to main, i.e. its exec, {relocs.get('provlock-etcd', (0, 0))[0]:,} relocations and the static "
+    f"initialisers of gRPC, protobuf and abseil, {ms(C['etcd-version'])} ({ms(S['etcd-version'])}, "
+    f"against {ms(C['version'])} ({ms(S['version'])}) for provlock --version); the check itself "
+    f"{ms(C['etcd-direct'] - C['etcd-version'])} ({ms(work)}): gRPC's start ({st['threads']} "
+    f"threads, started before it connects), the connection, the read and the write "
+    f"transactions (about {ms(over('batch', 'etcd', 'median_ms'))} per decision in a "
+    f"long-running process, where all of the rest is paid once), the journal, and gRPC's "
+    f"shutdown. The two execs and the start before main, which no etcd round trip is part of, "
+    f"already take {ms(S['etcd-check'] - work)} of wall time here.")
 m = marks
 if "answer written (stdout)" in m and "journal line written" in m:
     tail = m["answer written (stdout)"] - m["journal line written"]
@@ -191,8 +221,9 @@ if "answer written (stdout)" in m and "journal line written" in m:
         notes.append(f"The answer reaches standard output only at the process's exit "
                      f"({tail:.1f} ms under strace after the journal line): stdout is a pipe, so "
                      "fully buffered, and it is flushed after the store (the gRPC channel, its "
-                     f"{st['threads']} threads joined, {st['sleeps']} sleeps of 1-2 ms in gRPC's "
-                     "shutdown) is torn down. A CGI caller (and this benchmark) waits for all of it. "
+                     f"{st['threads']} threads joined"
+                     + (f", {st['sleeps']} sleeps of 1-2 ms in gRPC's shutdown" if st['sleeps'] else "")
+                     + ") is torn down. A CGI caller (and this benchmark) waits for all of it. "
                      "Flushing the answer before closing the store, or ending the process without "
                      "gRPC's shutdown once the answer and the journal line are out, would take "
                      "that off every fresh check.")
