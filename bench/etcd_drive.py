@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The workload and the timing loops of bench/etcd (see there).
 
-  etcd_drive.py plan OUT BOUND ROUNDS BATCH FCGI FRESH
+  etcd_drive.py plan OUT BOUND ROUNDS BATCH FCGI FRESH [JBATCH]
       Writes OUT/register.txt (every MAC, for `provlock add -`), OUT/bind.txt
       (the first provision of the BOUND phones, from their own addresses,
       run untimed before anything is measured) and OUT/w-MODE-ROUND.txt for
-      MODE batch, fcgi, fresh: request lines "MAC IP EXPECTED". About 94%
+      MODE batch, fcgi, fresh (and jbatch): request lines "MAC IP EXPECTED". About 94%
       same-ip polls of random bound phones, 3% first provisions (phones
       registered but never provisioned, each used once in the whole run),
       3% denials (half a bound phone asked for from a foreign address, half
@@ -56,7 +56,8 @@ def own_ip(i):
 def plan(out, bound, rounds, sizes):
     bound, rounds = int(bound), int(rounds)
     rng = random.Random(19)
-    modes = list(zip(("batch", "fcgi", "fresh"), (int(s) for s in sizes)))
+    # jbatch: check --batch again, on etcd with its journal on a tmpfs.
+    modes = list(zip(("batch", "fcgi", "fresh", "jbatch"), (int(s) for s in sizes if s)))
     firsts = [max(1, n * 3 // 100) for _, n in modes]
     reserve = sum(firsts) * rounds
     total = bound + reserve
@@ -339,7 +340,7 @@ def strace(tt, c):
 if __name__ == "__main__":
     a = sys.argv[1:]
     if a[0] == "plan":
-        plan(a[1], a[2], a[3], a[4:7])
+        plan(a[1], a[2], a[3], a[4:8])
     elif a[0] == "batch":
         batch(a[1], a[2], a[3:])
     elif a[0] == "fcgi":
