@@ -239,10 +239,11 @@ if "answer written (stdout)" in m and "journal line written" in m:
                      "fully buffered, and it is flushed after the store (the gRPC channel, its "
                      f"{st['threads']} threads joined"
                      + (f", {st['sleeps']} sleeps of 1-2 ms in gRPC's shutdown" if st['sleeps'] else "")
-                     + ") is torn down. A CGI caller (and this benchmark) waits for all of it. "
-                     "Flushing the answer before closing the store, or ending the process without "
-                     "gRPC's shutdown once the answer and the journal line are out, would take "
-                     "that off every fresh check.")
+                     + ") is torn down. A CGI caller, a shell's `$(provlock check ...)` and this "
+                     "benchmark wait for all of it (they read to the end of the output). Writing "
+                     "the answer and closing standard output before the store is closed, or ending "
+                     "the process without gRPC's shutdown once the answer and the journal line are "
+                     "out, would take that off every fresh check.")
 if not jruns and st["syncs"] > dir_calls.get("fsync", 0) + dir_calls.get("fdatasync", 0):
     notes.append(f"The etcd check flushes its local journal line ({st['syncs']} fsync/fdatasync "
                  "of the journal file and its folder) on a same-ip poll, where the directory store "
