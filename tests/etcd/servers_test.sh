@@ -52,6 +52,12 @@ servers=(a b c)
 orders=("${ETCD_ENDPOINT[1]},${ETCD_ENDPOINT[2]},${ETCD_ENDPOINT[3]}"
   "${ETCD_ENDPOINT[2]},${ETCD_ENDPOINT[3]},${ETCD_ENDPOINT[1]}"
   "${ETCD_ENDPOINT[3]},${ETCD_ENDPOINT[1]},${ETCD_ENDPOINT[2]}")
+# timeout x (retries + 1) = 6 s per request, the default: longer than a
+# leader election, so that a commit whose answer the killed leader took is
+# resolved by a later try (the commit marker) before an answer is given.
+# With a budget shorter than the failover (timeout = "1s", retries = 0) a
+# store-error answer was seen to have been applied after all: counters one
+# above the answers, and no journal line.
 for i in 0 1 2; do
   s=${servers[$i]}
   cat >"$work/$s.toml" <<EOF
