@@ -206,6 +206,11 @@ for pid in "${workers[@]}"; do
   wait "$pid" 2>/dev/null
 done
 
+# No provlock process of this test is left (each names its config in $work).
+if left=$(pgrep -af -- "--config $work/"); then
+  fail "provlock processes left running: $left"
+fi
+
 # Every answer is an allow, a deny, or a clean store error.
 for ((w = 1; w <= nworkers; w++)); do
   log=$work/w$w/log
