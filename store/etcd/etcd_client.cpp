@@ -264,8 +264,7 @@ bool timed_out(const grpc::Status& status) {
   const auto code = status.error_code();
   if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED)
     return true;
-  return code == grpc::StatusCode::UNKNOWN &&
-         status.error_message() == "context deadline exceeded";
+  return code == grpc::StatusCode::UNKNOWN && status.error_message() == "context deadline exceeded";
 }
 
 std::string joined(const std::vector<std::string>& endpoints) {

@@ -11,6 +11,8 @@
 //        etcd_store_test expect ENDPOINTS PREFIX WORKDIR VALUE
 // ENDPOINTS is a comma-separated list of HOST:PORT; PREFIX the store's
 // prefix in etcd; WORKDIR a folder for the journals.
+#include "store/etcd/etcd_store.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,7 +29,6 @@
 #include "ops/check.hpp"
 #include "ops/session.hpp"
 #include "store/etcd/etcd_client.hpp"
-#include "store/etcd/etcd_store.hpp"
 #include "store/records_io.hpp"
 
 using namespace provlock;
@@ -126,8 +127,7 @@ class InterferingStore final : public store::Store {
   void scan(Kind kind, const store::Visit& visit, const store::OnError& on_error) override {
     inner_.scan(kind, visit, on_error);
   }
-  void append_journal_line(UnixTime time, std::string line,
-                           store::Durability durability) override {
+  void append_journal_line(UnixTime time, std::string line, store::Durability durability) override {
     inner_.append_journal_line(time, std::move(line), durability);
   }
   void scan_journal(UnixTime since, const std::function<void(const store::Json&)>& visit,
@@ -243,7 +243,8 @@ int conflict(const std::string& endpoints, const std::string& prefix, const std:
   CHECK(r.reason == Reason::first_provision);
   const auto lines = journal_lines(journal);
   CHECK(lines.size() == 1);
-  if (lines.size() == 1) CHECK(lines[0].find("\"reason\":\"first-provision\"") != std::string::npos);
+  if (lines.size() == 1)
+    CHECK(lines[0].find("\"reason\":\"first-provision\"") != std::string::npos);
   const auto final_kv = client.get(device_key);
   if (final_kv.kv) {
     CHECK(final_kv.kv->version == 2 + ops::kDecisionTries);
@@ -298,7 +299,8 @@ int create(const std::string& endpoints, const std::string& prefix, const std::s
   // 150 of these exist: exactly the other 150 are created, and the ones
   // that existed keep their text.
   std::set<std::size_t> which;
-  made = st->create_all(Kind::window, records(150, 450, 20), [&](std::size_t i) { which.insert(i); });
+  made =
+      st->create_all(Kind::window, records(150, 450, 20), [&](std::size_t i) { which.insert(i); });
   CHECK(ones(made) == 150);
   CHECK(which.size() == 150 && *which.begin() == 150 && *which.rbegin() == 299);
   CHECK(count(Kind::window) == 450);
@@ -338,16 +340,16 @@ int scan(const std::string& endpoints, const std::string& prefix, const std::str
       [&](const std::string& key, std::string_view text, const std::string&) {
         if (!changed) {
           changed = true;
-          other->update_text(Kind::device, "s999999", [](std::optional<std::string>& t,
-                                                          const std::string&) {
-            t = "{\"n\":999999}";
-            return Write::durable;
-          });
-          other->update_text(Kind::device, last, [](std::optional<std::string>& t,
-                                                    const std::string&) {
-            t.reset();
-            return Write::durable;
-          });
+          other->update_text(Kind::device, "s999999",
+                             [](std::optional<std::string>& t, const std::string&) {
+                               t = "{\"n\":999999}";
+                               return Write::durable;
+                             });
+          other->update_text(Kind::device, last,
+                             [](std::optional<std::string>& t, const std::string&) {
+                               t.reset();
+                               return Write::durable;
+                             });
         }
         const int i = std::stoi(key.substr(1));
         if (store::Json::parse(text)["n"] != i) {
@@ -393,15 +395,16 @@ int cas(const std::string& endpoints, const std::string& prefix, const std::stri
   const UnixTime now = parse_time("2026-12-07T12:00:00Z");
   int tries = 0;
   for (int i = 0; i < n; ++i) {
-    st->update_text(Kind::meta, "counter", [&](std::optional<std::string>& text,
-                                               const std::string&) {
-      ++tries;
-      const long long value = text ? std::stoll(*text) : 0;
-      st->append_journal_line(now, "{\"id\":\"" + id + "\",\"to\":" + std::to_string(value + 1) + "}",
-                              store::Durability::durable);
-      text = std::to_string(value + 1);
-      return Write::durable;
-    });
+    st->update_text(Kind::meta, "counter",
+                    [&](std::optional<std::string>& text, const std::string&) {
+                      ++tries;
+                      const long long value = text ? std::stoll(*text) : 0;
+                      st->append_journal_line(
+                          now, "{\"id\":\"" + id + "\",\"to\":" + std::to_string(value + 1) + "}",
+                          store::Durability::durable);
+                      text = std::to_string(value + 1);
+                      return Write::durable;
+                    });
   }
   const auto lines = journal_lines(journal);
   CHECK(static_cast<int>(lines.size()) == n);
@@ -451,7 +454,8 @@ int main(int argc, char** argv) {
     if (mode == "conflict") return conflict(endpoints, prefix, work);
     if (mode == "create") return create(endpoints, prefix, work);
     if (mode == "scan" && argc == 6) return scan(endpoints, prefix, work, std::stoi(argv[5]));
-    if (mode == "cas" && argc == 7) return cas(endpoints, prefix, work, std::stoi(argv[5]), argv[6]);
+    if (mode == "cas" && argc == 7)
+      return cas(endpoints, prefix, work, std::stoi(argv[5]), argv[6]);
     if (mode == "expect" && argc == 6) return expect(endpoints, prefix, work, argv[5]);
   } catch (const Error& e) {
     std::cerr << "etcd_store_test " << mode << ": " << e.what() << "\n";

@@ -124,7 +124,7 @@ etcd_wait_healthy 30 || fail "the cluster did not come back"
 [[ $(pl check "$mac" "$ip") == "allow same-ip" ]] || fail "after the outage, from its own address"
 [[ $(pl check "$mac" 10.3.0.3) == "deny locked" ]] || fail "after the outage, from elsewhere"
 shown=$(pl show "$mac" --json)
-[[ $shown == *'"allowed":2,'* && $shown == *'"denied":2'[,}]* ]] ||
+[[ $shown == *'"allowed":2,'* && $shown == *'"denied":2'[,\}]* ]] ||
   fail "counters after the outage (2 allowed, 2 denied expected): $shown"
 lines=$(cat "$work"/journal/*.jsonl | grep -c '"command":"check"')
 [[ $lines == 4 ]] || fail "$lines check lines in the journal, 4 expected"
