@@ -270,6 +270,19 @@ std::string target_of(const std::string& endpoint) {
   return endpoint;
 }
 
+// A try that ran out of time. etcd hands the client's deadline on to its own
+// wait (for a leader, for a quorum) and, when that runs out first on its
+// side, answers with Go's context error as UNKNOWN rather than
+// DEADLINE_EXCEEDED: the same timeout, seen by the server first. Not a
+// refusal: the next endpoint may well answer (a node cut off from the
+// others, or a follower during an election, waits in vain).
+bool timed_out(const grpc::Status& status) {
+  const auto code = status.error_code();
+  if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED)
+    return true;
+  return code == grpc::StatusCode::UNKNOWN && status.error_message() == "context deadline exceeded";
+}
+
 std::string joined(const std::vector<std::string>& endpoints) {
   std::string out;
   for (const auto& e : endpoints) out += (out.empty() ? "" : ", ") + e;
@@ -362,7 +375,7 @@ struct Client::Impl {
                                         " (check [store] cert, key and etcd's roles)");
         if (code == grpc::StatusCode::RESOURCE_EXHAUSTED)
           throw Error(Exit::temp_fail, std::string("etcd ") + what + " refused by " + last);
-        if (code != grpc::StatusCode::UNAVAILABLE && code != grpc::StatusCode::DEADLINE_EXCEEDED)
+        if (!timed_out(status))
           throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last);
       }
     }

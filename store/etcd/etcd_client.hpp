@@ -133,8 +133,9 @@ std::string prefix_end(std::string_view prefix);
 
 // A connection to an etcd cluster. Every operation is linearizable (reads go
 // through the leader's quorum), bounded in time (see ClientOptions), and
-// fails over: on UNAVAILABLE or DEADLINE_EXCEEDED from one endpoint it tries
-// the next, starting next time from the last one that answered. When every
+// fails over: on UNAVAILABLE or DEADLINE_EXCEEDED from one endpoint (or
+// etcd's own "context deadline exceeded", its side of the same deadline) it
+// tries the next, starting next time from the last one that answered. When every
 // try has failed it throws Error(Exit::temp_fail) (75, "try again"), naming
 // the endpoints and gRPC's last message; any other refusal by the server (a
 // txn over the limits, a permission) is Error(Exit::io) (74) at once. It

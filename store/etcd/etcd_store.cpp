@@ -106,7 +106,21 @@ bool EtcdStore::commit(std::vector<Compare> compares, std::vector<Op> success,
   const std::string id = next_commit_id();
   success.push_back(Op::put(marker_key_, id));
   failure.push_back(Op::get(marker_key_));
-  out = client().txn(compares, success, failure);
+  try {
+    out = client().txn(compares, success, failure);
+  } catch (const Error& e) {
+    if (e.code() != Exit::temp_fail) throw;
+    // No answer within the budget, yet the txn may have been applied: a
+    // leader killed after passing it on, whose successor commits it once
+    // elected. A linearizable read once the cluster answers again (it waits
+    // for the new leader's first commit, which settles every entry of the
+    // term before) tells. Still no answer: 75, the outcome unknown.
+    const etcd::GetResult marker = client().get(marker_key_);
+    if (!marker.kv || marker.kv->value != id) throw;
+    out = etcd::TxnResult{};
+    out.succeeded = true;
+    return true;
+  }
   if (out.succeeded) return true;
   const auto& marker = out.results.back().kvs;
   return !marker.empty() && marker.front().value == id;
