@@ -334,7 +334,8 @@ struct Client::Impl {
   // Runs `call(stub, context)` on the endpoints in turn, as the class
   // comment says. `call` returns the gRPC status.
   template <typename Call>
-  void run(const char* what, std::size_t request_bytes, Call&& call) {
+  void run(const char* what, std::size_t request_bytes, Call&& call,
+           std::optional<std::chrono::milliseconds> budget_given = std::nullopt) {
     if (request_bytes >= max_request_bytes)
       throw Error(Exit::io, std::string("etcd ") + what + ": a request of " +
                                 std::to_string(request_bytes) + " bytes, over etcd's limit of " +
@@ -342,7 +343,7 @@ struct Client::Impl {
     // The budget is on the monotonic clock (the deadlines gRPC is given are
     // taken from the system clock at each try).
     using Clock = std::chrono::steady_clock;
-    const auto budget = options.timeout * (options.retries + 1);
+    const auto budget = budget_given ? *budget_given : options.timeout * (options.retries + 1);
     const auto give_up = Clock::now() + budget;
     std::string last;
     auto pause = std::chrono::milliseconds(100);
@@ -414,7 +415,11 @@ const ClientOptions& Client::options() const {
 }
 
 GetResult Client::get(const std::string& key) {
-  const RangeResult found = range(key, "", 1);
+  return get(key, impl_->options.timeout * (impl_->options.retries + 1));
+}
+
+GetResult Client::get(const std::string& key, std::chrono::milliseconds budget) {
+  const RangeResult found = range(key, "", 1, 0, budget);
   GetResult result;
   result.revision = found.revision;
   if (!found.kvs.empty()) result.kv = found.kvs.front();
@@ -441,17 +446,20 @@ GetManyResult Client::get_many(const std::vector<std::string>& keys) {
 }
 
 RangeResult Client::range(const std::string& key, const std::string& range_end, std::int64_t limit,
-                          std::int64_t revision) {
+                          std::int64_t revision, std::optional<std::chrono::milliseconds> budget) {
   pb::RangeRequest request;
   request.set_key(key);
   request.set_range_end(range_end);
   request.set_limit(limit);
   request.set_revision(revision);
   pb::RangeResponse response;
-  impl_->run("read", request.ByteSizeLong(), [&](pb::KV::Stub& stub, grpc::ClientContext& context) {
-    response.Clear();
-    return stub.Range(&context, request, &response);
-  });
+  impl_->run(
+      "read", request.ByteSizeLong(),
+      [&](pb::KV::Stub& stub, grpc::ClientContext& context) {
+        response.Clear();
+        return stub.Range(&context, request, &response);
+      },
+      budget);
   RangeResult result;
   result.revision = revision != 0 ? revision : response.header().revision();
   result.more = response.more();

@@ -159,6 +159,8 @@ class Client {
   Client& operator=(Client&&) noexcept;
 
   GetResult get(const std::string& key);
+  // get, all its tries within `budget` instead of timeout * (retries + 1).
+  GetResult get(const std::string& key, std::chrono::milliseconds budget);
   // All the keys read in one txn, at one revision.
   GetManyResult get_many(const std::vector<std::string>& keys);
   // The keys in [key, range_end), at most `limit` (0: all), read at
@@ -167,7 +169,8 @@ class Client {
   // just after the last key of the one before (last key + '\0'). A revision
   // that was compacted away is Error(Exit::io).
   RangeResult range(const std::string& key, const std::string& range_end, std::int64_t limit = 0,
-                    std::int64_t revision = 0);
+                    std::int64_t revision = 0,
+                    std::optional<std::chrono::milliseconds> budget = std::nullopt);
   // At most max_txn_ops compares, and as many operations in each branch.
   TxnResult txn(const std::vector<Compare>& compares, const std::vector<Op>& success,
                 const std::vector<Op>& failure = {});

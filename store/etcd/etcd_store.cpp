@@ -114,8 +114,9 @@ bool EtcdStore::commit(std::vector<Compare> compares, std::vector<Op> success,
     // leader killed after passing it on, whose successor commits it once
     // elected. A linearizable read once the cluster answers again (it waits
     // for the new leader's first commit, which settles every entry of the
-    // term before) tells. Still no answer: 75, the outcome unknown.
-    const etcd::GetResult marker = client().get(marker_key_);
+    // term before) tells, if it comes within one more store.timeout. Still
+    // no answer: 75, the outcome unknown (provlock(1), The etcd store).
+    const etcd::GetResult marker = client().get(marker_key_, options_.timeout);
     if (!marker.kv || marker.kv->value != id) throw;
     out = etcd::TxnResult{};
     out.succeeded = true;
@@ -345,11 +346,12 @@ void EtcdStore::begin_decision(const std::vector<RecordName>& reads,
     ops.push_back(Op::range(first, etcd::prefix_end(first)));
   }
   // One txn of reads only: etcd answers it at one revision, without a write
-  // to its log. The first try reads what the node has (serializable): the
-  // commit compares every record read, so a node behind the others costs a
-  // second try at most, which asks the leader (linearizable).
-  for (Op& op : ops) op.serializable = !read_latest_;
-  read_latest_ = false;
+  // to its log. Linearizable: a serializable read would save a round trip
+  // to the leader (the commit compares every record read anyway), but a
+  // node cut off from the others answers it too, and the commit that
+  // follows, proposed to a cluster without a quorum, may be applied once
+  // the quorum is back, long after its check answered 75. A linearizable
+  // read fails there first, and nothing is proposed.
   etcd::TxnResult got = client().txn({}, ops);
   if (got.results.size() != ops.size())
     throw Error(Exit::io, "etcd answered " + std::to_string(ops.size()) + " reads with " +
@@ -381,10 +383,7 @@ bool EtcdStore::commit_decision() {
     for (auto& [key, text] : d.staged)
       writes.push_back(text ? Op::put(key, std::move(*text)) : Op::del(key));
     etcd::TxnResult result;
-    if (!commit(std::move(compares), std::move(writes), {}, result)) {
-      read_latest_ = true;
-      return false;
-    }
+    if (!commit(std::move(compares), std::move(writes), {}, result)) return false;
   }
   append_kept(d.lines);
   return true;

@@ -125,7 +125,6 @@ class EtcdStore final : public Store {
   std::string marker_key_;
   std::uint64_t marker_base_ = 0, marker_count_ = 0;
   Decision decision_;
-  bool read_latest_ = false;  // the last decision lost its compare
   // Where update_text keeps the lines its change appends, until it writes.
   std::vector<Line>* collecting_ = nullptr;
 };
