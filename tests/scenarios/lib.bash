@@ -55,12 +55,15 @@ record() {
 # has_record REL: the record exists.
 has_record() { record "$1" >/dev/null; }
 # put_record REL: writes stdin as the record's text, as a hand or an older
-# provlock would (on a directory store: into the file REL, no shard globs).
+# provlock would (on a directory store into the file REL, or the first file
+# a glob REL names).
 put_record() {
   if [[ $backend == etcd ]]; then
     etcdctl_store put "$(etcd_key_of "$1")" >/dev/null
   else
-    cat >"$PROVLOCK_STORE/$1"
+    local f
+    f=$(compgen -G "$PROVLOCK_STORE/$1" | head -1)
+    cat >"${f:-$PROVLOCK_STORE/$1}"
   fi
 }
 # record_keys KIND: the keys of KIND's records, one a line, sorted.
@@ -79,8 +82,34 @@ record_keys() {
 store_snapshot() {
   if [[ $backend == etcd ]]; then
     etcdctl_store get --prefix "$(store_prefix)/" | sha1sum
+    [[ -d $journal_dir ]] && (cd "$journal_dir" && find . -type f -print0 | sort -z | xargs -0 sha1sum)
   else
     (cd "$PROVLOCK_STORE" && find . -type f ! -name .lock -print0 | sort -z | xargs -0 sha1sum)
+  fi
+}
+# store_absent: nothing has made the store (on etcd: no key under its prefix).
+store_absent() {
+  if [[ $backend == etcd ]]; then
+    [[ -z $(etcdctl_store get --prefix --keys-only --limit 1 "$(store_prefix)/") ]]
+  else
+    [[ ! -e $PROVLOCK_STORE ]]
+  fi
+}
+# store_wipe: removes the whole store (its records; the journal stays).
+store_wipe() {
+  if [[ $backend == etcd ]]; then
+    etcdctl_store del --prefix "$(store_prefix)/" >/dev/null
+  else
+    rm -rf "$PROVLOCK_STORE"
+  fi
+}
+# drop_record REL: removes a record (on a directory store its file and its
+# recent version) behind provlock's back.
+drop_record() {
+  if [[ $backend == etcd ]]; then
+    etcdctl_store del "$(etcd_key_of "$1")" >/dev/null
+  else
+    rm -f "$PROVLOCK_STORE/$1" "$PROVLOCK_STORE/${1%.json}.recent"
   fi
 }
 # other_store NAME: a second, empty store of this backend.
