@@ -57,9 +57,9 @@ assert len(unlocks)==40, len(unlocks)
 # Each address's count equals its denied checks.
 for n in $(seq 1 $workers); do
   denied=$(grep -c "^rc=1 " "$tmp/worker.$n")
-  # The record in force may be the file or its recent version (bookkeeping).
-  f=$(ls "$PROVLOCK_STORE"/bans/*/192.0.2.$n-32.* | head -1)
-  counted=$(python3 "$(dirname "$PROVLOCK_TESTLIB")/record_in_force.py" "${f%.*}.json" |
+  # The record in force (on a directory store the file or its recent
+  # version, bookkeeping).
+  counted=$(record "bans/*/192.0.2.$n-32.json" |
     python3 -c "import json, sys; print(len(json.load(sys.stdin)['attempts']))" || echo 0)
   assert '[[ $counted == "$denied" ]]' "192.0.2.$n: $denied denied checks counted ($counted)"
 done

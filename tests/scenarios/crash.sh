@@ -94,7 +94,9 @@ for round in $(seq 1 $rounds); do
   for instant in 1 2 3; do
     sleep "0.$(printf '%03d' $((RANDOM % 191 + 10)))"
     ((instant == 3)) && : >"$tmp/stop"
-    for pid in $(pgrep -x -P "$(IFS=,; echo "${loops[*]}")" provlock); do
+    # (On etcd, provlock has exec'd provlock-etcd.)
+    parents=$(IFS=,; echo "${loops[*]}")
+    for pid in $(pgrep -x -P "$parents" provlock; pgrep -x -P "$parents" provlock-etcd); do
       # (One that has just exited is no kill.)
       [[ $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) == [RSD] ]] || continue
       kill -KILL "$pid" 2>/dev/null && kills=$((kills + 1))

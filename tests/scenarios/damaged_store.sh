@@ -1,5 +1,6 @@
 # Hostile and damaged files: each refused naming the file, never followed,
 # never overwritten; fsck reports them and --repair quarantines them.
+# backends: directory (about the files of a directory store)
 source "$PROVLOCK_TESTLIB"
 at 2026-11-26T12:00:00Z
 expect 0 '*' add 805ec0000001 805ec0000002 805ec0000003 805ec0000004 805ec0000005 805ec0000006

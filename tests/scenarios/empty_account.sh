@@ -32,7 +32,7 @@ allow unlock-all 805ec0000004 $away
 expect 0 '{"id":2,"account":"","until":"2026-11-03T10:00:00Z"}' unlock-all --account '' --hours 1 --json
 # The rules record says "no account" in format 2, which 0.1 refuses rather
 # than reading it as every account.
-assert 'grep -q "\"format\":2" "$PROVLOCK_STORE/meta/rules.json"' "rules.json is format 2: $(cat "$PROVLOCK_STORE/meta/rules.json")"
+assert 'record meta/rules.json | grep -q "\"format\":2"' "rules.json is format 2: $(record meta/rules.json)"
 
 # window open --account "": admits only the devices without an account.
 at 2026-11-04T09:00:00Z
@@ -41,7 +41,7 @@ expect 0 "window open for $win until 2026-11-04T11:00:00Z (no account)" \
 expect 0 "$win  until 2026-11-04T11:00:00Z  no account" window list
 expect 0 "{\"ip\":\"$win\",\"prefix\":\"$win/32\",\"account\":\"\",\"opened\":\"2026-11-04T09:00:00Z\",\"until\":\"2026-11-04T11:00:00Z\"}" \
   window list --json
-assert 'grep -q "\"format\":2" "$PROVLOCK_STORE/windows/$win.json"' "the no-account window is format 2"
+assert 'record windows/$win.json | grep -q "\"format\":2"' "the no-account window is format 2"
 deny locked 805ec0000001 $win
 deny locked 805ec0000003 $win
 allow window 805ec0000005 $win
@@ -52,7 +52,7 @@ expect 0 "window open for $win until 2026-11-04T10:00:00Z" window open $win --ho
 expect 0 "$win  until 2026-11-04T10:00:00Z  all accounts" window list
 expect 0 "{\"ip\":\"$win\",\"prefix\":\"$win/32\",\"account\":null,\"opened\":\"2026-11-04T09:00:00Z\",\"until\":\"2026-11-04T10:00:00Z\"}" \
   window list --json
-assert 'grep -q "\"format\":1" "$PROVLOCK_STORE/windows/$win.json"' "an every-account window is format 1"
+assert 'record windows/$win.json | grep -q "\"format\":1"' "an every-account window is format 1"
 allow window 805ec0000001 $win
 # A named account stays that account.
 expect 0 "window open for $win until 2026-11-04T10:00:00Z (account acme)" \
@@ -66,13 +66,13 @@ allow unlock-all 805ec0000005 $away
 # A store written by 0.1: "account": "" in a window and in an unlock-all
 # entry still means every account.
 at 2026-11-05T09:00:00Z
-cat >"$PROVLOCK_STORE/windows/$win.json" <<'EOF'
+put_record windows/$win.json <<'EOF'
 {"account":"","format":1,"ip":"203.0.113.9","opened":"2026-11-05T08:00:00Z","until":"2026-11-05T12:00:00Z"}
 EOF
 expect 0 "$win  until 2026-11-05T12:00:00Z  all accounts" window list
 allow window 805ec0000003 $win
 allow window 805ec0000004 $win
-cat >"$PROVLOCK_STORE/meta/rules.json" <<'EOF'
+put_record meta/rules.json <<'EOF'
 {"format":1,"range_bans":{"entries":[],"format":1},"unlock_all":{"entries":[{"account":"","at":"2026-11-05T08:00:00Z","id":9,"until":null}],"format":1,"last_id":9}}
 EOF
 expect 0 '*' list --state unlocked

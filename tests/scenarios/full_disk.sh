@@ -15,6 +15,7 @@
 # 4. Inodes exhausted: no file can be created.
 # 5. The store remounted read-only: writes fail closed naming the file and
 #    "Read-only file system"; list, show, log, fsck and check --dry-run work.
+# backends: directory (about the files of a directory store)
 source "$PROVLOCK_TESTLIB"
 if [[ $(id -u) != 0 ]]; then
   echo "FAIL: full_disk.sh mounts a tmpfs and must run as root (CI does); it cannot test a full disk otherwise" >&2

@@ -16,6 +16,7 @@
 # temporary file. The records are hard links (creating files is slow on some
 # machines; list writes no record); the lock files must not be: list writes
 # its marks and nonce into .lock, and its locks there would be the store's.
+# backends: directory (about the files of a directory store)
 source "$PROVLOCK_TESTLIB"
 base_config=('[ban]' 'max_attempts = 1000' '[suspicious]' 'max_foreign = 3')
 config "${base_config[@]}"

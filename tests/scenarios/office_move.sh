@@ -80,7 +80,7 @@ assert 'printf "%s" "$out" | python3 -c "
 import json,sys; j=json.load(sys.stdin)
 assert j[\"windows\"]==1 and j[\"journal_days\"]>=5 and j[\"unlock_alls\"]==1, j
 "' "expire ends the window and the --hours unlock-all, prunes old journal days"
-assert '[[ -z $(ls "$PROVLOCK_STORE/windows" | grep json) ]]' "no window records left"
+assert '[[ -z $(record_keys windows) ]]' "no window records left"
 expect 0 "expired: 0 unlocks, 0 unlock-alls, 0 bans, 0 windows; forgot 0 addresses; pruned 0 journal days" expire
 expect 0 '*' expire --dry-run
 contains "would expire: 0 unlocks"

@@ -114,13 +114,12 @@ clean "$tmp/unlock.out" "unlock"
 
 # ban list: a ban record whose reason was edited by hand.
 expect 0 '*' ban add 198.51.100.77 --for 2h
-ban_file=$(ls "$PROVLOCK_STORE"/bans/*/198.51.100.77-32.json)
-python3 - "$ban_file" <<'PY'
+ban_text=$(record 'bans/*/198.51.100.77-32.json' | python3 -c '
 import json, sys
-r = json.load(open(sys.argv[1]))
+r = json.load(sys.stdin)
 r["reason"] = "manual\u001b[2J\nstate: unlocked\u009b"
-open(sys.argv[1], "w").write(json.dumps(r))
-PY
+sys.stdout.write(json.dumps(r))')
+printf '%s' "$ban_text" | put_record 'bans/*/198.51.100.77-32.json'
 run_to ban_list ban list
 assert '[[ $rc == 0 ]]' "ban list exits 0"
 clean "$tmp/ban_list.out" "ban list" '^state:'
@@ -141,7 +140,7 @@ PY
 # A journal line written by hand (or by another program), as JSON Lines under
 # journal/: escapes for every control character in keys and values, a CGI
 # request path and a user name with ESC, raw UTF-8 C1 controls.
-journal=$PROVLOCK_STORE/journal/2026-11-20.jsonl
+journal=$journal_dir/2026-11-20.jsonl
 python3 - "$journal" <<'PY'
 import json, sys
 ctl = "".join(chr(c) for c in range(0, 32)) + "\x7f\u0085\u009b"
@@ -204,8 +203,8 @@ fails_cleanly unlock-all --hours $'1\x1b'
 fails_cleanly --now $'\x1b[2J' list
 
 # A record that is not UTF-8: the message does not pass its bytes through.
-rec=$(ls "$PROVLOCK_STORE"/devices/*/02fe00000004.json)
-printf '{"format":1,"mac":"02fe00000004","label":"\xff\x1b[2J\xc2\x9b","registered":"2026-11-20T09:00:00Z"}' >"$rec"
+printf '{"format":1,"mac":"02fe00000004","label":"\xff\x1b[2J\xc2\x9b","registered":"2026-11-20T09:00:00Z"}' |
+  put_record 'devices/*/02fe00000004.json'
 run_to bad_rec show 02fe00000004
 assert '[[ $rc == 74 ]]' "show of a record that is not UTF-8 exits 74 (got $rc)"
 clean "$tmp/bad_rec.err" "the message about a record that is not UTF-8"
@@ -213,8 +212,12 @@ run_to fsck fsck
 clean "$tmp/fsck.out" "fsck's findings"
 run_to fsck_json fsck --json
 clean_json "$tmp/fsck_json.out" "fsck --json"
-# A file name in the store with control characters.
-touch "$PROVLOCK_STORE/devices/$(printf 'x\x1b[2J\ny\xff')"
+# A file name (an etcd key) in the store with control characters.
+if [[ $backend == directory ]]; then
+  touch "$PROVLOCK_STORE/devices/$(printf 'x\x1b[2J\ny\xff')"
+else
+  printf x | etcdctl_store put "$(store_prefix)/devices/$(printf 'x\x1b[2J\ny\xff')" >/dev/null
+fi
 run_to fsck2 fsck
 clean "$tmp/fsck2.out" "fsck naming a file with control characters" '^y'
 run_to fsck2_json fsck --json

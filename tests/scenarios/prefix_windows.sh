@@ -5,8 +5,8 @@ source "$PROVLOCK_TESTLIB"
 acme=$(printf '805ec000%04x\n' 1 2 3 4 5)
 v6phone=805ec0000006 other=000b82000001
 
-# The store, as a sum of every file's name and contents (lock files aside).
-snapshot() { (cd "$PROVLOCK_STORE" && find . -type f ! -name .lock -print0 | sort -z | xargs -0 sha1sum); }
+# The store, as a sum of every record's (file's) name and contents.
+snapshot() { store_snapshot; }
 
 at 2026-11-02T09:00:00Z
 expect 0 '*' add $acme --account acme
@@ -43,7 +43,7 @@ assert 'cmp -s "$tmp/before" "$tmp/after"' "refused windows wrote nothing: $(dif
 deny locked 805ec0000001 198.51.100.77
 expect 0 "window open for 198.51.100.0/24 until 2026-11-09T11:00:00Z (account acme)" \
   window open 198.51.100.0/24 --hours 2 --account acme
-assert '[[ -f $PROVLOCK_STORE/windows/198.51.100.0-24.json ]]' "the window's record is named by its prefix"
+assert 'has_record windows/198.51.100.0-24.json' "the window's record is named by its prefix"
 # A dry run answers as the check would, and writes nothing.
 snapshot >"$tmp/before"
 allow window 805ec0000001 198.51.100.77 --dry-run
@@ -74,7 +74,7 @@ expect 0 "window open for 198.51.100.9 until 2026-11-09T12:00:00Z (account other
   window open 198.51.100.9/32 --hours 3 --account other
 expect 0 "window open for 2001:db8:2::/64 until 2026-11-09T10:00:00Z" \
   window open 2001:db8:2::1 --hours 1
-assert '[[ -f $PROVLOCK_STORE/windows/2001_db8_2__-64.json ]]' "the IPv6 window is its /64's"
+assert 'has_record windows/2001_db8_2__-64.json' "the IPv6 window is its /64's"
 
 # --- window list shows each window by the name window close takes. --------
 run window list
@@ -83,8 +83,8 @@ printf '%s\n' "198.51.100.0/24  until 2026-11-09T10:00:00Z  all accounts" \
   "198.51.100.9  until 2026-11-09T12:00:00Z  account other" \
   "2001:db8:2::/64  until 2026-11-09T10:00:00Z  all accounts" | sort >"$tmp/want"
 assert '[[ $rc == 0 ]] && cmp -s "$tmp/list" "$tmp/want"' "window list: $out"
-assert '[[ $(ls "$PROVLOCK_STORE/windows" | grep json | sort | tr "\n" " ") == "198.51.100.0-24.json 198.51.100.9.json 2001_db8_2__-64.json " ]]' \
-  "one record a window, named by its prefix: $(ls "$PROVLOCK_STORE/windows")"
+assert '[[ $(record_keys windows | tr "\n" " ") == "198.51.100.0-24 198.51.100.9 2001_db8_2__-64 " ]]' \
+  "one record a window, named by its prefix: $(record_keys windows)"
 run window list --json
 assert '[[ $rc == 0 ]] && printf "%s\n" "$out" | python3 -c "
 import json, sys
@@ -124,14 +124,14 @@ at 2026-11-09T10:00:00Z
 deny locked 805ec0000004 198.51.100.50
 expect 0 "198.51.100.9  until 2026-11-09T12:00:00Z  account other" window list
 expect 0 "expired: 0 unlocks, 0 unlock-alls, 0 bans, 1 windows; forgot 0 addresses; pruned 0 journal days" expire
-assert '[[ ! -e $PROVLOCK_STORE/windows/198.51.100.0-24.json ]]' "expire removed the ran-out /24"
+assert '! has_record windows/198.51.100.0-24.json' "expire removed the ran-out /24"
 expect 0 "window for 198.51.100.9 closed" window close 198.51.100.9
 
 # --- Windows that provlock 0.1 wrote: one address each, as they meant. -----
-cat >"$PROVLOCK_STORE/windows/2001_db8_4__1.json" <<'EOF'
+put_record windows/2001_db8_4__1.json <<'EOF'
 {"account":"","format":1,"ip":"2001:db8:4::1","opened":"2026-11-09T09:00:00Z","until":"2026-11-09T13:00:00Z"}
 EOF
-cat >"$PROVLOCK_STORE/windows/192.0.2.200.json" <<'EOF'
+put_record windows/192.0.2.200.json <<'EOF'
 {"account":"acme","format":1,"ip":"192.0.2.200","opened":"2026-11-09T09:00:00Z","until":"2026-11-09T13:00:00Z"}
 EOF
 expect 0 '*' window list --json
@@ -145,19 +145,19 @@ allow window 805ec0000002 192.0.2.200
 deny locked $other 192.0.2.200
 # Opened again, the window of one IPv4 address keeps 0.1's record form.
 expect 0 '*' window open 192.0.2.200 --hours 2 --account acme
-assert '[[ $(cat "$PROVLOCK_STORE/windows/192.0.2.200.json") == *"\"format\":1"*"\"ip\":\"192.0.2.200\""* ]]' \
-  "a window of one IPv4 address is written as 0.1 wrote it: $(cat "$PROVLOCK_STORE/windows/192.0.2.200.json")"
+assert '[[ $(record windows/192.0.2.200.json) == *"\"format\":1"*"\"ip\":\"192.0.2.200\""* ]]' \
+  "a window of one IPv4 address is written as 0.1 wrote it: $(record windows/192.0.2.200.json)"
 # `window close` of the address closes 0.1's window of it (there is no /64's).
 expect 0 "window for 2001:db8:4::1/128 closed" window close 2001:db8:4::1
-assert '[[ ! -e $PROVLOCK_STORE/windows/2001_db8_4__1.json ]]' "the 0.1 record is gone"
+assert '! has_record windows/2001_db8_4__1.json' "the 0.1 record is gone"
 expect 0 "window for 192.0.2.200 closed" window close 192.0.2.200
 expect 0 '' window list
 
 # A prefix window is written in a format 0.1 refuses rather than reads as
 # one address.
 expect 0 '*' window open 198.51.100.0/25 --hours 1
-assert '[[ $(cat "$PROVLOCK_STORE/windows/198.51.100.0-25.json") == *"\"format\":3"*"\"prefix\":\"198.51.100.0/25\""* ]]' \
-  "a prefix window is format 3: $(cat "$PROVLOCK_STORE/windows/198.51.100.0-25.json")"
+assert '[[ $(record windows/198.51.100.0-25.json) == *"\"format\":3"*"\"prefix\":\"198.51.100.0/25\""* ]]' \
+  "a prefix window is format 3: $(record windows/198.51.100.0-25.json)"
 expect 0 '*' fsck
 contains "0 findings"
 finish
