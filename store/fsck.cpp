@@ -121,10 +121,7 @@ class Checker {
         sync_fd(dirfd, path(rel));
         f.repaired = true;
         f.repair = "moved to " + path("quarantine/" + target);
-        if (rel == "meta/" + kRulesKey + ".json")
-          f.repair +=
-              "; its range bans and unlock-alls are gone (re-add the bans), and the next "
-              "unlock-all carries its ids on from the highest the devices have seen";
+        if (rel == "meta/" + kRulesKey + ".json") f.repair += kRulesQuarantined;
       } else {
         f.repair = std::string("could not move it: ") + std::strerror(errno);
       }

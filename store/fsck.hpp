@@ -34,6 +34,11 @@ struct FsckSummary {
   long unrepaired = 0;  // findings left as they were
 };
 
+// What fsck --repair adds when it moved the rules record away.
+inline constexpr const char* kRulesQuarantined =
+    "; its range bans and unlock-alls are gone (re-add the bans), and the next "
+    "unlock-all carries its ids on from the highest the devices have seen";
+
 // Decodes `j`, the record `key` of `kind` found at `where`, as check and
 // the other commands would; throws Error(Exit::io) saying what is wrong.
 // For fsck of any backend.

@@ -80,6 +80,7 @@ store::FsckSummary fsck_etcd(store::Store& any, bool repair, UnixTime now,
         if (!to.empty()) {
           f.repaired = true;
           f.repair = "moved to etcd:" + to;
+          if (kind == store::Kind::meta) f.repair += store::kRulesQuarantined;
         }
       }
       found(std::move(f));
