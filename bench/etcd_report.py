@@ -139,7 +139,7 @@ p(f"| provlock-etcd --version (its static initialisers, gRPC's and protobuf's am
   f"+{S['etcd-version'] - S['version']:.2f} ms over provlock --version |")
 p(f"| provlock check, directory store | {ms(S['dir-check'])} | {ms(C['dir-check'])} | |")
 p(f"| provlock-etcd check, run directly (one exec) | {ms(S['etcd-direct'])} | {ms(C['etcd-direct'])} | "
-  f"+{S['etcd-direct'] - S['etcd-version']:.2f} ms over its --version: config, gRPC channel and threads, connect, read txn, write txn, journal, shutdown |")
+  f"+{S['etcd-direct'] - S['etcd-version']:.2f} ms over its --version: config, gRPC channel and threads, connect, read txn, write txn, journal |")
 p(f"| provlock check, etcd store (provlock execs provlock-etcd) | {ms(S['etcd-check'])} | {ms(C['etcd-check'])} | "
   f"+{S['etcd-check'] - S['etcd-direct']:.2f} ms for the first exec |")
 p("")
