@@ -107,11 +107,15 @@ Context make_context(const Globals& globals, Reporter report) {
   std::string root =
       first_of(first_of(globals.store, env("PROVLOCK_STORE")), ctx.config.store.path);
   ctx.identify = who_am_i;
+  // Whether this process made a context before: a long-running front
+  // re-makes it when its config changes.
+  static bool again = false;
   if (is_etcd_url(root))
-    ctx.store = open_etcd_store(root, ctx.config);
+    ctx.store = open_etcd_store(root, ctx.config, again);
   else
     ctx.store = std::make_unique<store::FileStore>(
         root, std::chrono::milliseconds(ctx.config.store.lock_timeout_ms));
+  again = true;
   return ctx;
 }
 

@@ -162,8 +162,12 @@ void answer_http_request(HttpExchange& io, const std::function<Context&()>& sess
                          const Reporter& log) {
   Reply reply(io);
   try {
+    // The session first: on an etcd store a `provlock` execs provlock-etcd
+    // in it (cli/store_backend.hpp), which must find the request's body
+    // still unread.
+    Context& ctx = session();
     drain_request_body(io);
-    serve(io, reply, session(), log);
+    serve(io, reply, ctx, log);
   } catch (const Error& e) {
     answer_failure(reply, e, log);
   } catch (const std::exception& e) {

@@ -20,8 +20,12 @@ void remember_arguments(int argc, char** argv);
 
 // The store at `url` (etcd://...), configured by `config`: in provlock-etcd,
 // the store; in provlock, never returns (it execs provlock-etcd, or throws
-// Error(Exit::config) naming the program it could not start).
-std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Config& config);
+// Error(Exit::config) naming the program it could not start). `again`: the
+// process opened a store before (a long-running front whose config
+// changed); provlock then throws Error(Exit::config) instead of an exec in
+// the middle of its work, and the front keeps its last good config.
+std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Config& config,
+                                              bool again);
 
 // fsck of an etcd store (opened by open_etcd_store): every record decoded,
 // keys that are no record's reported; with `repair`, bad records moved to

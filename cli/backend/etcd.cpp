@@ -23,13 +23,19 @@ int command_done(int code) {
 #endif
 }
 
-std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Config& config) {
+std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Config& config, bool) {
   store::etcd::ClientOptions options;
   options.timeout = std::chrono::milliseconds(config.store.timeout_ms);
   options.retries = config.store.retries;
   if (!config.store.ca.empty()) options.ca = config.store.ca;
   if (!config.store.cert.empty()) options.cert = config.store.cert;
   if (!config.store.key.empty()) options.key = config.store.key;
+  // Without its key a certificate is never sent, and the handshake that
+  // etcd then refuses looks like no answer (75) every time.
+  if (options.cert.has_value() != options.key.has_value())
+    throw Error(Exit::config, std::string("store.") + (options.cert ? "cert" : "key") +
+                                  " is set without store." + (options.cert ? "key" : "cert") +
+                                  ": a client certificate needs both");
   const std::string journal =
       config.journal.dir.empty() ? std::string(kDefaultStorePath) + "/journal" : config.journal.dir;
   return std::make_unique<store::EtcdStore>(url, std::move(options), journal,

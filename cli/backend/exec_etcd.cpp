@@ -20,7 +20,11 @@ void remember_arguments(int argc, char** argv) {
   g_arguments.push_back(nullptr);
 }
 
-std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Config&) {
+std::unique_ptr<store::Store> open_etcd_store(const std::string& url, const Config&, bool again) {
+  if (again)
+    throw Error(Exit::config, "the store is now " + provlock::quoted(url) +
+                                  ", an etcd store, which this running provlock cannot switch "
+                                  "to: restart it");
   // Beside this program (a build tree), then where the package puts it
   // relative to this program (/usr/bin/provlock: /usr/lib/provlock/), for
   // any install prefix.

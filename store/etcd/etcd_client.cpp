@@ -374,9 +374,16 @@ struct Client::Impl {
             code == grpc::StatusCode::PERMISSION_DENIED)
           throw Error(Exit::config, std::string("etcd ") + what + " refused by " + last +
                                         " (check [store] cert, key and etcd's roles)");
-        if (code == grpc::StatusCode::RESOURCE_EXHAUSTED)
-          throw Error(Exit::temp_fail, std::string("etcd ") + what + " refused by " + last);
-        if (!timed_out(status))
+        // etcd out of space (its NOSPACE alarm, which lasts until an
+        // operator compacts, defragments and disarms it) is a full disk:
+        // 74. Too many requests is one node's: the next may answer, as
+        // after a timeout.
+        if (code == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+            status.error_message().find("space exceeded") != std::string::npos)
+          throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last +
+                                    " (etcd is out of space: compact, defragment and disarm "
+                                    "its NOSPACE alarm)");
+        if (!timed_out(status) && code != grpc::StatusCode::RESOURCE_EXHAUSTED)
           throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last);
       }
     }

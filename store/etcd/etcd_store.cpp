@@ -21,7 +21,8 @@ constexpr std::size_t kCreateBatch = etcd::max_txn_ops - 1;
 constexpr std::size_t kCreateBatchBytes = 1024 * 1024;
 // Keys per page of a scan.
 constexpr std::int64_t kScanPage = 1000;
-// The commit markers: one key per (host, pid mod kMarkerSlots).
+// The commit markers: one key per host and slot, of kMarkerSlots a process
+// draws one from at random.
 constexpr int kMarkerSlots = 4096;
 
 std::string host_name() {
@@ -60,7 +61,12 @@ EtcdStore::EtcdStore(const std::string& url, etcd::ClientOptions options,
   prefix_ = parsed.prefix + "/";
   if (split_dir(journal_dir).second.empty() || journal_dir.empty())
     throw Error(Exit::config, "journal.dir " + provlock::quoted(journal_dir) + " names no folder");
-  marker_key_ = prefix_ + "commits/" + host_ + "/" + std::to_string(getpid() % kMarkerSlots);
+  // The slot is drawn at random, not taken from the pid: processes in
+  // containers of one host name all have the same few pids.
+  marker_base_ = std::random_device{}();
+  marker_base_ = (marker_base_ << 32) ^ std::random_device{}();
+  if (!marker_base_) marker_base_ = 1;
+  marker_key_ = prefix_ + "commits/" + host_ + "/" + std::to_string(marker_base_ % kMarkerSlots);
   // The TLS files are read now, so that a configuration at fault stops the
   // command before it starts (78), not at its first record. (No connection
   // is made before the first request.)
@@ -87,11 +93,6 @@ std::string EtcdStore::where(Kind kind, const std::string& key) const {
 }
 
 std::string EtcdStore::next_commit_id() {
-  if (!marker_base_) {
-    std::random_device random;
-    marker_base_ = (std::uint64_t{random()} << 32) ^ random();
-    if (!marker_base_) marker_base_ = 1;
-  }
   return std::to_string(marker_base_) + "." + std::to_string(++marker_count_) + " " + host_ +
          " " + std::to_string(getpid());
 }
@@ -101,8 +102,9 @@ bool EtcdStore::commit(std::vector<Compare> compares, std::vector<Op> success,
   // The marker tells, when the compares fail, whether this very txn was
   // applied by an earlier try whose answer was lost (a node killed after
   // committing, before answering: the client then sends it again). Another
-  // process of the same pid slot could overwrite the marker in between;
-  // that needs a lost answer and a pid 4096 apart within the same second.
+  // process that drew the same of the 4096 slots could overwrite the marker
+  // in between: that needs a lost answer and such a process committing
+  // before the retry.
   const std::string id = next_commit_id();
   success.push_back(Op::put(marker_key_, id));
   failure.push_back(Op::get(marker_key_));
@@ -283,7 +285,13 @@ std::vector<bool> EtcdStore::create_all(Kind kind,
 void EtcdStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
   if (decision_.active) {
     if (auto it = decision_.scanned.find(kind); it != decision_.scanned.end()) {
-      for (const auto& kv : it->second) visit(key_of(kind, kv.key), kv.value, "etcd:" + kv.key);
+      for (const auto& kv : it->second) {
+        const std::string key = key_of(kind, kv.key);
+        if (!valid_key(key))
+          on_error(Error(Exit::io, "etcd:" + kv.key + " is not a record's key (see fsck)"));
+        else
+          visit(key, kv.value, "etcd:" + kv.key);
+      }
       return;
     }
   }

@@ -5,9 +5,10 @@
 //   PREFIX/bans/<prefix key>    an address's (or range's) record
 //   PREFIX/windows/<key>        a provisioning window
 //   PREFIX/meta/rules           unlock-alls and range bans
-//   PREFIX/commits/<host>/<n>   the last commit of the processes with pid n
-//                               (mod 4096) on host: how a txn applied without
-//                               an answer is told from one that was not
+//   PREFIX/commits/<host>/<n>   the last commit of the processes on host that
+//                               drew slot n (of 4096, at random): how a txn
+//                               applied without an answer is told from one
+//                               that was not
 //
 // There are no locks: every change is a compare-and-swap on the record's
 // mod_revision, tried again on the record as it now is when another

@@ -73,6 +73,8 @@ expect 75 'deny store-error*' check 00:11:22:33:44:01 192.0.2.1
 # --- Configuration errors: 78, naming what is wrong ------------------------------------
 config "[store]" "cert = \"$ETCD_CERT\"" "key = \"$ETCD_KEY\""
 expect 78 '*needs a CA file*' check 00:11:22:33:44:01 192.0.2.1
+config "[store]" "ca = \"$ETCD_CA\"" "cert = \"$ETCD_CERT\""
+expect 78 '*store.cert is set without store.key*' check 00:11:22:33:44:01 192.0.2.1
 : >"$tmp/empty.pem"
 config "[store]" "ca = \"$tmp/empty.pem\""
 expect 78 "*$tmp/empty.pem* is empty*" check 00:11:22:33:44:01 192.0.2.1
@@ -87,6 +89,26 @@ out=$(PROVLOCK_CONFIG=$tmp/provlock.toml "$tmp/alone/bin/provlock" list 2>&1)
 rc=$?
 [[ $rc == 78 && $out == *provlock-etcd*"cannot be started"* ]] && ok ||
   bad "provlock without provlock-etcd: exit $rc, wanted 78 naming provlock-etcd"
+
+# --- A CGI request with a body: provlock execs provlock-etcd before it reads
+# the body, so the request is answered while the web server still holds
+# its end of standard input open (it closes it only after the answer).
+config
+mkdir -p "$tmp/files"
+printf '[cgi]\nroot = "%s"\n' "$tmp/files" >>"$tmp/provlock.toml"
+mkfifo "$tmp/body"
+(printf 'x=123' && sleep 4) >"$tmp/body" &
+holder=$!
+started=$(date +%s%N)
+PROVLOCK_CONFIG=$tmp/provlock.toml GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST CONTENT_LENGTH=5 \
+  REMOTE_ADDR=192.0.2.50 SCRIPT_NAME=/provisioning PATH_INFO=/unban-self \
+  timeout 10 "$bin" cgi <"$tmp/body" >"$tmp/cgi.out" 2>&1
+took=$((($(date +%s%N) - started) / 1000000))
+out=$(cat "$tmp/cgi.out")
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+[[ $out == Status:* ]] && ((took < 3000)) && ok ||
+  bad "a CGI POST on an etcd store took $took ms (its body was read before the exec?)"
 
 # --- add - in batches of one txn each ------------------------------------------------
 for i in $(seq 0 299); do printf '0200000%05x\n' "$i"; done >"$tmp/macs"
