@@ -121,11 +121,22 @@ class Store {
   // `on_error`, which may throw it on, and the next key is done. Every
   // record written, and every line appended meanwhile, relaxed or not, is
   // durable when this returns; a backend may make them so together rather
-  // than one at a time.
+  // than one at a time. By default: update_text of each in turn.
   virtual void update_each(Kind kind, const std::vector<std::string>& keys,
                            const KeyedChange& change,
                            const std::function<void(const std::string& key)>& done,
-                           const OnError& on_error) = 0;
+                           const OnError& on_error) {
+    for (const std::string& key : keys) {
+      try {
+        update_text(kind, key, [&](std::optional<std::string>& text, const std::string& where) {
+          return change(key, text, where);
+        });
+        done(key);
+      } catch (const Error& e) {
+        on_error(e);
+      }
+    }
+  }
 
   // Creates each record that does not exist yet, never replacing one, and
   // returns which it created. Each record is created under its lock, whole or

@@ -53,22 +53,6 @@ class MemoryStore : public store::Store {
       records.erase({kind, key});
   }
 
-  void update_each(store::Kind kind, const std::vector<std::string>& keys,
-                   const store::KeyedChange& change,
-                   const std::function<void(const std::string& key)>& done,
-                   const store::OnError& on_error) override {
-    for (const std::string& key : keys) {
-      try {
-        update_text(kind, key, [&](std::optional<std::string>& text, const std::string& where) {
-          return change(key, text, where);
-        });
-        done(key);
-      } catch (const Error& e) {
-        on_error(e);
-      }
-    }
-  }
-
   std::vector<bool> create_all(store::Kind kind,
                                const std::vector<std::pair<std::string, store::Json>>& add,
                                const std::function<void(std::size_t)>& on_created) override {

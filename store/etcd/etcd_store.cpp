@@ -210,16 +210,9 @@ void EtcdStore::update_each(Kind kind, const std::vector<std::string>& keys,
                             const KeyedChange& change,
                             const std::function<void(const std::string& key)>& done,
                             const OnError& on_error) {
-  for (const std::string& key : keys) {
-    try {
-      update_text(kind, key, [&](std::optional<std::string>& text, const std::string& where) {
-        return change(key, text, where);
-      });
-      done(key);
-    } catch (const Error& e) {
-      on_error(e);
-    }
-  }
+  // Each record's write is durable (etcd's log); the journal lines are
+  // made so together.
+  Store::update_each(kind, keys, change, done, on_error);
   journal_.sync();
 }
 
@@ -282,38 +275,37 @@ std::vector<bool> EtcdStore::create_all(Kind kind,
   return made;
 }
 
-void EtcdStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
-  if (decision_.active) {
-    if (auto it = decision_.scanned.find(kind); it != decision_.scanned.end()) {
-      for (const auto& kv : it->second) {
-        const std::string key = key_of(kind, kv.key);
-        if (!valid_key(key))
-          on_error(Error(Exit::io, "etcd:" + kv.key + " is not a record's key (see fsck)"));
-        else
-          visit(key, kv.value, "etcd:" + kv.key);
-      }
-      return;
-    }
-  }
+void EtcdStore::page_through(const std::string& first,
+                             const std::function<void(const etcd::KeyValue&)>& visit) {
   // Page by page, every page at the first one's revision: the scan sees the
-  // records as they were when it began.
-  const std::string first = kind_prefix(kind);
+  // keys as they were when it began.
   const std::string end = etcd::prefix_end(first);
   std::string start = first;
   std::int64_t revision = 0;
   for (;;) {
     etcd::RangeResult page = client().range(start, end, kScanPage, revision);
     revision = page.revision;
-    for (const auto& kv : page.kvs) {
-      const std::string key = key_of(kind, kv.key);
-      if (!valid_key(key))
-        on_error(Error(Exit::io, "etcd:" + kv.key + " is not a record's key (see fsck)"));
-      else
-        visit(key, kv.value, "etcd:" + kv.key);
-    }
+    for (const auto& kv : page.kvs) visit(kv);
     if (!page.more || page.kvs.empty()) break;
     start = page.kvs.back().key + '\0';
   }
+}
+
+void EtcdStore::scan(Kind kind, const Visit& visit, const OnError& on_error) {
+  auto one = [&](const etcd::KeyValue& kv) {
+    const std::string key = key_of(kind, kv.key);
+    if (!valid_key(key))
+      on_error(Error(Exit::io, "etcd:" + kv.key + " is not a record's key (see fsck)"));
+    else
+      visit(key, kv.value, "etcd:" + kv.key);
+  };
+  if (decision_.active) {
+    if (auto it = decision_.scanned.find(kind); it != decision_.scanned.end()) {
+      for (const auto& kv : it->second) one(kv);
+      return;
+    }
+  }
+  page_through(kind_prefix(kind), one);
 }
 
 void EtcdStore::append_journal_line(UnixTime time, std::string line, Durability durability) {
@@ -407,24 +399,14 @@ void EtcdStore::abandon_decision() {
 }
 
 void EtcdStore::scan_foreign(const std::function<void(const std::string& etcd_key)>& visit) {
-  const std::string end = etcd::prefix_end(prefix_);
-  std::string start = prefix_;
-  std::int64_t revision = 0;
   const std::string commits = prefix_ + "commits/";
   const std::string quarantined = prefix_ + "quarantine/";
-  for (;;) {
-    etcd::RangeResult page = client().range(start, end, kScanPage, revision);
-    revision = page.revision;
-    for (const auto& kv : page.kvs) {
-      if (kv.key.starts_with(commits) || kv.key.starts_with(quarantined)) continue;
-      bool known = false;
-      for (Kind kind : {Kind::device, Kind::ban, Kind::window, Kind::meta})
-        if (kv.key.starts_with(kind_prefix(kind)) && valid_key(key_of(kind, kv.key))) known = true;
-      if (!known) visit(kv.key);
-    }
-    if (!page.more || page.kvs.empty()) break;
-    start = page.kvs.back().key + '\0';
-  }
+  page_through(prefix_, [&](const etcd::KeyValue& kv) {
+    if (kv.key.starts_with(commits) || kv.key.starts_with(quarantined)) return;
+    for (Kind kind : {Kind::device, Kind::ban, Kind::window, Kind::meta})
+      if (kv.key.starts_with(kind_prefix(kind)) && valid_key(key_of(kind, kv.key))) return;
+    visit(kv.key);
+  });
 }
 
 std::string EtcdStore::quarantine(const std::string& key, UnixTime now) {

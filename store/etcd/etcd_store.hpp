@@ -113,6 +113,9 @@ class EtcdStore final : public Store {
   bool commit(std::vector<etcd::Compare> compares, std::vector<etcd::Op> success,
               std::vector<etcd::Op> failure, etcd::TxnResult& out);
   Read read_now(const std::string& key);
+  // Every key starting with `first`, in pages at one revision.
+  void page_through(const std::string& first,
+                    const std::function<void(const etcd::KeyValue&)>& visit);
   std::string key_of(Kind kind, const std::string& etcd_key) const;
 
   std::string url_;
