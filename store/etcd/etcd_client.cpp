@@ -1,27 +1,14 @@
 #include "store/etcd/etcd_client.hpp"
 
-#include <arpa/inet.h>
-
-#include <grpc/support/log.h>
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
-#include <mutex>
 #include <sstream>
 #include <thread>
 #include <utility>
 
-#include "etcd/etcdserver/etcdserverpb/rpc.grpc.pb.h"
-#include "etcd/etcdserver/etcdserverpb/rpc.pb.h"
-
 namespace provlock::store::etcd {
-
-namespace pb = etcdserverpb;
 
 // ---- URL -------------------------------------------------------------------
 
@@ -165,72 +152,7 @@ std::string prefix_end(std::string_view prefix) {
   return std::string(1, '\0');
 }
 
-namespace {
-
-KeyValue from_pb(const mvccpb::KeyValue& kv) {
-  return KeyValue{kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.version()};
-}
-
-void to_pb(const Op& op, pb::RequestOp& out) {
-  switch (op.kind) {
-    case Op::Kind::put: {
-      auto* put = out.mutable_request_put();
-      put->set_key(op.key);
-      put->set_value(op.value);
-      break;
-    }
-    case Op::Kind::del: {
-      auto* del = out.mutable_request_delete_range();
-      del->set_key(op.key);
-      del->set_range_end(op.range_end);
-      break;
-    }
-    case Op::Kind::range: {
-      auto* range = out.mutable_request_range();
-      range->set_key(op.key);
-      range->set_range_end(op.range_end);
-      range->set_limit(op.limit);
-      range->set_serializable(op.serializable);
-      break;
-    }
-  }
-}
-
-void to_pb(const Compare& compare, pb::Compare& out) {
-  out.set_key(compare.key);
-  out.set_range_end(compare.range_end);
-  out.set_result(compare.before ? pb::Compare_CompareResult_LESS : pb::Compare_CompareResult_EQUAL);
-  if (compare.target == Compare::Target::mod_revision) {
-    out.set_target(pb::Compare_CompareTarget_MOD);
-    out.set_mod_revision(compare.mod_revision);
-  } else {
-    out.set_target(pb::Compare_CompareTarget_VALUE);
-    out.set_value(compare.value);
-  }
-}
-
-OpResult from_pb(const pb::ResponseOp& response) {
-  OpResult result;
-  switch (response.response_case()) {
-    case pb::ResponseOp::kResponseRange:
-      result.kind = Op::Kind::range;
-      for (const auto& kv : response.response_range().kvs()) result.kvs.push_back(from_pb(kv));
-      result.more = response.response_range().more();
-      break;
-    case pb::ResponseOp::kResponsePut:
-      result.kind = Op::Kind::put;
-      break;
-    case pb::ResponseOp::kResponseDeleteRange:
-      result.kind = Op::Kind::del;
-      result.deleted = response.response_delete_range().deleted();
-      break;
-    default:
-      throw Error(Exit::io, "etcd answered a txn with an operation of a kind never asked for");
-  }
-  return result;
-}
-
-std::string read_file(const std::string& path, const char* what) {
+std::string read_tls_file(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   const int open_error = errno;
   std::ostringstream text;
@@ -240,48 +162,16 @@ std::string read_file(const std::string& path, const char* what) {
                                   (in.is_open() ? std::string(": a read failed")
                                                 : ": " + std::string(std::strerror(open_error))));
   // An empty PEM file would turn into "no CA given" or "no certificate" deep
-  // inside gRPC, and then into a handshake that fails without saying why.
+  // inside the TLS library, and then into a handshake that fails without
+  // saying why.
   if (text.str().empty())
     throw Error(Exit::config, std::string("the etcd ") + what + " " + quoted(path) + " is empty");
   return text.str();
 }
 
-// gRPC logs its errors to stderr (a TLS handshake refused, a connection
-// reset), which reach a web server's error log line by line; the Error
-// thrown carries gRPC's message instead. GRPC_VERBOSITY in the environment
-// brings gRPC's own logging back, for debugging.
-void quiet_grpc_logs() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (!std::getenv("GRPC_VERBOSITY")) gpr_set_log_function([](gpr_log_func_args*) {});
-  });
-}
+// ---- Client ----------------------------------------------------------------
 
-// gRPC's target for an endpoint: an address given as digits goes straight
-// to gRPC's ipv4:/ipv6: resolvers, with no DNS resolver (a thread and a
-// lookup at every process start); a host name takes the DNS one. TLS still
-// checks the certificate against the address.
-std::string target_of(const std::string& endpoint) {
-  const auto colon = endpoint.rfind(':');
-  const std::string host = endpoint.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') return "ipv6:" + endpoint;
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return "ipv4:" + endpoint;
-  return endpoint;
-}
-
-// A try that ran out of time. etcd hands the client's deadline on to its own
-// wait (for a leader, for a quorum) and, when that runs out first on its
-// side, answers with Go's context error as UNKNOWN rather than
-// DEADLINE_EXCEEDED: the same timeout, seen by the server first. Not a
-// refusal: the next endpoint may well answer (a node cut off from the
-// others, or a follower during an election, waits in vain).
-bool timed_out(const grpc::Status& status) {
-  const auto code = status.error_code();
-  if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED)
-    return true;
-  return code == grpc::StatusCode::UNKNOWN && status.error_message() == "context deadline exceeded";
-}
+namespace {
 
 std::string joined(const std::vector<std::string>& endpoints) {
   std::string out;
@@ -289,140 +179,108 @@ std::string joined(const std::vector<std::string>& endpoints) {
   return out;
 }
 
+// What a request costs against etcd's limit on its size: its keys and
+// values, and a little for each field's framing. (Close to the protobuf
+// size, which etcd counts; the limit's check is etcd's in the end.)
+std::size_t bytes_of(const Op& op) {
+  return op.key.size() + op.value.size() + op.range_end.size() + 16;
+}
+
+std::size_t bytes_of(const Compare& compare) {
+  return compare.key.size() + compare.range_end.size() + compare.value.size() + 16;
+}
+
 }  // namespace
 
-// ---- Client ----------------------------------------------------------------
+Client::Client(ClientOptions options, const TransportFactory& make) : options_(std::move(options)) {
+  if (options_.endpoints.empty()) throw Error(Exit::config, "etcd: no endpoint given");
+  if (options_.timeout.count() <= 0) throw Error(Exit::config, "etcd: the timeout must be above 0");
+  options_.retries = std::max(options_.retries, 0);
+  if (!options_.ca && (options_.cert || options_.key))
+    throw Error(Exit::config, "etcd: a client certificate needs a CA file too (TLS)");
+  transport_ = make(options_);
+}
 
-struct Client::Impl {
-  ClientOptions options;
-  std::vector<std::unique_ptr<pb::KV::Stub>> stubs;  // one per endpoint
-  std::size_t preferred = 0;                         // the last that answered
-
-  explicit Impl(ClientOptions o) : options(std::move(o)) {
-    if (options.endpoints.empty()) throw Error(Exit::config, "etcd: no endpoint given");
-    if (options.timeout.count() <= 0)
-      throw Error(Exit::config, "etcd: the timeout must be above 0");
-    options.retries = std::max(options.retries, 0);
-    quiet_grpc_logs();
-    std::shared_ptr<grpc::ChannelCredentials> credentials;
-    if (options.ca) {
-      grpc::SslCredentialsOptions ssl;
-      ssl.pem_root_certs = read_file(*options.ca, "CA file");
-      if (options.cert) ssl.pem_cert_chain = read_file(*options.cert, "client certificate");
-      if (options.key) ssl.pem_private_key = read_file(*options.key, "client key");
-      credentials = grpc::SslCredentials(ssl);
-    } else {
-      if (options.cert || options.key)
-        throw Error(Exit::config, "etcd: a client certificate needs a CA file too (TLS)");
-      credentials = grpc::InsecureChannelCredentials();
-    }
-    grpc::ChannelArguments args;
-    // A node that comes back is used again within a second, not after
-    // gRPC's default backoff of up to two minutes. (Not
-    // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: despite its name, gRPC takes it as
-    // the shortest time a connection may take to set up, TLS included.)
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-    // Each channel its own connection, even to the same address.
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    for (const auto& endpoint : options.endpoints)
-      stubs.push_back(
-          pb::KV::NewStub(grpc::CreateCustomChannel(target_of(endpoint), credentials, args)));
-  }
-
-  // Runs `call(stub, context)` on the endpoints in turn, as the class
-  // comment says. `call` returns the gRPC status.
-  template <typename Call>
-  void run(const char* what, std::size_t request_bytes, Call&& call,
-           std::optional<std::chrono::milliseconds> budget_given = std::nullopt) {
-    if (request_bytes >= max_request_bytes)
-      throw Error(Exit::io, std::string("etcd ") + what + ": a request of " +
-                                std::to_string(request_bytes) + " bytes, over etcd's limit of " +
-                                std::to_string(max_request_bytes));
-    // The budget is on the monotonic clock (the deadlines gRPC is given are
-    // taken from the system clock at each try).
-    using Clock = std::chrono::steady_clock;
-    const auto budget = budget_given ? *budget_given : options.timeout * (options.retries + 1);
-    const auto give_up = Clock::now() + budget;
-    std::string last;
-    auto pause = std::chrono::milliseconds(100);
-    for (int round = 0; round <= options.retries; ++round) {
-      if (round > 0) {
-        const auto left = give_up - Clock::now();
-        if (left <= pause) break;
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::milliseconds(1000));
-      }
-      for (std::size_t i = 0; i < stubs.size(); ++i) {
-        const auto now = Clock::now();
-        if (now >= give_up) break;
-        const std::size_t index = (preferred + i) % stubs.size();
-        grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() +
-                             std::min<Clock::duration>(options.timeout, give_up - now));
-        const grpc::Status status = call(*stubs[index], context);
-        if (status.ok()) {
-          preferred = index;
-          return;
-        }
-        const auto code = status.error_code();
-        last = options.endpoints[index] + ": " + status.error_message();
-        // Refused for who we are: the configuration's to mend (78). Too busy
-        // for now: try again later (75), as when no node answers.
-        if (code == grpc::StatusCode::UNAUTHENTICATED ||
-            code == grpc::StatusCode::PERMISSION_DENIED)
-          throw Error(Exit::config, std::string("etcd ") + what + " refused by " + last +
-                                        " (check [store] cert, key and etcd's roles)");
-        // etcd out of space (its NOSPACE alarm, which lasts until an
-        // operator compacts, defragments and disarms it) is a full disk:
-        // 74. Too many requests is one node's: the next may answer, as
-        // after a timeout.
-        if (code == grpc::StatusCode::RESOURCE_EXHAUSTED &&
-            status.error_message().find("space exceeded") != std::string::npos)
-          throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last +
-                                    " (etcd is out of space: compact, defragment and disarm "
-                                    "its NOSPACE alarm)");
-        if (!timed_out(status) && code != grpc::StatusCode::RESOURCE_EXHAUSTED)
-          throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last);
-      }
-    }
-    throw Error(
-        Exit::temp_fail,
-        std::string("etcd ") + what + ": no answer from " + joined(options.endpoints) + " within " +
-            std::to_string(budget.count()) + " ms (" + std::to_string(options.retries + 1) +
-            " rounds; last: " + last + ")" +
-            (options.ca ? "; over TLS, a certificate refused by either side looks the same" : ""));
-  }
-
-  pb::TxnResponse txn(const pb::TxnRequest& request, const char* what) {
-    // etcd counts the compares and each branch's ops against the limit.
-    const int most =
-        std::max({request.compare_size(), request.success_size(), request.failure_size()});
-    if (static_cast<std::size_t>(most) > max_txn_ops)
-      throw Error(Exit::io, std::string("etcd ") + what + ": a txn of " + std::to_string(most) +
-                                " compares or operations in one branch, over etcd's limit of " +
-                                std::to_string(max_txn_ops));
-    pb::TxnResponse response;
-    run(what, request.ByteSizeLong(), [&](pb::KV::Stub& stub, grpc::ClientContext& context) {
-      response.Clear();
-      return stub.Txn(&context, request, &response);
-    });
-    return response;
-  }
-};
-
-Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Client::~Client() = default;
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
 const ClientOptions& Client::options() const {
-  return impl_->options;
+  return options_;
+}
+
+void Client::run(const char* what, std::size_t request_bytes,
+                 const std::function<Outcome(std::size_t, std::chrono::milliseconds)>& call,
+                 std::optional<std::chrono::milliseconds> budget_given) {
+  if (request_bytes >= max_request_bytes)
+    throw Error(Exit::io, std::string("etcd ") + what + ": a request of " +
+                              std::to_string(request_bytes) + " bytes, over etcd's limit of " +
+                              std::to_string(max_request_bytes));
+  gave_up_ = false;
+  // The budget is on the monotonic clock.
+  using Clock = std::chrono::steady_clock;
+  using std::chrono::milliseconds;
+  const auto started = Clock::now();
+  const auto budget = budget_given ? *budget_given : options_.timeout * (options_.retries + 1);
+  const auto give_up = started + budget;
+  std::string last;
+  int tries = 0;
+  auto pause = milliseconds(100);
+  const std::size_t count = options_.endpoints.size();
+  for (int round = 0; round <= options_.retries; ++round) {
+    if (round > 0) {
+      const auto left = give_up - Clock::now();
+      if (left <= pause) break;
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, milliseconds(1000));
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto now = Clock::now();
+      if (now >= give_up) break;
+      const std::size_t index = (preferred_ + i) % count;
+      const auto timeout =
+          std::max(milliseconds(1),
+                   std::min(options_.timeout, std::chrono::ceil<milliseconds>(give_up - now)));
+      ++tries;
+      const Outcome outcome = call(index, timeout);
+      if (outcome.kind == Outcome::Kind::ok) {
+        preferred_ = index;
+        return;
+      }
+      last = options_.endpoints[index] + ": " + outcome.message;
+      switch (outcome.kind) {
+        case Outcome::Kind::refused_for_who:
+          // Refused for who we are: the configuration's to mend.
+          throw Error(Exit::config, std::string("etcd ") + what + " refused by " + last +
+                                        " (check [store] cert, key and etcd's roles)");
+        case Outcome::Kind::no_space:
+          // etcd's NOSPACE alarm lasts until an operator compacts,
+          // defragments and disarms it: a full disk.
+          throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last +
+                                    " (etcd is out of space: compact, defragment and disarm "
+                                    "its NOSPACE alarm)");
+        case Outcome::Kind::refused:
+          throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last);
+        case Outcome::Kind::no_answer:
+        case Outcome::Kind::busy:
+        case Outcome::Kind::ok:
+          break;  // the next endpoint may answer
+      }
+    }
+  }
+  const auto spent = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
+  gave_up_ = true;
+  throw Error(
+      Exit::temp_fail,
+      std::string("etcd ") + what + ": no answer from " + joined(options_.endpoints) + " (" +
+          std::to_string(tries) + (tries == 1 ? " try" : " tries") + " in " +
+          std::to_string(spent) + " ms, budget " + std::to_string(budget.count()) +
+          " ms; last: " + last + ")" +
+          (options_.ca ? "; over TLS, a certificate refused by either side looks the same" : ""));
 }
 
 GetResult Client::get(const std::string& key) {
-  return get(key, impl_->options.timeout * (impl_->options.retries + 1));
+  return get(key, options_.timeout * (options_.retries + 1));
 }
 
 GetResult Client::get(const std::string& key, std::chrono::milliseconds budget) {
@@ -434,83 +292,62 @@ GetResult Client::get(const std::string& key, std::chrono::milliseconds budget) 
 }
 
 GetManyResult Client::get_many(const std::vector<std::string>& keys) {
-  pb::TxnRequest request;
-  for (const auto& key : keys) {
-    auto* range = request.add_success()->mutable_request_range();
-    range->set_key(key);
-  }
-  const pb::TxnResponse response = impl_->txn(request, "read");
+  std::vector<Op> reads;
+  reads.reserve(keys.size());
+  for (const auto& key : keys) reads.push_back(Op::get(key));
+  const TxnResult response = txn({}, reads);
   GetManyResult result;
-  result.revision = response.header().revision();
-  if (response.responses_size() != static_cast<int>(keys.size()))
+  result.revision = response.revision;
+  if (response.results.size() != keys.size())
     throw Error(Exit::io, "etcd answered a read of " + std::to_string(keys.size()) + " keys with " +
-                              std::to_string(response.responses_size()) + " results");
-  for (const auto& one : response.responses()) {
-    const auto& kvs = one.response_range().kvs();
-    result.kvs.push_back(kvs.empty() ? std::nullopt : std::optional(from_pb(kvs[0])));
-  }
+                              std::to_string(response.results.size()) + " results");
+  for (const auto& one : response.results)
+    result.kvs.push_back(one.kvs.empty() ? std::nullopt : std::optional(one.kvs.front()));
   return result;
 }
 
 RangeResult Client::range(const std::string& key, const std::string& range_end, std::int64_t limit,
                           std::int64_t revision, std::optional<std::chrono::milliseconds> budget) {
-  pb::RangeRequest request;
-  request.set_key(key);
-  request.set_range_end(range_end);
-  request.set_limit(limit);
-  request.set_revision(revision);
-  pb::RangeResponse response;
-  impl_->run(
-      "read", request.ByteSizeLong(),
-      [&](pb::KV::Stub& stub, grpc::ClientContext& context) {
-        response.Clear();
-        return stub.Range(&context, request, &response);
+  const Op request = Op::range(key, range_end, limit);
+  RangeResult result;
+  run(
+      "read", bytes_of(request),
+      [&](std::size_t endpoint, std::chrono::milliseconds timeout) {
+        result = RangeResult{};
+        return transport_->range(endpoint, request, revision, timeout, result);
       },
       budget);
-  RangeResult result;
-  result.revision = revision != 0 ? revision : response.header().revision();
-  result.more = response.more();
-  for (const auto& kv : response.kvs()) result.kvs.push_back(from_pb(kv));
+  if (revision != 0) result.revision = revision;
   return result;
 }
 
 TxnResult Client::txn(const std::vector<Compare>& compares, const std::vector<Op>& success,
                       const std::vector<Op>& failure) {
-  pb::TxnRequest request;
-  for (const auto& compare : compares) to_pb(compare, *request.add_compare());
-  for (const auto& op : success) to_pb(op, *request.add_success());
-  for (const auto& op : failure) to_pb(op, *request.add_failure());
-  const pb::TxnResponse response = impl_->txn(request, "txn");
+  // etcd counts the compares and each branch's ops against the limit.
+  const std::size_t most = std::max({compares.size(), success.size(), failure.size()});
+  if (most > max_txn_ops)
+    throw Error(Exit::io, "etcd txn: a txn of " + std::to_string(most) +
+                              " compares or operations in one branch, over etcd's limit of " +
+                              std::to_string(max_txn_ops));
+  std::size_t bytes = 0;
+  for (const auto& c : compares) bytes += bytes_of(c);
+  for (const auto& op : success) bytes += bytes_of(op);
+  for (const auto& op : failure) bytes += bytes_of(op);
   TxnResult result;
-  result.succeeded = response.succeeded();
-  result.revision = response.header().revision();
-  for (const auto& one : response.responses()) result.results.push_back(from_pb(one));
+  run("txn", bytes, [&](std::size_t endpoint, std::chrono::milliseconds timeout) {
+    result = TxnResult{};
+    return transport_->txn(endpoint, compares, success, failure, timeout, result);
+  });
   return result;
 }
 
 std::int64_t Client::put(const std::string& key, const std::string& value) {
-  pb::PutRequest request;
-  request.set_key(key);
-  request.set_value(value);
-  pb::PutResponse response;
-  impl_->run("write", request.ByteSizeLong(),
-             [&](pb::KV::Stub& stub, grpc::ClientContext& context) {
-               response.Clear();
-               return stub.Put(&context, request, &response);
-             });
-  return response.header().revision();
+  return txn({}, {Op::put(key, value)}).revision;
 }
 
 std::int64_t Client::del(const std::string& key) {
-  pb::DeleteRangeRequest request;
-  request.set_key(key);
-  pb::DeleteRangeResponse response;
-  impl_->run("delete", request.ByteSizeLong(),
-             [&](pb::KV::Stub& stub, grpc::ClientContext& context) {
-               response.Clear();
-               return stub.DeleteRange(&context, request, &response);
-             });
-  return response.deleted();
+  const TxnResult result = txn({}, {Op::del(key)});
+  return result.results.empty() ? 0 : result.results.front().deleted;
 }
 
 }  // namespace provlock::store::etcd

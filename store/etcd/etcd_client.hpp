@@ -1,12 +1,14 @@
-// A small synchronous client of etcd's v3 KV API over gRPC: what the etcd
-// store (issue 19) builds on. No gRPC or protobuf type appears here, so that
-// nothing else in provlock includes their headers, and gRPC is initialised
-// only when a Client is constructed, never by merely linking this library.
+// A small synchronous client of etcd's v3 KV API: what the etcd store (issue
+// 19) builds on, over one of two transports (Transport below). No gRPC or
+// protobuf type appears here, so that nothing else in provlock includes
+// their headers; this library links neither, only the gRPC transport's
+// (etcd_grpc.hpp) does.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -131,29 +133,65 @@ struct TxnResult {
 // ("\0" when every byte is 0xff: to the end of the keyspace).
 std::string prefix_end(std::string_view prefix);
 
+// One try of one call at one endpoint, as a Transport answers it.
+struct Outcome {
+  enum class Kind {
+    ok,
+    no_answer,        // unreachable, timed out, or no leader/quorum in time: try the next
+    busy,             // too many requests at that node: try the next
+    no_space,         // etcd's NOSPACE alarm: a full disk (74)
+    refused_for_who,  // authentication or permission refused (78)
+    refused,          // any other refusal (74)
+  };
+  Kind kind = Kind::ok;
+  std::string message;  // what the server or the connection said, when not ok
+};
+
+// How the Client reaches etcd: one try of a call at one endpoint (an index
+// into ClientOptions::endpoints), answered within `timeout`. Two exist:
+// grpc_transport (etcd_grpc.hpp; etcd's gRPC API, TLS and client
+// certificates, gRPC's threads and start-up) and http_transport
+// (etcd_http.hpp; etcd's JSON gateway on the same port, plain text, one
+// blocking socket per endpoint, nothing started before the first call).
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // A range read: `range` is an Op of Kind::range; at `revision` (0: now).
+  virtual Outcome range(std::size_t endpoint, const Op& range, std::int64_t revision,
+                        std::chrono::milliseconds timeout, RangeResult& out) = 0;
+  virtual Outcome txn(std::size_t endpoint, const std::vector<Compare>& compares,
+                      const std::vector<Op>& success, const std::vector<Op>& failure,
+                      std::chrono::milliseconds timeout, TxnResult& out) = 0;
+};
+
+using TransportFactory = std::function<std::unique_ptr<Transport>(const ClientOptions&)>;
+
 // A connection to an etcd cluster. Every operation is linearizable (reads go
 // through the leader's quorum), bounded in time (see ClientOptions), and
-// fails over: on UNAVAILABLE or DEADLINE_EXCEEDED from one endpoint (or
-// etcd's own "context deadline exceeded", its side of the same deadline) it
-// tries the next, starting next time from the last one that answered. When every
-// try has failed it throws Error(Exit::temp_fail) (75, "try again"), naming
-// the endpoints and gRPC's last message; any other refusal by the server (a
-// txn over the limits, a permission) is Error(Exit::io) (74) at once. It
-// never answers from a guess: a caller that gets no answer fails closed.
+// fails over: when one endpoint gives no answer in time (or etcd's own
+// "context deadline exceeded", its side of the same deadline) or is too
+// busy, it tries the next, starting next time from the last one that
+// answered. When every try has failed it throws Error(Exit::temp_fail) (75,
+// "try again"), naming the endpoints and the last error; a refusal of the
+// credentials is Error(Exit::config) (78), etcd out of space or any other
+// refusal by the server (a txn over the limits) Error(Exit::io) (74) at
+// once. It never answers from a guess: a caller that gets no answer fails
+// closed.
 //
-// A txn retried after UNAVAILABLE or DEADLINE_EXCEEDED may already have been
-// applied by the try that got no answer. A txn whose compares guard its
-// writes then fails its compare on the retry, so nothing is written twice;
-// a caller that must tell "my earlier try was applied" from "someone else
-// wrote" writes a marker of its own (a key naming the attempt) in the same
-// txn and reads it back in the failure branch.
+// A txn retried after no answer may already have been applied by the try
+// that got none. A txn whose compares guard its writes then fails its
+// compare on the retry, so nothing is written twice; a caller that must
+// tell "my earlier try was applied" from "someone else wrote" writes a
+// marker of its own (a key naming the attempt) in the same txn and reads it
+// back in the failure branch.
 //
 // One Client is not safe for use by several threads at once.
 class Client {
  public:
-  // Reads the TLS files (Error(Exit::config) if one cannot be read) and
-  // sets up a channel per endpoint; connects only when first used.
-  explicit Client(ClientOptions options);
+  // Checks the options and makes the transport with `make` (which reads the
+  // TLS files: Error(Exit::config) if one cannot be read); connects only
+  // when first used.
+  Client(ClientOptions options, const TransportFactory& make);
   ~Client();
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
@@ -180,10 +218,25 @@ class Client {
   std::int64_t del(const std::string& key);
 
   const ClientOptions& options() const;
+  // Whether the last operation ended with no answer from any endpoint
+  // within its budget (Error(Exit::temp_fail) from here).
+  bool gave_up() const { return gave_up_; }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Runs `call(endpoint, timeout)` on the endpoints in turn, as the class
+  // comment says.
+  void run(const char* what, std::size_t request_bytes,
+           const std::function<Outcome(std::size_t, std::chrono::milliseconds)>& call,
+           std::optional<std::chrono::milliseconds> budget = std::nullopt);
+
+  ClientOptions options_;
+  std::unique_ptr<Transport> transport_;
+  std::size_t preferred_ = 0;  // the endpoint that answered last
+  bool gave_up_ = false;
 };
+
+// Reads a TLS file for a transport: Error(Exit::config) naming it if it
+// cannot be read or is empty.
+std::string read_tls_file(const std::string& path, const char* what);
 
 }  // namespace provlock::store::etcd

@@ -49,7 +49,8 @@ std::string with_newline(std::string text) {
 }  // namespace
 
 EtcdStore::EtcdStore(const std::string& url, etcd::ClientOptions options,
-                     const std::string& journal_dir, std::chrono::milliseconds change_timeout)
+                     const std::string& journal_dir, std::chrono::milliseconds change_timeout,
+                     const etcd::TransportFactory& transport)
     : url_(url),
       options_(std::move(options)),
       journal_dir_(journal_dir),
@@ -70,7 +71,7 @@ EtcdStore::EtcdStore(const std::string& url, etcd::ClientOptions options,
   // The TLS files are read now, so that a configuration at fault stops the
   // command before it starts (78), not at its first record. (No connection
   // is made before the first request.)
-  client_ = std::make_unique<etcd::Client>(options_);
+  client_ = std::make_unique<etcd::Client>(options_, transport);
 }
 
 EtcdStore::~EtcdStore() = default;
@@ -211,8 +212,27 @@ void EtcdStore::update_each(Kind kind, const std::vector<std::string>& keys,
                             const std::function<void(const std::string& key)>& done,
                             const OnError& on_error) {
   // Each record's write is durable (etcd's log); the journal lines are
-  // made so together.
-  Store::update_each(kind, keys, change, done, on_error);
+  // made so together. Once a record got no answer from etcd within the
+  // budget, the others are not tried: each would wait a whole budget for
+  // the same silence (a record that keeps losing its compare-and-swap is
+  // another matter: the next one may well go through).
+  std::optional<Error> silence;
+  for (const std::string& key : keys) {
+    if (silence) {
+      on_error(Error(Exit::temp_fail, where(kind, key) + ": not tried, etcd gave no answer for " +
+                                          "an earlier record (" + silence->what() + ")"));
+      continue;
+    }
+    try {
+      update_text(kind, key, [&](std::optional<std::string>& text, const std::string& at) {
+        return change(key, text, at);
+      });
+      done(key);
+    } catch (const Error& e) {
+      if (e.code() == Exit::temp_fail && client().gave_up()) silence = e;
+      on_error(e);
+    }
+  }
   journal_.sync();
 }
 
@@ -390,8 +410,18 @@ bool EtcdStore::commit_decision() {
 }
 
 void EtcdStore::append_kept(std::vector<Line>& lines) {
-  for (Line& line : lines)
-    journal_.append_journal_line(line.time, std::move(line.text), line.durability);
+  // The write they tell of holds already: every line is tried, a failed one
+  // (a full disk) not keeping the others out, and the first error is then
+  // the caller's.
+  std::optional<Error> first;
+  for (Line& line : lines) {
+    try {
+      journal_.append_journal_line(line.time, std::move(line.text), line.durability);
+    } catch (const Error& e) {
+      if (!first) first = e;
+    }
+  }
+  if (first) throw *first;
 }
 
 void EtcdStore::abandon_decision() {

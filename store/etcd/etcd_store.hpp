@@ -43,9 +43,10 @@ class EtcdStore final : public Store {
   // `change_timeout` gives up with Error(Exit::temp_fail), as a record lock
   // not obtained in time does on a directory store. Nothing is contacted
   // before the first call (the TLS files are read:
-  // Error(Exit::config) if one cannot be).
+  // Error(Exit::config) if one cannot be). `transport` makes the client's
+  // transport (etcd_grpc.hpp, etcd_http.hpp).
   EtcdStore(const std::string& url, etcd::ClientOptions options, const std::string& journal_dir,
-            std::chrono::milliseconds change_timeout);
+            std::chrono::milliseconds change_timeout, const etcd::TransportFactory& transport);
   ~EtcdStore() override;
 
   std::string where(Kind kind, const std::string& key) const override;

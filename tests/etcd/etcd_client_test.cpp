@@ -15,7 +15,9 @@
 //        etcd_client_test tls-refused ENDPOINTS CA [CERT KEY]
 //        etcd_client_test latency ENDPOINTS N
 //        etcd_client_test once ENDPOINTS
-// ENDPOINTS is a comma-separated list of HOST:PORT.
+// ENDPOINTS is a comma-separated list of HOST:PORT. ETCD_TRANSPORT=http in
+// the environment takes the JSON gateway's transport (etcd_http.hpp), any
+// other value or none the gRPC one.
 #include "store/etcd/etcd_client.hpp"
 
 #include <arpa/inet.h>
@@ -26,12 +28,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "store/etcd/etcd_grpc.hpp"
+#include "store/etcd/etcd_http.hpp"
 
 using namespace provlock::store::etcd;
 using provlock::Error;
@@ -67,6 +73,12 @@ ClientOptions options_for(const std::string& endpoints) {
   options.timeout = std::chrono::milliseconds(2000);
   options.retries = 4;
   return options;
+}
+
+TransportFactory transport() {
+  const char* which = std::getenv("ETCD_TRANSPORT");
+  if (which && std::string(which) == "http") return http_transport;
+  return grpc_transport;
 }
 
 double ms_since(Clock::time_point start) {
@@ -135,12 +147,39 @@ int mode_url() {
   CHECK(prefix_end("a/") == "a0");
   CHECK(prefix_end(std::string("a\xff", 2)) == "b");
   CHECK(prefix_end("") == std::string(1, '\0'));
+  // base64 of the JSON gateway (RFC 4648's test vectors), both ways.
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, coded] : vectors) {
+    CHECK(base64_encode(plain) == coded);
+    CHECK(base64_decode(coded) == plain);
+  }
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte += static_cast<char>(b);
+  CHECK(base64_decode(base64_encode(every_byte)) == every_byte);
+  for (const char* bad : {"Zm9", "Zm9v=", "Zm=v", "Z===", "Zm9*", "=Zm9"}) {
+    const auto refused = error_of([&] { base64_decode(bad); });
+    CHECK(refused && refused->code() == Exit::io);
+  }
+  // The gateway takes plain text to IP addresses; TLS or a name is gRPC's.
+  CHECK(http_transport_fits(options_for("127.0.0.1:2379,[::1]:2379")));
+  CHECK(!http_transport_fits(options_for("127.0.0.1:2379,localhost:2379")));
+  auto tls = options_for("127.0.0.1:2379");
+  tls.ca = "/etc/ssl/ca.pem";
+  CHECK(!http_transport_fits(tls));
+  const auto named = error_of([] { http_transport(options_for("etcd.example:2379")); });
+  CHECK(named && named->code() == Exit::config);
   // Clients check their options before any connection.
-  const auto none = error_of([] { Client{ClientOptions{}}; });
+  const auto none = error_of([] { Client{ClientOptions{}, transport()}; });
   CHECK(none && none->code() == Exit::config);
   auto with_ca = options_for("127.0.0.1:1");
   with_ca.ca = "/nonexistent/ca.pem";
-  const auto e = error_of([&] { Client{with_ca}; });
+  const auto e = error_of([&] { Client{with_ca, transport()}; });
   CHECK(e && e->code() == Exit::config &&
         std::string(e->what()).find("/nonexistent/ca.pem") != std::string::npos);
   return failures;
@@ -149,7 +188,7 @@ int mode_url() {
 // ---- basic ------------------------------------------------------------------
 
 int mode_basic(const std::string& endpoints, const std::string& prefix) {
-  Client client(options_for(endpoints));
+  Client client(options_for(endpoints), transport());
   const std::string a = prefix + "/a", b = prefix + "/b", c = prefix + "/c";
 
   // Round trip, and a key that is not there.
@@ -243,7 +282,7 @@ std::int64_t number(const std::optional<KeyValue>& kv) {
 // but was applied, the next read finds its marker and does not add again.
 int mode_counter(const std::string& endpoints, const std::string& key, int n, const std::string& id,
                  int ready_at, const std::string& ready_file) {
-  Client client(options_for(endpoints));
+  Client client(options_for(endpoints), transport());
   const std::string marker = key + "/writer/" + id;
   int conflicts = 0, unanswered = 0, applied_unseen = 0;
   for (int seq = 1; seq <= n; ++seq) {
@@ -279,7 +318,7 @@ int mode_counter(const std::string& endpoints, const std::string& key, int n, co
 }
 
 int mode_expect(const std::string& endpoints, const std::string& key, const std::string& value) {
-  Client client(options_for(endpoints));
+  Client client(options_for(endpoints), transport());
   const auto got = client.get(key);
   CHECK(got.kv && got.kv->value == value);
   if (!got.kv || got.kv->value != value)
@@ -297,7 +336,7 @@ std::string page_key(const std::string& prefix, int i) {
 }
 
 int mode_fill(const std::string& endpoints, const std::string& prefix, int n) {
-  Client client(options_for(endpoints));
+  Client client(options_for(endpoints), transport());
   std::vector<Op> ops;
   for (int i = 0; i < n; ++i) {
     ops.push_back(Op::put(page_key(prefix, i), std::to_string(i)));
@@ -311,13 +350,13 @@ int mode_fill(const std::string& endpoints, const std::string& prefix, int n) {
 
 // New keys that sort between the filled ones ("00012+"), one by one.
 int mode_writer(const std::string& endpoints, const std::string& prefix, int n) {
-  Client client(options_for(endpoints));
+  Client client(options_for(endpoints), transport());
   for (int i = 0; i < n; ++i) client.put(page_key(prefix, (i * 7) % 1000) + "+", "new");
   return 0;
 }
 
 int mode_page(const std::string& endpoints, const std::string& prefix, int n, int limit) {
-  Client client(options_for(endpoints));
+  Client client(options_for(endpoints), transport());
   const std::string end = prefix_end(prefix + "/");
   std::string start = prefix + "/";
   std::int64_t revision = 0;
@@ -381,7 +420,7 @@ int mode_down(const std::string& endpoints, int timeout_ms, int retries) {
   options.timeout = std::chrono::milliseconds(timeout_ms);
   options.retries = retries;
   auto attempt = [&](const ClientOptions& o, const char* what) {
-    Client client(o);
+    Client client(o, transport());
     const auto start = Clock::now();
     const auto e =
         error_of([&] { client.txn({Compare::mod_revision_is("k", 0)}, {Op::put("k", "v")}); });
@@ -426,7 +465,7 @@ int mode_tls(const std::string& endpoints, const std::string& ca, const std::str
   options.ca = ca;
   options.cert = cert;
   options.key = key;
-  Client client(options);
+  Client client(options, transport());
   const auto rev = client.put("tls/key", "over TLS");
   const auto got = client.get("tls/key");
   CHECK(got.kv && got.kv->value == "over TLS" && got.kv->mod_revision == rev);
@@ -441,7 +480,7 @@ int mode_tls_refused(const std::string& endpoints, const std::string& ca, const 
   if (!ca.empty()) options.ca = ca;
   if (!cert.empty()) options.cert = cert;
   if (!key.empty()) options.key = key;
-  Client client(options);
+  Client client(options, transport());
   const auto e = error_of([&] { client.get("tls/key"); });
   CHECK(e.has_value());
   if (e) {
@@ -460,7 +499,7 @@ double median(std::vector<double> v) {
 }
 
 int mode_latency(const std::string& endpoints, int n) {
-  Client client(options_for(endpoints));
+  Client client(options_for(endpoints), transport());
   const std::string key = "latency/key";
   client.put(key, "0");
   std::vector<double> gets, txns;
@@ -480,7 +519,7 @@ int mode_latency(const std::string& endpoints, int n) {
 }
 
 int mode_once(const std::string& endpoints) {
-  Client client(options_for(endpoints));
+  Client client(options_for(endpoints), transport());
   const auto got = client.get("latency/key");
   const auto t =
       client.txn({Compare::mod_revision_is("latency/key", got.kv ? got.kv->mod_revision : 0)},

@@ -2,7 +2,8 @@
 # The etcd client against a real 3-node cluster on loopback (cluster.bash):
 # round trips, compare-and-set, three processes counting on one key, paging
 # at a fixed revision while another process writes, failover when a node is
-# killed, every node down, and TLS with client certificates.
+# killed, every node down (on each transport: gRPC and the JSON gateway),
+# and TLS with client certificates (gRPC).
 # usage: etcd_client_test.sh DRIVER   (DRIVER: the etcd_client_test binary)
 set -uo pipefail
 driver=${1:?usage: etcd_client_test.sh DRIVER}
@@ -32,11 +33,6 @@ step() {
 
 step "URL parsing" "$driver" url
 
-etcd_cluster_start || { echo "FAILED: no cluster"; echo "$passed passed, 1 failed"; exit 1; }
-eps=$ETCD_ENDPOINTS
-
-step "round trips, get_many, compare-and-set, limits" "$driver" basic "$eps" basic
-
 # Three processes, 200 increments each, on one key; each lists the
 # endpoints in another order.
 concurrent() {
@@ -51,7 +47,6 @@ concurrent() {
   "$driver" expect "$eps" counter/shared 600 || rc=1
   return $rc
 }
-step "3 processes x 200 CAS increments, no update lost" concurrent
 
 paging() {
   "$driver" fill "$eps" page 1000 || return 1
@@ -63,7 +58,6 @@ paging() {
   wait "$writer" || rc=1
   return $rc
 }
-step "1000 keys paged by 100 at one revision while another process writes" paging
 
 # kill -9 the first node a counting process uses, mid-run; it must go on
 # without one failed operation, and count exactly.
@@ -85,7 +79,6 @@ failover() {
   "$driver" expect "${ETCD_ENDPOINT[1]}" counter/failover 1500 || rc=1
   return $rc
 }
-step "kill -9 of the first endpoint during 1500 CAS increments" failover
 
 all_down() {
   etcd_kill 1
@@ -94,8 +87,25 @@ all_down() {
   # Budget: 500 ms x (2 + 1) rounds; asserted under 3x that.
   "$driver" down "$eps" 500 2
 }
-step "every node down: Error 75 within the budget" all_down
-etcd_cluster_stop
+
+# Every step on a plain-text cluster, once per transport: gRPC
+# (etcd_grpc.hpp) and etcd's JSON gateway (etcd_http.hpp).
+plain_steps() {
+  local t=$1
+  export ETCD_TRANSPORT=$t
+  etcd_cluster_start || { failed=$((failed + 1)); echo "FAILED: no cluster ($t)"; return; }
+  eps=$ETCD_ENDPOINTS
+  step "$t: round trips, get_many, compare-and-set, limits" "$driver" basic "$eps" basic
+  step "$t: 3 processes x 200 CAS increments, no update lost" concurrent
+  step "$t: 1000 keys paged by 100 at one revision while another process writes" paging
+  step "$t: kill -9 of the first endpoint during 1500 CAS increments" failover
+  step "$t: every node down: Error 75 within the budget" all_down
+  etcd_cluster_stop
+  unset ETCD_TRANSPORT
+}
+
+plain_steps grpc
+plain_steps http
 
 tls() {
   etcd_cluster_start tls || return 1

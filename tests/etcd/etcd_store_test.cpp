@@ -13,9 +13,15 @@
 // prefix in etcd; WORKDIR a folder for the journals.
 #include "store/etcd/etcd_store.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -29,6 +35,8 @@
 #include "ops/check.hpp"
 #include "ops/session.hpp"
 #include "store/etcd/etcd_client.hpp"
+#include "store/etcd/etcd_grpc.hpp"
+#include "store/etcd/etcd_http.hpp"
 #include "store/records_io.hpp"
 
 using namespace provlock;
@@ -60,6 +68,13 @@ std::vector<std::string> split(const std::string& list) {
   }
 }
 
+// ETCD_TRANSPORT=http: the JSON gateway's transport; otherwise gRPC's.
+store::etcd::TransportFactory transport() {
+  const char* which = std::getenv("ETCD_TRANSPORT");
+  if (which && std::string(which) == "http") return store::etcd::http_transport;
+  return store::etcd::grpc_transport;
+}
+
 store::etcd::ClientOptions options() {
   store::etcd::ClientOptions o;
   o.timeout = std::chrono::milliseconds(2000);
@@ -70,13 +85,13 @@ store::etcd::ClientOptions options() {
 std::unique_ptr<EtcdStore> open_store(const std::string& endpoints, const std::string& prefix,
                                       const std::string& journal_dir) {
   return std::make_unique<EtcdStore>("etcd://" + endpoints + "/" + prefix, options(), journal_dir,
-                                     std::chrono::milliseconds(20000));
+                                     std::chrono::milliseconds(20000), transport());
 }
 
 store::etcd::Client raw_client(const std::string& endpoints) {
   auto o = options();
   o.endpoints = split(endpoints);
-  return store::etcd::Client(o);
+  return store::etcd::Client(o, transport());
 }
 
 // The lines of every journal file under `dir` (none: the folder may not
@@ -441,13 +456,62 @@ int expect(const std::string& endpoints, const std::string& prefix, const std::s
 
 int usage() {
   std::cerr << "usage: etcd_store_test conflict|create|scan|cas|expect ENDPOINTS PREFIX WORKDIR "
-               "[ARGS]\n";
+               "[ARGS]\n       etcd_store_test silent WORKDIR\n";
   return 64;
 }
 
 }  // namespace
 
+// update_each when etcd gives no answer: a listening socket that never
+// accepts stands in for a cluster whose every node hangs. The first record
+// waits its budget out; the others are not tried, each reported with 75
+// at once, so the whole call takes about one budget, not one per record.
+int silent(const std::string& work) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  CHECK(listener >= 0 && bind(listener, reinterpret_cast<sockaddr*>(&address), length) == 0 &&
+        listen(listener, 16) == 0 &&
+        getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  auto o = options();
+  o.timeout = std::chrono::milliseconds(300);
+  o.retries = 0;
+  EtcdStore st("etcd://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/silent", o,
+               work + "/silent-journal", std::chrono::milliseconds(2000), transport());
+  std::vector<std::string> keys;
+  for (int i = 1; i <= 5; ++i) keys.push_back("02000000050" + std::to_string(i));
+  int done = 0, untried = 0;
+  std::vector<Exit> codes;
+  const auto started = std::chrono::steady_clock::now();
+  st.update_each(
+      Kind::device, keys,
+      [](const std::string&, std::optional<std::string>&, const std::string&) {
+        return store::Write::durable;
+      },
+      [&](const std::string&) { ++done; },
+      [&](const Error& e) {
+        codes.push_back(e.code());
+        if (std::string(e.what()).find("not tried, etcd gave no answer") != std::string::npos)
+          ++untried;
+      });
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  std::cout << "silent: " << codes.size() << " errors, " << untried << " not tried, " << ms
+            << " ms\n";
+  CHECK(done == 0);
+  CHECK(codes == std::vector<Exit>(5, Exit::temp_fail));
+  CHECK(untried == 4);
+  // One budget of 300 ms, and room for a loaded machine; five would be 1.5 s.
+  CHECK(ms < 1200);
+  close(listener);
+  return failures ? 1 : 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "silent") return silent(argv[2]);
   if (argc < 5) return usage();
   const std::string mode = argv[1], endpoints = argv[2], prefix = argv[3], work = argv[4];
   try {

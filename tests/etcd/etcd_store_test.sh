@@ -2,7 +2,8 @@
 # The etcd store against a real 3-node cluster on loopback (cluster.bash):
 # check's decision loop under a compare that keeps failing, create_all in
 # batches, scan paging at one revision, and update_text's compare-and-swap
-# under three processes at once. Each step is a mode of the driver.
+# under three processes at once, on each transport. Each step is a mode
+# of the driver.
 # usage: etcd_store_test.sh DRIVER   (DRIVER: the etcd_store_test binary)
 set -uo pipefail
 driver=${1:?usage: etcd_store_test.sh DRIVER}
@@ -30,13 +31,6 @@ step() {
 etcd_cluster_start || { echo "FAILED: no cluster"; exit 1; }
 eps=$ETCD_ENDPOINTS
 
-step "a compare that keeps failing: deny store-error, 75, after kDecisionTries, nothing written" \
-  "$driver" conflict "$eps" conflict "$work"
-step "create_all: 300 in batches, again none, half of 300, 300 over the byte limit" \
-  "$driver" create "$eps" create "$work"
-step "scan: 2500 records in pages at one revision while another connection writes" \
-  "$driver" scan "$eps" scan "$work" 2500
-
 # Three processes, 150 increments each, on one record; each lists the
 # endpoints in another order.
 concurrent() {
@@ -44,14 +38,30 @@ concurrent() {
     "${ETCD_ENDPOINT[3]},${ETCD_ENDPOINT[1]},${ETCD_ENDPOINT[2]}")
   local pids=() i rc=0
   for i in 0 1 2; do
-    "$driver" cas "${orders[$i]}" cas "$work" 150 "w$i" &
+    "$driver" cas "${orders[$i]}" "$cas" "$work/$t" 150 "w$i" &
     pids+=($!)
   done
   for i in "${pids[@]}"; do wait "$i" || rc=1; done
-  "$driver" expect "$eps" cas "$work" 450 || rc=1
+  "$driver" expect "$eps" "$cas" "$work/$t" 450 || rc=1
   return $rc
 }
-step "update_text: 3 processes x 150 compare-and-swaps, exact count, one journal line each" concurrent
+# Each step once per transport: gRPC (etcd_grpc.hpp) and etcd's JSON
+# gateway (etcd_http.hpp), each on prefixes of its own.
+for t in grpc http; do
+  export ETCD_TRANSPORT=$t
+  mkdir -p "$work/$t"
+  step "$t: update_each with no answer: the first record waits its budget, the rest are not tried" \
+    "$driver" silent "$work/$t"
+  step "$t: a compare that keeps failing: deny store-error, 75, after kDecisionTries, nothing written" \
+    "$driver" conflict "$eps" "conflict-$t" "$work/$t"
+  step "$t: create_all: 300 in batches, again none, half of 300, 300 over the byte limit" \
+    "$driver" create "$eps" "create-$t" "$work/$t"
+  step "$t: scan: 2500 records in pages at one revision while another connection writes" \
+    "$driver" scan "$eps" "scan-$t" "$work/$t" 2500
+  cas=cas-$t
+  step "$t: update_text: 3 processes x 150 compare-and-swaps, exact count, one journal line each" \
+    concurrent
+done
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

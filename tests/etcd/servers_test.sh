@@ -18,7 +18,10 @@
 # it got; every process ends within its bound; and at the end every phone is
 # allowed from its own address by every server, promptly.
 #
-# usage: servers_test.sh PROVLOCK
+# Two of the servers run provlock (etcd's JSON gateway), the third
+# provlock-etcd (gRPC).
+#
+# usage: servers_test.sh PROVLOCK   (provlock-etcd beside it)
 set -uo pipefail
 provlock=${1:?usage: servers_test.sh PROVLOCK}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -75,10 +78,14 @@ done
 
 # pl SERVER ARGS...: provlock as that server, killed after 40 s (a hung
 # process is a failure: its answer is missing). PL_LIMIT changes the bound.
+# Servers a and b run provlock, which opens this plain-text store itself
+# over etcd's JSON gateway; server c runs provlock-etcd, over gRPC: the two
+# transports share the records.
 pl() {
-  local server=$1
+  local server=$1 program=$provlock
   shift
-  timeout -k 5 "${PL_LIMIT:-40}" "$provlock" --config "$work/$server.toml" "$@"
+  [[ $server == c ]] && program=$(dirname "$provlock")/provlock-etcd
+  timeout -k 5 "${PL_LIMIT:-40}" "$program" --config "$work/$server.toml" "$@"
 }
 
 for n in $(seq 1 $phones); do mac_of "$n"; echo; done | pl a add - >"$work/add.out" 2>&1 ||

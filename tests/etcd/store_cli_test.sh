@@ -145,5 +145,63 @@ all=$(cat "$tmp"/journal/*.jsonl | wc -l)
 run expire
 [[ $rc == 0 && $out == expired:* ]] && ok || bad "expire: exit $rc"
 
+# --- A plain-text cluster: provlock opens it itself --------------------------------
+# Over etcd's JSON gateway (store/etcd/etcd_http.hpp), with no provlock-etcd
+# anywhere: the copy of provlock alone above. A host name among the
+# endpoints still needs provlock-etcd (gRPC's resolver), and provlock-etcd
+# on the same store sees what provlock wrote, and the reverse.
+etcd_cluster_stop
+etcd_cluster_start || exit 1
+config "[store]" 'timeout = "2s"'
+alone=$tmp/alone/bin/provlock
+plain=etcd://$ETCD_ENDPOINTS/plain
+# run_alone ARGS...: the lone provlock on the plain-text store.
+run_alone() {
+  out=$(PROVLOCK_CONFIG=$tmp/provlock.toml PROVLOCK_STORE=$plain "$alone" "$@" 2>&1)
+  rc=$?
+}
+run_alone add 00:11:22:33:44:a1
+[[ $rc == 0 && $out == '0011223344a1 added' ]] && ok ||
+  bad "provlock alone: add on a plain-text store: exit $rc"
+run_alone check 00:11:22:33:44:a1 192.0.2.1
+[[ $rc == 0 && $out == 'allow first-provision' ]] && ok || bad "provlock alone: first check: exit $rc"
+run_alone check 00:11:22:33:44:a1 192.0.2.2
+[[ $rc == 1 && $out == 'deny locked' ]] && ok || bad "provlock alone: check from another address: exit $rc"
+# provlock-etcd (gRPC) on the same keys sees the binding, and writes what
+# the lone provlock then reads.
+out=$(PROVLOCK_CONFIG=$tmp/provlock.toml PROVLOCK_STORE=$plain "$(dirname "$bin")/provlock-etcd" \
+  check 00:11:22:33:44:a1 192.0.2.1 2>&1)
+rc=$?
+[[ $rc == 0 && $out == 'allow same-ip' ]] && ok || bad "provlock-etcd on provlock's record: exit $rc"
+out=$(PROVLOCK_CONFIG=$tmp/provlock.toml PROVLOCK_STORE=$plain "$(dirname "$bin")/provlock-etcd" \
+  unlock 00:11:22:33:44:a1 2>&1)
+rc=$?
+run_alone check 00:11:22:33:44:a1 192.0.2.2
+[[ $rc == 0 && $out == 'allow unlocked' ]] && ok || bad "provlock alone after provlock-etcd's unlock: exit $rc"
+# Every record written so far is sound.
+run_alone fsck
+[[ $rc == 0 && $out == 'fsck: 3 sound records, 0 findings, 0 left as they are' ]] && ok ||
+  bad "provlock alone: fsck: exit $rc"
+run_alone log
+[[ $rc == 0 && $out == *first-provision* && $out == *unlocked* ]] && ok || bad "provlock alone: log: exit $rc"
+# A host name: provlock-etcd's, which the lone provlock cannot start (78);
+# the provlock with provlock-etcd beside it answers through it.
+named=etcd://localhost:${ETCD_ENDPOINTS##*:}/plain
+out=$(PROVLOCK_CONFIG=$tmp/provlock.toml PROVLOCK_STORE=$named "$alone" list 2>&1)
+rc=$?
+[[ $rc == 78 && $out == *provlock-etcd*"cannot be started"* ]] && ok ||
+  bad "provlock alone on a host-name store: exit $rc, wanted 78 naming provlock-etcd"
+out=$(PROVLOCK_CONFIG=$tmp/provlock.toml PROVLOCK_STORE=$named "$bin" check 00:11:22:33:44:a1 192.0.2.2 2>&1)
+rc=$?
+[[ $rc == 0 && $out == 'allow same-ip' ]] && ok || bad "provlock on a host-name store: exit $rc"
+# No node answers: 75 within the budget, as over gRPC.
+etcd_cluster_stop
+config "[store]" 'timeout = "1s"' 'retries = 0'
+started=$(date +%s%N)
+run_alone check 00:11:22:33:44:a1 192.0.2.2
+took=$((($(date +%s%N) - started) / 1000000))
+[[ $rc == 75 && $out == 'deny store-error'* ]] && ((took < 3000)) && ok ||
+  bad "provlock alone, no node up: exit $rc in $took ms, wanted 75 within the 1 s budget"
+
 echo "store_cli_test: $passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -93,6 +93,15 @@ batch_check() {
 for i in 1 2 3; do kill -STOP "${etcd_pids[$i]}"; done
 one_check "all nodes stopped" $((budget_ms + margin_ms))
 batch_check "all nodes stopped" $((2 * budget_ms + margin_ms))
+# unlock - of five phones: 75 within about one budget, not one per phone
+# (etcd_store_test's "silent" step has update_each itself).
+t0=$(now_ms)
+rc=0
+printf '02:00:00:00:02:%02x\n' 1 2 3 4 5 | pl unlock - >"$work/out" 2>"$work/err" || rc=$?
+ms=$(($(now_ms) - t0))
+echo "all nodes stopped, unlock - of 5: exit $rc, $ms ms; $(head -1 "$work/err")"
+[[ $rc == 75 ]] || fail "unlock - with no node answering: exit $rc"
+((ms <= budget_ms + margin_ms)) || fail "unlock - with no node answering: $ms ms, over $((budget_ms + margin_ms)) ms"
 for i in 1 2 3; do kill -CONT "${etcd_pids[$i]}"; done
 
 # Two nodes stopped: the one left is alive but without a quorum, and waits
