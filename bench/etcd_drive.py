@@ -23,9 +23,11 @@
       before the spawn to its exit.
   etcd_drive.py spawn OUT.json COUNT COMMAND...
       COMMAND run COUNT times, timed the same way (the floors).
-  etcd_drive.py floors OUT.json COUNT PROVLOCK PROVLOCK_ETCD DIR_CFG ETCD_CFG MAC IP
+  etcd_drive.py floors OUT.json COUNT PROVLOCK PROVLOCK_ETCD DIR_CFG ETCD_CFG NAMED_CFG MAC IP
       /bin/true, provlock --version, provlock-etcd --version, a check on
-      each store and provlock-etcd check run directly, COUNT times each,
+      each store, provlock-etcd check run directly, and provlock check on
+      the etcd store named by host name (NAMED_CFG: provlock execs
+      provlock-etcd, gRPC), COUNT times each,
       interleaved, timed the same way.
   etcd_drive.py strace TT_FILE C_FILE
       Summary (JSON) of `strace -f -tt` and `strace -c -f` of one check.
@@ -56,8 +58,9 @@ def own_ip(i):
 def plan(out, bound, rounds, sizes):
     bound, rounds = int(bound), int(rounds)
     rng = random.Random(19)
-    # jbatch: check --batch again, on etcd with its journal on a tmpfs.
-    modes = list(zip(("batch", "fcgi", "fresh", "jbatch"), (int(s) for s in sizes if s)))
+    # gbatch: check --batch again, on etcd over gRPC (provlock-etcd);
+    # jbatch: on etcd with its journal on a tmpfs (only with a tmpfs: last).
+    modes = list(zip(("batch", "fcgi", "fresh", "gbatch", "jbatch"), (int(s) for s in sizes if s)))
     firsts = [max(1, n * 3 // 100) for _, n in modes]
     reserve = sum(firsts) * rounds
     total = bound + reserve
@@ -273,7 +276,7 @@ def spawn(out, count, cmd):
     json.dump(summary(lat, wall, {}, [], {"rc": p.returncode}), open(out, "w"), indent=1)
 
 
-def floors(out, count, bin, etcd_bin, dir_cfg, etcd_cfg, m, ip):
+def floors(out, count, bin, etcd_bin, dir_cfg, etcd_cfg, named_cfg, m, ip):
     """The breakdown's processes, interleaved (a burst of load on the
     machine falls on all of them alike): JSON {name: summary}."""
     env = lambda cfg: dict(os.environ, PROVLOCK_CONFIG=cfg)
@@ -281,7 +284,8 @@ def floors(out, count, bin, etcd_bin, dir_cfg, etcd_cfg, m, ip):
             "etcd-version": ([etcd_bin, "--version"], None),
             "dir-check": ([bin, "check", m, ip], env(dir_cfg)),
             "etcd-check": ([bin, "check", m, ip], env(etcd_cfg)),
-            "etcd-direct": ([etcd_bin, "check", m, ip], env(etcd_cfg))}
+            "etcd-direct": ([etcd_bin, "check", m, ip], env(etcd_cfg)),
+            "etcd-exec": ([bin, "check", m, ip], env(named_cfg))}
     lat = {k: [] for k in cmds}
     cpu = {k: [] for k in cmds}
     for _ in range(int(count)):
@@ -315,11 +319,10 @@ def strace(tt, c):
         if hits:
             marks[name] = round((stamp(hits[-1] if last else hits[0]) - t0) * 1000, 2)
 
-    mark("exec provlock-etcd", r'execve\("[^"]*provlock-etcd"')
-    mark("config read (provlock-etcd)", r'openat\(.*\.toml"')
+    mark("config read", r'openat\(.*\.toml"')
     mark("first thread started", r"clone3?\(")
     mark("first connect to etcd", r"connect\(\d+, \{sa_family=AF_INET")
-    mark("first request sent to etcd", r"(sendmsg|writev?)\(\d+, .*\\0\\0")
+    mark("first request sent to etcd", r'(sendto|sendmsg|writev?)\(\d+, ("POST |.*\\0\\0)')
     mark("journal line written", r'openat\(.*\.jsonl"')
     mark("answer written (stdout)", r"write\(1, ")
     mark("exit", r"exit_group\(", last=True)
@@ -340,7 +343,7 @@ def strace(tt, c):
 if __name__ == "__main__":
     a = sys.argv[1:]
     if a[0] == "plan":
-        plan(a[1], a[2], a[3], a[4:8])
+        plan(a[1], a[2], a[3], a[4:9])
     elif a[0] == "batch":
         batch(a[1], a[2], a[3:])
     elif a[0] == "fcgi":

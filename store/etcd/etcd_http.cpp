@@ -364,7 +364,7 @@ class Connection {
           }
           break;
         }
-        if (body.size() + size > kMaxAnswer) too_long();
+        if (size > kMaxAnswer || body.size() + size > kMaxAnswer) too_long();
         body += take(size, deadline);
         if (!line(deadline).empty())
           throw Failure{Outcome::Kind::refused, "a chunk of the answer ends oddly", false};
