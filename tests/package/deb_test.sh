@@ -125,17 +125,20 @@ out=$("$root/usr/bin/provlock" --config "$root/etc/provlock/provlock.toml" \
 rc=$?
 [ $rc -eq 0 ] && [[ $out == MAC* ]] && ok || bad "provlock with the shipped config: exit $rc: $out"
 
-# Given an etcd store, the installed provlock starts the installed
-# provlock-etcd (found relative to itself), which fails closed on an
-# address where no etcd listens: deny store-error, 75 (a provlock that
-# could not start it would exit 78).
+# Given an etcd store named by host name, the installed provlock starts the
+# installed provlock-etcd (found relative to itself), which fails closed on
+# an address where no etcd listens: deny store-error, 75 (a provlock that
+# could not start it would exit 78). One of IP addresses in plain text it
+# opens itself (the JSON gateway), with the same answer.
 if grep -q '^PROVLOCK_ETCD:BOOL=ON' "$build/CMakeCache.txt"; then
   printf '[store]\ntimeout = "1s"\nretries = 0\n[journal]\ndir = "%s/journal"\n' "$tmp" >"$tmp/etcd.toml"
-  out=$("$root/usr/bin/provlock" --config "$tmp/etcd.toml" --store etcd://127.0.0.1:1/pl \
-    check 00:11:22:33:44:55 192.0.2.1 2>&1)
-  rc=$?
-  [ $rc -eq 75 ] && [[ $out == "deny store-error"* ]] && ok ||
-    bad "installed provlock on an etcd store: exit $rc: $out"
+  for url in etcd://localhost:1/pl etcd://127.0.0.1:1/pl; do
+    out=$("$root/usr/bin/provlock" --config "$tmp/etcd.toml" --store "$url" \
+      check 00:11:22:33:44:55 192.0.2.1 2>&1)
+    rc=$?
+    [ $rc -eq 75 ] && [[ $out == "deny store-error"* ]] && ok ||
+      bad "installed provlock on the etcd store $url: exit $rc: $out"
+  done
 fi
 
 # provlock.cgi runs as `provlock cgi`: it serves a public file.
