@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -34,6 +35,7 @@
 #include "lib/records.hpp"
 #include "ops/check.hpp"
 #include "ops/session.hpp"
+#include "ops/window.hpp"
 #include "store/etcd/etcd_client.hpp"
 #include "store/etcd/etcd_grpc.hpp"
 #include "store/etcd/etcd_http.hpp"
@@ -118,6 +120,9 @@ class InterferingStore final : public store::Store {
 
   int begins = 0, commits = 0, abandons = 0, interferences = 0;
   bool interfere = true;
+  // Done before a commit instead of the change to the device, when set
+  // (once: it clears itself).
+  std::function<void()> act;
 
   std::string where(Kind kind, const std::string& key) const override {
     return inner_.where(kind, key);
@@ -160,7 +165,9 @@ class InterferingStore final : public store::Store {
   }
   bool commit_decision() override {
     ++commits;
-    if (interfere) {
+    if (act) {
+      std::exchange(act, nullptr)();
+    } else if (interfere) {
       ++interferences;
       store::update_record<Device>(other_, mac_, [&](std::optional<Device>& d) {
         d->label = "interference " + std::to_string(interferences);
@@ -268,6 +275,51 @@ int conflict(const std::string& endpoints, const std::string& prefix, const std:
     CHECK(now_d.allowed == 1);
     CHECK(now_d.label == "interference " + std::to_string(ops::kDecisionTries));
   }
+  return failures ? 1 : 0;
+}
+
+// A window deleted between a decision's read and its commit: the commit
+// must not hold (it compares every window it read, not only "no window
+// written since"), and the decision taken again, without the window,
+// denies. A locked phone, a window for another address, and a fetch from
+// there whose window another server closes meanwhile.
+int window_gone(const std::string& endpoints, const std::string& prefix, const std::string& work) {
+  auto inner = open_store(endpoints, prefix, work + "/window-journal");
+  auto other = open_store(endpoints, prefix, work + "/window-other-journal");
+  const Mac mac = parse_mac("02:00:00:00:04:01");
+  const Ip home = parse_ip("10.5.0.1"), away = parse_ip("10.5.0.9");
+  const UnixTime now = parse_time("2026-12-07T12:00:00Z");
+  Device d;
+  d.mac = mac;
+  d.registered = now - 3600;
+  CHECK(inner->create_all(Kind::device, {{mac.str(), to_json(d)}}, [](std::size_t) {}) ==
+        std::vector<bool>{true});
+
+  ops::Session s;
+  auto interfering = std::make_unique<InterferingStore>(*inner, *other, mac.str());
+  InterferingStore& st = *interfering;
+  st.interfere = false;
+  s.store = std::move(interfering);
+  s.now = now;
+  s.who = store::Json{{"user", "test"}};
+  CHECK(ops::judge_fetch(s, Fetch{mac, home, {}}, false).reason == Reason::first_provision);
+  const Window w{Prefix{away, 32}, AccountScope{}, now, now + 3600};
+  ops::open_window(s, w);
+  const std::string window = inner->etcd_key(Kind::window, store::window_key(w.prefix));
+  auto client = raw_client(endpoints);
+  CHECK(client.get(window).kv.has_value());
+
+  const int begins_before = st.begins;
+  st.act = [&] { CHECK(client.del(window) == 1); };
+  ops::FetchResult r = ops::judge_fetch(s, Fetch{mac, away, {}}, false);
+  std::cout << "window closed before the commit: " << (r.allow ? "allow " : "deny ")
+            << token(r.reason) << " after " << st.begins - begins_before << " decisions\n";
+  CHECK(!r.allow);
+  CHECK(r.reason == Reason::locked);
+  CHECK(st.begins - begins_before == 2);
+  const auto after = client.get(inner->etcd_key(Kind::device, mac.str()));
+  CHECK(after.kv.has_value());
+  if (after.kv) CHECK(device_from_json(store::Json::parse(after.kv->value)).bound_ip == home);
   return failures ? 1 : 0;
 }
 
@@ -455,8 +507,9 @@ int expect(const std::string& endpoints, const std::string& prefix, const std::s
 }
 
 int usage() {
-  std::cerr << "usage: etcd_store_test conflict|create|scan|cas|expect ENDPOINTS PREFIX WORKDIR "
-               "[ARGS]\n       etcd_store_test silent WORKDIR\n";
+  std::cerr
+      << "usage: etcd_store_test conflict|create|window|scan|cas|expect ENDPOINTS PREFIX WORKDIR "
+         "[ARGS]\n       etcd_store_test silent WORKDIR\n";
   return 64;
 }
 
@@ -517,6 +570,7 @@ int main(int argc, char** argv) {
   try {
     if (mode == "conflict") return conflict(endpoints, prefix, work);
     if (mode == "create") return create(endpoints, prefix, work);
+    if (mode == "window") return window_gone(endpoints, prefix, work);
     if (mode == "scan" && argc == 6) return scan(endpoints, prefix, work, std::stoi(argv[5]));
     if (mode == "cas" && argc == 7)
       return cas(endpoints, prefix, work, std::stoi(argv[5]), argv[6]);

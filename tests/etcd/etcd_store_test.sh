@@ -54,6 +54,8 @@ for t in grpc http; do
     "$driver" silent "$work/$t"
   step "$t: a compare that keeps failing: deny store-error, 75, after kDecisionTries, nothing written" \
     "$driver" conflict "$eps" "conflict-$t" "$work/$t"
+  step "$t: a window deleted between a decision's read and its commit: decided again, deny locked" \
+    "$driver" window "$eps" "window-$t" "$work/$t"
   step "$t: create_all: 300 in batches, again none, half of 300, 300 over the byte limit" \
     "$driver" create "$eps" "create-$t" "$work/$t"
   step "$t: scan: 2500 records in pages at one revision while another connection writes" \
