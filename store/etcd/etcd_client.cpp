@@ -179,6 +179,16 @@ std::string joined(const std::vector<std::string>& endpoints) {
   return out;
 }
 
+// A server's message, for an error line: control characters (a line
+// break that would start a line of its own in a log) as '?', at most 300
+// bytes.
+std::string printable(std::string text) {
+  if (text.size() > 300) text = text.substr(0, 300) + "...";
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return text;
+}
+
 // What a request costs against etcd's limit on its size: its keys and
 // values, and a little for each field's framing. (Close to the protobuf
 // size, which etcd counts; the limit's check is etcd's in the end.)
@@ -222,7 +232,8 @@ void Client::run(const char* what, std::size_t request_bytes,
   using std::chrono::milliseconds;
   const auto started = Clock::now();
   const auto budget = budget_given ? *budget_given : options_.timeout * (options_.retries + 1);
-  const auto give_up = started + budget;
+  auto give_up = started + budget;
+  if (!budget_given && deadline_) give_up = std::min(give_up, *deadline_);
   std::string last;
   int tries = 0;
   auto pause = milliseconds(100);
@@ -247,7 +258,7 @@ void Client::run(const char* what, std::size_t request_bytes,
         preferred_ = index;
         return;
       }
-      last = options_.endpoints[index] + ": " + outcome.message;
+      last = options_.endpoints[index] + ": " + printable(outcome.message);
       switch (outcome.kind) {
         case Outcome::Kind::refused_for_who:
           // Refused for who we are: the configuration's to mend.
@@ -259,6 +270,8 @@ void Client::run(const char* what, std::size_t request_bytes,
           throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last +
                                     " (etcd is out of space: compact, defragment and disarm "
                                     "its NOSPACE alarm)");
+        case Outcome::Kind::misconfigured:
+          throw Error(Exit::config, std::string("etcd ") + what + ": " + last);
         case Outcome::Kind::refused:
           throw Error(Exit::io, std::string("etcd ") + what + " refused by " + last);
         case Outcome::Kind::no_answer:
@@ -274,8 +287,8 @@ void Client::run(const char* what, std::size_t request_bytes,
       Exit::temp_fail,
       std::string("etcd ") + what + ": no answer from " + joined(options_.endpoints) + " (" +
           std::to_string(tries) + (tries == 1 ? " try" : " tries") + " in " +
-          std::to_string(spent) + " ms, budget " + std::to_string(budget.count()) +
-          " ms; last: " + last + ")" +
+          std::to_string(spent) + " ms, budget " + std::to_string(budget.count()) + " ms; " +
+          (last.empty() ? "no time left of the decision's budget" : "last: " + last) + ")" +
           (options_.ca ? "; over TLS, a certificate refused by either side looks the same" : ""));
 }
 

@@ -141,6 +141,7 @@ struct Outcome {
     busy,             // too many requests at that node: try the next
     no_space,         // etcd's NOSPACE alarm: a full disk (74)
     refused_for_who,  // authentication or permission refused (78)
+    misconfigured,    // the endpoint is not what the config says (TLS, no gateway): 78
     refused,          // any other refusal (74)
   };
   Kind kind = Kind::ok;
@@ -221,6 +222,11 @@ class Client {
   // Whether the last operation ended with no answer from any endpoint
   // within its budget (Error(Exit::temp_fail) from here).
   bool gave_up() const { return gave_up_; }
+  // Until cleared (nullopt), no operation without a budget of its own goes
+  // on past `deadline`: the operations of one decision share one budget.
+  void limit_until(std::optional<std::chrono::steady_clock::time_point> deadline) {
+    deadline_ = deadline;
+  }
 
  private:
   // Runs `call(endpoint, timeout)` on the endpoints in turn, as the class
@@ -233,6 +239,7 @@ class Client {
   std::unique_ptr<Transport> transport_;
   std::size_t preferred_ = 0;  // the endpoint that answered last
   bool gave_up_ = false;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 // Reads a TLS file for a transport: Error(Exit::config) naming it if it

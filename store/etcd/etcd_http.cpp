@@ -113,7 +113,7 @@ std::int64_t int_of(const Json& object, const char* name) {
     if (used == text.size() && used > 0) return value;
   }
   throw Error(Exit::io, std::string("etcd answered with a field ") + name +
-                            " that is not an integer: " + it->dump());
+                            " that is not an integer (" + it->type_name() + ")");
 }
 
 std::string bytes_of(const Json& object, const char* name) {
@@ -121,7 +121,7 @@ std::string bytes_of(const Json& object, const char* name) {
   if (it == object.end() || it->is_null()) return {};
   if (!it->is_string())
     throw Error(Exit::io, std::string("etcd answered with a field ") + name +
-                              " that is not base64 text: " + it->dump());
+                              " that is not base64 text (" + it->type_name() + ")");
   return base64_decode(it->get_ref<const std::string&>());
 }
 
@@ -159,6 +159,15 @@ std::vector<KeyValue> kvs_of(const Json& response) {
                            int_of(kv, "version")});
   }
   return kvs;
+}
+
+// The store's revision in an answer's header: etcd always sends one, at
+// least 1. An answer without it is not etcd's (a "200 {}" would otherwise
+// read as an empty store).
+std::int64_t revision_of(const Json& answer) {
+  const std::int64_t revision = int_of(object_of(answer, "header"), "revision");
+  if (revision < 1) throw Error(Exit::io, "etcd answered without the store's revision: not etcd?");
+  return revision;
 }
 
 Json json_of(const Op& op) {
@@ -218,8 +227,11 @@ OpResult op_result_of(const Json& response) {
 
 using Clock = std::chrono::steady_clock;
 
-// Largest answer taken (as the gRPC transport's receive limit).
-constexpr std::size_t kMaxAnswer = 64 * 1024 * 1024;
+// Largest answer taken: a page of a scan (1000 keys) or a decision's read
+// is far smaller. (Parsed, JSON takes many times its text's size.)
+constexpr std::size_t kMaxAnswer = 16 * 1024 * 1024;
+// Deepest nesting taken: etcd's answers go 5 levels deep.
+constexpr int kMaxDepth = 16;
 
 struct Address {
   sockaddr_storage storage{};
@@ -266,7 +278,7 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
     pollfd p{fd, events, 0};
     const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000)));
     if (n > 0) return true;
-    if (n < 0 && errno != EINTR) return true;  // the read or write says why
+    if (n < 0 && errno != EINTR) return false;  // (ENOMEM): no answer
   }
 }
 
@@ -358,6 +370,11 @@ class Connection {
     if (chunked) {
       for (;;) {
         const std::string size_line = line(deadline);
+        if (size_line.empty() || !std::isxdigit(static_cast<unsigned char>(size_line[0])))
+          throw Failure{Outcome::Kind::refused,
+                        "a chunk of the answer without its size: " +
+                            provlock::quoted(size_line.substr(0, 40)),
+                        false};
         const std::size_t size = std::strtoull(size_line.c_str(), nullptr, 16);
         if (size == 0) {
           while (!line(deadline).empty()) {  // trailers
@@ -380,7 +397,9 @@ class Connection {
       buffer_.clear();
       close_after = true;
     }
-    if (close_after) close();
+    // Bytes after the answer were never asked for: not a connection to
+    // keep.
+    if (close_after || !buffer_.empty()) close();
     return {status, std::move(body)};
   }
 
@@ -462,7 +481,10 @@ Outcome refusal_of(int status, const std::string& body, const char* path) {
   Json answer = Json::parse(body, nullptr, false);
   if (answer.is_object() && answer.contains("code") && answer["code"].is_number_integer()) {
     const int code = answer["code"].get<int>();
-    std::string message = answer.value("message", answer.value("error", std::string()));
+    std::string message;
+    for (const char* field : {"message", "error"})
+      if (auto it = answer.find(field); message.empty() && it != answer.end() && it->is_string())
+        message = it->get<std::string>();
     if (message.empty()) message = "code " + std::to_string(code);
     constexpr int kUnknown = 2, kDeadlineExceeded = 4, kPermissionDenied = 7,
                   kResourceExhausted = 8, kUnavailable = 14, kUnauthenticated = 16;
@@ -480,9 +502,13 @@ Outcome refusal_of(int status, const std::string& body, const char* path) {
   std::string head = body.substr(0, 120);
   while (!head.empty() && (head.back() == '\n' || head.back() == '\r')) head.pop_back();
   if (status == 404)
-    return {Outcome::Kind::refused,
+    return {Outcome::Kind::misconfigured,
             std::string("HTTP 404 for ") + path +
-                ": etcd's JSON gateway is off (etcd --enable-grpc-gateway), or this is not etcd"};
+                ": etcd's JSON gateway is off (etcd --enable-grpc-gateway), this etcd is older "
+                "than 3.4, or this is not etcd"};
+  if (status == 400 && body.find("HTTPS") != std::string::npos)
+    return {Outcome::Kind::misconfigured,
+            "the endpoint speaks TLS only (" + provlock::quoted(head) + "): set [store] ca"};
   // A proxy in between that lost its upstream.
   if (status == 502 || status == 503 || status == 504)
     return {Outcome::Kind::no_answer, "HTTP " + std::to_string(status) + " " + head};
@@ -507,7 +533,7 @@ class HttpTransport final : public Transport {
     Json answer;
     Outcome outcome = call(endpoint, "/v3/kv/range", request.dump(), timeout, answer);
     if (outcome.kind != Outcome::Kind::ok) return outcome;
-    out.revision = int_of(object_of(answer, "header"), "revision");
+    out.revision = revision_of(answer);
     out.more = bool_of(answer, "more");
     out.kvs = kvs_of(answer);
     return {};
@@ -528,7 +554,7 @@ class HttpTransport final : public Transport {
     if (outcome.kind != Outcome::Kind::ok) return outcome;
     // A txn whose compares failed has no "succeeded" (false is left out).
     out.succeeded = bool_of(answer, "succeeded");
-    out.revision = int_of(object_of(answer, "header"), "revision");
+    out.revision = revision_of(answer);
     for (const Json& one : array_of(answer, "responses")) out.results.push_back(op_result_of(one));
     const std::size_t asked = out.succeeded ? success.size() : failure.size();
     if (out.results.size() != asked)
@@ -575,8 +601,15 @@ class HttpTransport final : public Transport {
       }
     }
     if (got.first != 200) return refusal_of(got.first, got.second, path);
-    answer = Json::parse(got.second, nullptr, false);
-    if (!answer.is_object()) {
+    bool too_deep = false;
+    answer = Json::parse(
+        got.second,
+        [&](int depth, Json::parse_event_t, Json&) {
+          if (depth > kMaxDepth) too_deep = true;
+          return !too_deep;
+        },
+        false);
+    if (too_deep || !answer.is_object()) {
       peer.connection.close();
       return {Outcome::Kind::refused,
               std::string("an answer to ") + path + " that is not a JSON object"};

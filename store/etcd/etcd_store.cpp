@@ -305,6 +305,15 @@ void EtcdStore::page_through(const std::string& first,
   for (;;) {
     etcd::RangeResult page = client().range(start, end, kScanPage, revision);
     revision = page.revision;
+    // Every key of a page in [start, end), in order: a page that does not
+    // move on (something other than etcd on the port) would never end.
+    for (std::size_t i = 0; i < page.kvs.size(); ++i) {
+      const std::string& key = page.kvs[i].key;
+      if (key < start || (end != std::string(1, '\0') && key >= end) ||
+          (i > 0 && key <= page.kvs[i - 1].key))
+        throw Error(Exit::io, "etcd answered a read of the keys from " + provlock::quoted(start) +
+                                  " with the key " + provlock::quoted(key) + " out of order");
+    }
     for (const auto& kv : page.kvs) visit(kv);
     if (!page.more || page.kvs.empty()) break;
     start = page.kvs.back().key + '\0';
@@ -372,7 +381,18 @@ void EtcdStore::begin_decision(const std::vector<RecordName>& reads,
   // follows, proposed to a cluster without a quorum, may be applied once
   // the quorum is back, long after its check answered 75. A linearizable
   // read fails there first, and nothing is proposed.
-  etcd::TxnResult got = client().txn({}, ops);
+  // The read and the write of a decision share one budget, as one request
+  // would have: a check gives up within timeout * (retries + 1) (and one
+  // more timeout when its write's answer is lost and read back: commit).
+  client().limit_until(std::chrono::steady_clock::now() +
+                       options_.timeout * (options_.retries + 1));
+  etcd::TxnResult got;
+  try {
+    got = client().txn({}, ops);
+  } catch (...) {
+    client().limit_until(std::nullopt);
+    throw;
+  }
   if (got.results.size() != ops.size())
     throw Error(Exit::io, "etcd answered " + std::to_string(ops.size()) + " reads with " +
                               std::to_string(got.results.size()) + " results");
@@ -390,6 +410,10 @@ void EtcdStore::begin_decision(const std::vector<RecordName>& reads,
 bool EtcdStore::commit_decision() {
   // Whatever happens below, the decision is over.
   Decision d = std::exchange(decision_, Decision{});
+  struct Unlimit {
+    etcd::Client& client;
+    ~Unlimit() { client.limit_until(std::nullopt); }
+  } unlimit{client()};
   if (!d.active) return true;
   if (!d.staged.empty()) {
     std::vector<Compare> compares;
@@ -437,6 +461,7 @@ void EtcdStore::append_kept(std::vector<Line>& lines) {
 
 void EtcdStore::abandon_decision() {
   decision_ = Decision{};
+  client().limit_until(std::nullopt);
 }
 
 void EtcdStore::scan_foreign(const std::function<void(const std::string& etcd_key)>& visit) {

@@ -77,7 +77,13 @@ ClientOptions options_for(const std::string& endpoints) {
 
 TransportFactory transport() {
   const char* which = std::getenv("ETCD_TRANSPORT");
-  if (which && std::string(which) == "http") return http_transport;
+  const bool http = which && std::string(which) == "http";
+  static const bool said = [&] {
+    std::cerr << "(transport: " << (http ? "JSON gateway" : "gRPC") << ")\n";
+    return true;
+  }();
+  (void)said;
+  if (http) return http_transport;
   return grpc_transport;
 }
 

@@ -29,6 +29,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lib/bans.hpp"
@@ -73,7 +74,13 @@ std::vector<std::string> split(const std::string& list) {
 // ETCD_TRANSPORT=http: the JSON gateway's transport; otherwise gRPC's.
 store::etcd::TransportFactory transport() {
   const char* which = std::getenv("ETCD_TRANSPORT");
-  if (which && std::string(which) == "http") return store::etcd::http_transport;
+  const bool http = which && std::string(which) == "http";
+  static const bool said = [&] {
+    std::cerr << "(transport: " << (http ? "JSON gateway" : "gRPC") << ")\n";
+    return true;
+  }();
+  (void)said;
+  if (http) return store::etcd::http_transport;
   return store::etcd::grpc_transport;
 }
 
@@ -323,6 +330,58 @@ int window_gone(const std::string& endpoints, const std::string& prefix, const s
   return failures ? 1 : 0;
 }
 
+// A decision's read and write share one budget, timeout * (retries + 1):
+// a check whose read came and whose process then stalled past the budget
+// gives up at its write, at once (deny store-error, 75), rather than
+// taking a second budget for it. Nothing is written.
+int budget(const std::string& endpoints, const std::string& prefix, const std::string& work) {
+  auto o = options();
+  o.timeout = std::chrono::milliseconds(300);
+  o.retries = 0;
+  auto url = "etcd://" + endpoints + "/" + prefix;
+  EtcdStore inner(url, o, work + "/budget-journal", std::chrono::milliseconds(2000), transport());
+  EtcdStore other(url, o, work + "/budget-other-journal", std::chrono::milliseconds(2000),
+                  transport());
+  const Mac mac = parse_mac("02:00:00:00:05:01");
+  const Ip ip = parse_ip("10.6.0.1");
+  const UnixTime now = parse_time("2026-12-07T12:00:00Z");
+  Device d;
+  d.mac = mac;
+  d.registered = now - 3600;
+  CHECK(inner.create_all(Kind::device, {{mac.str(), to_json(d)}}, [](std::size_t) {}) ==
+        std::vector<bool>{true});
+  ops::Session s;
+  auto interfering = std::make_unique<InterferingStore>(inner, other, mac.str());
+  InterferingStore& st = *interfering;
+  st.interfere = false;
+  st.act = [] { std::this_thread::sleep_for(std::chrono::milliseconds(450)); };
+  s.store = std::move(interfering);
+  s.now = now;
+  s.who = store::Json{{"user", "test"}};
+  const auto started = std::chrono::steady_clock::now();
+  ops::FetchResult r = ops::judge_fetch(s, Fetch{mac, ip, {}}, false);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  std::cout << "a decision past its budget: " << (r.allow ? "allow " : "deny ") << token(r.reason)
+            << " in " << ms << " ms"
+            << (r.store_error ? std::string(": ") + r.store_error->what() : std::string()) << "\n";
+  CHECK(!r.allow);
+  CHECK(r.reason == Reason::store_error);
+  CHECK(r.store_error && r.store_error->code() == Exit::temp_fail);
+  CHECK(r.store_error &&
+        std::string(r.store_error->what()).find("no time left") != std::string::npos);
+  CHECK(st.begins == 1);
+  CHECK(ms < 1500);
+  auto client = raw_client(endpoints);
+  const auto after = client.get(inner.etcd_key(Kind::device, mac.str()));
+  CHECK(after.kv && after.kv->version == 1);
+  // Left alone, the same store decides within its budget.
+  r = ops::judge_fetch(s, Fetch{mac, ip, {}}, false);
+  CHECK(r.allow && r.reason == Reason::first_provision);
+  return failures ? 1 : 0;
+}
+
 // create_all: 300 records in batches (all created), again (none), then 300
 // more over them half and half; and records big enough that the byte limit,
 // not the op limit, cuts the batches.
@@ -507,9 +566,9 @@ int expect(const std::string& endpoints, const std::string& prefix, const std::s
 }
 
 int usage() {
-  std::cerr
-      << "usage: etcd_store_test conflict|create|window|scan|cas|expect ENDPOINTS PREFIX WORKDIR "
-         "[ARGS]\n       etcd_store_test silent WORKDIR\n";
+  std::cerr << "usage: etcd_store_test conflict|create|window|budget|scan|cas|expect ENDPOINTS "
+               "PREFIX WORKDIR "
+               "[ARGS]\n       etcd_store_test silent WORKDIR\n";
   return 64;
 }
 
@@ -571,6 +630,7 @@ int main(int argc, char** argv) {
     if (mode == "conflict") return conflict(endpoints, prefix, work);
     if (mode == "create") return create(endpoints, prefix, work);
     if (mode == "window") return window_gone(endpoints, prefix, work);
+    if (mode == "budget") return budget(endpoints, prefix, work);
     if (mode == "scan" && argc == 6) return scan(endpoints, prefix, work, std::stoi(argv[5]));
     if (mode == "cas" && argc == 7)
       return cas(endpoints, prefix, work, std::stoi(argv[5]), argv[6]);

@@ -56,6 +56,8 @@ for t in grpc http; do
     "$driver" conflict "$eps" "conflict-$t" "$work/$t"
   step "$t: a window deleted between a decision's read and its commit: decided again, deny locked" \
     "$driver" window "$eps" "window-$t" "$work/$t"
+  step "$t: a decision stalled past its budget: its write gives up at once, deny store-error, 75" \
+    "$driver" budget "$eps" "budget-$t" "$work/$t"
   step "$t: create_all: 300 in batches, again none, half of 300, 300 over the byte limit" \
     "$driver" create "$eps" "create-$t" "$work/$t"
   step "$t: scan: 2500 records in pages at one revision while another connection writes" \
