@@ -423,6 +423,10 @@ int serve_fastcgi(Context ctx, int listen_fd, const Reporter& log) {
     // Every connection that was readable gets one request answered, the
     // oldest first; then a new connection, if one waits. Indices shift as
     // connections are settled, so they are found again by descriptor.
+    // g_stop is looked at again between them: in provlock the handled
+    // signals come in only during the wait, but provlock-etcd has threads
+    // (gRPC's, started when the store was opened, before they were blocked)
+    // that may take one while a request is answered.
     for (std::size_t k = 1; k < ready.size() && !g_stop; ++k) {
       if (ready[k].revents == 0) continue;
       for (std::size_t i = 0; i < conns.size(); ++i) {
