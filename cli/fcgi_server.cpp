@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <memory>
@@ -33,6 +34,22 @@ void on_signal(int sig) {
     g_stop = 1;
 }
 
+// The connection that SIGALRM cuts off, -1 while none is being read: a
+// descriptor of its own (RequestDeadline), so that libfcgi may close the
+// request's first.
+volatile sig_atomic_t g_cut_off = -1;
+
+// At a request's deadline: shuts the reading side of its connection down.
+// A read() blocked on it returns (in whichever thread takes the signal), and
+// every later one finds the end of the stream at once instead of waiting
+// for the next byte: libfcgi's reads of the request, and the wait of its
+// close for the web server to hang up. Answers can still be written.
+void on_deadline(int) {
+  const int saved = errno;
+  if (g_cut_off >= 0) ::shutdown(g_cut_off, SHUT_RD);
+  errno = saved;
+}
+
 // The signals that end the loop or reload the config: blocked while a
 // request is read and answered, so that none cuts one short, and let in
 // only while the loop waits for the next connection.
@@ -51,19 +68,88 @@ void install_signal_handlers() {
   // SIGUSR1 too: libfcgi would otherwise install its own handler, after
   // which every read of every later request fails.
   for (int sig : {SIGTERM, SIGINT, SIGUSR1, SIGHUP}) sigaction(sig, &sa, nullptr);
+  sa.sa_handler = on_deadline;  // no SA_RESTART either: a blocked read must end
+  sigaction(SIGALRM, &sa, nullptr);
+  sigset_t alarm;
+  sigemptyset(&alarm);
+  sigaddset(&alarm, SIGALRM);
+  sigprocmask(SIG_UNBLOCK, &alarm, nullptr);
   // A web server that hangs up is a write error, not the end of the process.
   signal(SIGPIPE, SIG_IGN);
   const sigset_t set = handled_signals();
   sigprocmask(SIG_BLOCK, &set, nullptr);
 }
 
+using SteadyClock = std::chrono::steady_clock;
+
+// The time one request has to arrive (kFastCgiRequestSeconds from when its
+// reading starts), and a descriptor of its connection for on_deadline, open
+// until the request is done.
+class RequestDeadline {
+ public:
+  explicit RequestDeadline(int fd)
+      : at_(SteadyClock::now() + std::chrono::seconds(kFastCgiRequestSeconds)),
+        fd_(::fcntl(fd, F_DUPFD_CLOEXEC, 0)) {
+    // Out of descriptors: a connection that cannot be cut off is not read.
+    if (fd_ < 0) ::shutdown(fd, SHUT_RD);
+  }
+  RequestDeadline(const RequestDeadline&) = delete;
+  RequestDeadline& operator=(const RequestDeadline&) = delete;
+  ~RequestDeadline() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool passed() const { return SteadyClock::now() >= at_; }
+
+ private:
+  friend class Reading;
+  const SteadyClock::time_point at_;
+  const int fd_;
+};
+
+// While alive (around each libfcgi call that reads the connection), the
+// connection is cut off (on_deadline) when its request's deadline passes;
+// at once if it has.
+class Reading {
+ public:
+  explicit Reading(const RequestDeadline& deadline) {
+    if (deadline.fd_ < 0) return;
+    g_cut_off = deadline.fd_;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::microseconds>(deadline.at_ - SteadyClock::now())
+            .count();
+    if (left <= 0) {
+      on_deadline(SIGALRM);
+      return;
+    }
+    itimerval timer{};
+    timer.it_value.tv_sec = static_cast<time_t>(left / 1000000);
+    timer.it_value.tv_usec = static_cast<suseconds_t>(left % 1000000);
+    ::setitimer(ITIMER_REAL, &timer, nullptr);
+  }
+  Reading(const Reading&) = delete;
+  Reading& operator=(const Reading&) = delete;
+  ~Reading() {
+    const itimerval off{};
+    ::setitimer(ITIMER_REAL, &off, nullptr);
+    g_cut_off = -1;
+  }
+};
+
 class FcgiExchange : public HttpExchange {
  public:
-  explicit FcgiExchange(FCGX_Request& r) : r_(r) {}
+  FcgiExchange(FCGX_Request& r, const RequestDeadline& deadline) : r_(r), deadline_(deadline) {}
   const char* param(const char* name) const override { return FCGX_GetParam(name, r_.envp); }
 
   std::size_t read_body(char* buf, std::size_t size) override {
-    const int n = FCGX_GetStr(buf, static_cast<int>(std::min<std::size_t>(size, INT_MAX)), r_.in);
+    int n;
+    {
+      const Reading reading(deadline_);
+      n = FCGX_GetStr(buf, static_cast<int>(std::min<std::size_t>(size, INT_MAX)), r_.in);
+    }
+    if (n <= 0 && FCGX_GetError(r_.in) != 0 && deadline_.passed())
+      throw Error(Exit::data, "the request did not arrive in full within " +
+                                  std::to_string(kFastCgiRequestSeconds) + " seconds");
     return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
 
@@ -78,6 +164,7 @@ class FcgiExchange : public HttpExchange {
 
  private:
   FCGX_Request& r_;
+  const RequestDeadline& deadline_;
 };
 
 // What identifies one version of the config file; all zero when it is
@@ -252,14 +339,26 @@ int accept_connection(int listen_fd) {
 constexpr std::size_t kMaxDrainedInput = 64 * 1024;
 
 // Reads and answers one request from connection `req` (its fd open). A
-// malformed or cut-short request: libfcgi closes the connection.
+// malformed or cut-short request, or one that has not arrived by its
+// deadline: libfcgi closes the connection.
 void serve_one(FCGX_Request& req, Sessions& sessions) {
-  if (FCGX_Accept_r(&req) != 0) return;
+  const RequestDeadline deadline(req.ipcFd);
+  {
+    const Reading reading(deadline);
+    if (FCGX_Accept_r(&req) != 0) return;
+    // libfcgi takes params that end where a pair ends, because the web
+    // server hung up or the deadline cut it off there, for all of them: a
+    // request without its last params is not answered.
+    if (FCGX_GetError(req.in) != 0) {
+      FCGX_Free(&req, 1);
+      return;
+    }
+  }
   const Reporter request_log = [&req](const Error& error) {
     const std::string line = "provlock: " + printable(error.what(), true) + "\n";
     FCGX_PutStr(line.data(), static_cast<int>(line.size()), req.err);
   };
-  FcgiExchange io(req);
+  FcgiExchange io(req, deadline);
   const char* role = io.param("FCGI_ROLE");
   if (role && std::strcmp(role, "RESPONDER") == 0) {
     answer_http_request(
@@ -276,6 +375,7 @@ void serve_one(FCGX_Request& req, Sessions& sessions) {
   // that does not end within kMaxDrainedInput bytes, or an error, ends the
   // connection instead.
   if (req.keepConnection) {
+    const Reading reading(deadline);
     char buf[4096];
     std::size_t drained = 0;
     int n;
@@ -283,8 +383,14 @@ void serve_one(FCGX_Request& req, Sessions& sessions) {
       drained += static_cast<std::size_t>(n);
     if (n > 0 || FCGX_GetError(req.in) != 0) req.keepConnection = 0;
   }
-  // Ends the request; closes the connection unless the web server asked
-  // to keep it (FCGI_KEEP_CONN) and it is still sound.
+  // The answer goes out whatever the deadline (a write that stalls has
+  // kFastCgiIoTimeoutSeconds); then the request ends, and the connection is
+  // closed unless the web server asked to keep it (FCGI_KEEP_CONN) and it
+  // is still sound. libfcgi's close waits for the web server to hang up,
+  // for as long as it keeps sending: until the deadline.
+  FCGX_FClose(req.err);
+  FCGX_FClose(req.out);
+  const Reading closing(deadline);
   FCGX_Finish_r(&req);
 }
 
@@ -317,6 +423,10 @@ int serve_fastcgi(Context ctx, int listen_fd, const Reporter& log) {
     // Every connection that was readable gets one request answered, the
     // oldest first; then a new connection, if one waits. Indices shift as
     // connections are settled, so they are found again by descriptor.
+    // g_stop is looked at again between them: in provlock the handled
+    // signals come in only during the wait, but provlock-etcd has threads
+    // (gRPC's, started when the store was opened, before they were blocked)
+    // that may take one while a request is answered.
     for (std::size_t k = 1; k < ready.size() && !g_stop; ++k) {
       if (ready[k].revents == 0) continue;
       for (std::size_t i = 0; i < conns.size(); ++i) {

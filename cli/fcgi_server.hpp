@@ -11,6 +11,12 @@ namespace provlock::cli {
 // send the rest of a request or to take the response.
 inline constexpr int kFastCgiIoTimeoutSeconds = 10;
 
+// How long one connection may take over a whole request: from when provlock
+// starts reading it to the end of its params and input, and to its hang-up
+// when the connection is not kept. A web server that sends it slower, a byte
+// at a time within kFastCgiIoTimeoutSeconds each, is cut off then.
+inline constexpr int kFastCgiRequestSeconds = 10;
+
 // Serves FastCGI requests accepted on the listening socket `listen_fd`, one
 // at a time, until SIGTERM, SIGINT or SIGUSR1 (each ends it between
 // requests: a request being answered is finished first, an idle wait ends at
@@ -21,11 +27,13 @@ inline constexpr int kFastCgiIoTimeoutSeconds = 10;
 // one stays in force. Each request's errors go to its FastCGI error stream
 // (the web server's error log); the process's own (a config that does not
 // reload) also to `log` (stderr). A connection that sends a malformed
-// record, hangs up, or stalls longer than kFastCgiIoTimeoutSeconds loses
-// that request only. A connection the web server asks to keep
-// (FCGI_KEEP_CONN) stays open for its next request; up to 64 are kept, the
-// requests of each answered in turn, the least recently used closed beyond
-// that. Throws Error(Exit::io) only when the listening socket itself fails.
+// record, hangs up, stalls longer than kFastCgiIoTimeoutSeconds, or has not
+// sent the whole request kFastCgiRequestSeconds after provlock started
+// reading it, loses that request only (and its connection). A connection
+// the web server asks to keep (FCGI_KEEP_CONN) stays open for its next
+// request; up to 64 are kept, the requests of each answered in turn, the
+// least recently used closed beyond that. Throws Error(Exit::io) only when
+// the listening socket itself fails.
 int serve_fastcgi(Context ctx, int listen_fd, const Reporter& log);
 
 }  // namespace provlock::cli

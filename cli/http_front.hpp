@@ -21,7 +21,9 @@ class HttpExchange {
   // A request variable (an RFC 3875 meta-variable); nullptr when unset.
   virtual const char* param(const char* name) const = 0;
   // Reads at most `size` bytes of the request body into `buf`: how many it
-  // read, 0 at the body's end or when it cannot be read.
+  // read, 0 at the body's end or when it cannot be read. Throws
+  // Error(Exit::data) when the request's time to arrive is up (FastCGI's
+  // kFastCgiRequestSeconds).
   virtual std::size_t read_body(char* buf, std::size_t size) = 0;
   // Writes all of `data`. Throws Error(Exit::io) when the server stops
   // reading.

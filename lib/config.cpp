@@ -241,18 +241,29 @@ Config parse_config(std::string_view text, const std::string& source) {
     };
   };
 
-  // A file's path: not empty (whether it can be read is for its user to say).
+  // A path must be absolute: a relative one would name a place beneath the
+  // working directory of the process, which for a CGI program is the web
+  // server's choice.
+  auto absolute = [&r](const std::string& key, const std::string& path) {
+    if (path[0] != '/')
+      r.fail(key, provlock::quoted(path) + " is a relative path: it must be absolute");
+  };
+  // A file's or folder's path: not empty, absolute (whether it can be read
+  // is for its user to say).
   auto file_into = [&](std::string& out) {
-    return [&r, &out](const toml::node& n, const std::string& key) {
+    return [&r, &out, absolute](const toml::node& n, const std::string& key) {
       out = r.string(n, key);
       if (out.empty()) r.fail(key, "the path must not be empty");
+      absolute(key, out);
     };
   };
 
   bool group_prefix_set = false;
+  // A store directory's absolute path, or an etcd store's URL.
   auto store_path = [&](const toml::node& n, const std::string& k) {
     c.store.path = r.string(n, k);
     if (c.store.path.empty()) r.fail(k, "the store path must not be empty");
+    if (!c.store.path.starts_with("etcd://")) absolute(k, c.store.path);
   };
   Setter store_table = table_of(r, [&] {
     return Setters{{"path", store_path},
@@ -373,7 +384,8 @@ Config parse_config(std::string_view text, const std::string& source) {
                              {"root",
                               [&](const toml::node& n, const std::string& k) {
                                 std::string v = r.string(n, k);
-                                if (v.empty() || v[0] != '/') r.fail(k, "must be an absolute path");
+                                if (v.empty()) r.fail(k, "must be an absolute path");
+                                absolute(k, v);
                                 c.cgi.root = v;
                               }},
                              {"unban_path",

@@ -189,11 +189,12 @@ Fd open_to_read(int dirfd, const std::string& name, const std::string& display, 
 
 std::string read_whole(int fd, const std::string& display, std::size_t max_bytes) {
   // Most records are a few hundred bytes. A read into a small buffer that
-  // comes back short, with something in it, is the whole of a regular file
-  // (its read stops short only at the end), and spares the fstat: a
-  // FastCGI process reads two or three records per request. Nothing read
-  // (an empty file, a FIFO), a full buffer or an error takes the careful
-  // way below, which tells what the file is.
+  // comes back short, with something in it, is taken for the whole file
+  // (on a local file system a regular file's read stops short only at its
+  // end; FUSE with direct_io may stop short anywhere: see fs.hpp), and
+  // spares the fstat: a FastCGI process reads two or three records per
+  // request. Nothing read (an empty file, a FIFO), a full buffer or an
+  // error takes the careful way below, which tells what the file is.
   {
     char small[4096];
     const ssize_t n = ::pread(fd, small, sizeof small, 0);
@@ -224,9 +225,10 @@ std::string read_whole(int fd, const std::string& display, std::size_t max_bytes
     }
     if (n == 0) break;
     used += static_cast<std::size_t>(n);
-    // Less than asked for, and all that fstat saw: the end of the file (a
-    // regular file's read stops short only there). Files of /proc, whose
-    // size reads as 0, are read until a read returns nothing.
+    // Less than asked for, and all that fstat saw: taken for the end of the
+    // file (a short read before it, as FUSE with direct_io may return, reads
+    // on). Files of /proc, whose size reads as 0, are read until a read
+    // returns nothing.
     if (used < content.size() && st.st_size > 0 && used >= static_cast<std::size_t>(st.st_size))
       break;
   }

@@ -70,8 +70,13 @@ std::optional<std::string> read_file(int dirfd, const std::string& name, const s
 // The two halves of read_file, for callers that keep the descriptor (to
 // write the file after reading it): open_to_read returns an invalid Fd if
 // `name` does not exist (`flags`: O_RDONLY or O_RDWR; O_NOFOLLOW and
-// O_NONBLOCK are added), and read_whole reads all of it from offset 0 with
-// the checks of read_file.
+// O_NONBLOCK are added), and read_whole reads it with pread from offset 0,
+// with the checks of read_file. It takes a read that returns less than asked
+// for as the end of the file when that read is the first (under 4 KiB) or
+// reaches the size fstat gave, as local file systems allow; one that may
+// return less before the end (FUSE with direct_io, which returns what the
+// daemon replied) can make it return the file cut short. Otherwise it reads
+// until a read returns nothing.
 Fd open_to_read(int dirfd, const std::string& name, const std::string& display, int flags);
 std::string read_whole(int fd, const std::string& display, std::size_t max_bytes = 1 << 20);
 

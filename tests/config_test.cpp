@@ -365,6 +365,47 @@ TEST_CASE("config: an empty store path and strings with NUL are refused") {
   check_refused("[cgi]\npublic = [\"*.bin\\u0000\"]\n", "cgi.public");
 }
 
+// A relative path would be found beneath the working directory of the
+// process, which for a CGI program is the web server's choice: every path
+// the config names is refused unless absolute, naming the key and the path.
+TEST_CASE("config: relative paths are refused, naming the key and the path") {
+  struct Row {
+    const char* text;
+    const char* key;
+    const char* path;
+  };
+  const Row rows[] = {
+      {"[store]\nca = \"ca.pem\"\n", "store.ca", "'ca.pem'"},
+      {"[store]\ncert = \"./tls/client.pem\"\n", "store.cert", "'./tls/client.pem'"},
+      {"[store]\nkey = \"../client.key\"\n", "store.key", "'../client.key'"},
+      {"[journal]\ndir = \"journal\"\n", "journal.dir", "'journal'"},
+      {"[journal]\ndir = \"~/journal\"\n", "journal.dir", "'~/journal'"},
+      {"store = \"var/lib/provlock\"\n", "store", "'var/lib/provlock'"},
+      {"[store]\npath = \"store\"\n", "store.path", "'store'"},
+      {"[cgi]\nroot = \"srv/provisioning\"\n", "cgi.root", "'srv/provisioning'"},
+  };
+  for (const Row& r : rows) {
+    check_refused(r.text, r.key);
+    try {
+      parse(r.text);
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      CAPTURE(message);
+      CHECK(message.find(r.path) != std::string::npos);
+      CHECK(message.find("must be absolute") != std::string::npos);
+    }
+  }
+  // Absolute paths, and an etcd store's URL, are taken as they are.
+  const Config c = parse(
+      "[store]\npath = \"etcd://127.0.0.1:2379/provlock\"\nca = \"/etc/provlock/ca.pem\"\n"
+      "cert = \"/etc/provlock/c.pem\"\nkey = \"/etc/provlock/c.key\"\n"
+      "[journal]\ndir = \"/var/lib/provlock/journal\"\n");
+  CHECK(c.store.path == "etcd://127.0.0.1:2379/provlock");
+  CHECK(c.store.ca == "/etc/provlock/ca.pem");
+  CHECK(c.journal.dir == "/var/lib/provlock/journal");
+  CHECK(parse("store = \"/srv/provlock\"\n").store.path == "/srv/provlock");
+}
+
 // SPEC §2: every configured count has a documented maximum.
 TEST_CASE("config: counts that keep lists in records stop at kMaxCount") {
   CHECK(parse("[ban]\nmax_attempts = 1000\n").ban.max_attempts == kMaxCount);

@@ -27,12 +27,26 @@
 //     left, every 7th on a connection of its own instead. Exits 1 when an
 //     answer was wrong, a connection was closed or kept when it should not
 //     have been, or PID's descriptors are not back where they were.
+//   fcgi_client slow SOCKET PATH
+//     A web server that sends slower than provlock fcgi may take for a
+//     request (kFastCgiRequestSeconds, 10 s), a byte every 500 ms (so never
+//     10 s without one): in turn, a whole request on a new connection; the
+//     body of a request whose params came at once, on a kept connection
+//     that was answered a request before; and bytes after the answer, on a
+//     connection being closed (libfcgi waits for it to hang up). A second
+//     after each starts, a GET of PATH on a connection of its own waits for
+//     its answer. Exits 1 unless provlock closed each slow connection within
+//     12 s, answering only the request whose params had come (400), and
+//     answered each GET (200) within 13 s of the slow one's start.
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -553,6 +567,129 @@ int keep(const std::string& socket, int pid, long count, const std::string& root
   return 0;
 }
 
+using SteadyClock = std::chrono::steady_clock;
+
+double seconds_since(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+// Sends `bytes` on `fd` a byte every 500 ms, reading what comes back, until
+// `stop` is set or the responder stops reading (a send fails: on a Unix
+// socket, once the responder shut its reading down or closed; its end of
+// stream alone is no sign, libfcgi's close sends it first and then waits
+// for the hang-up). What came back goes to `got`; returns the seconds from
+// `start` to the failed send, or -1 when `stop` came first.
+double trickle(int fd, const std::string& bytes, const std::atomic<bool>& stop,
+               SteadyClock::time_point start, std::string& got) {
+  bool ended = false;
+  for (std::size_t i = 0; !stop; ++i) {
+    if (i < bytes.size() && ::send(fd, &bytes[i], 1, MSG_NOSIGNAL) != 1)
+      return seconds_since(start);
+    const auto next = SteadyClock::now() + std::chrono::milliseconds(500);
+    while (!stop && SteadyClock::now() < next) {
+      pollfd p{fd, POLLIN, 0};
+      if (ended || ::poll(&p, 1, 50) <= 0) {
+        if (ended) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      char buf[4096];
+      const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+      if (n == 0) ended = true;
+      if (n < 0 && errno != EAGAIN && errno != EINTR) return seconds_since(start);
+    }
+  }
+  return -1;
+}
+
+int slow(const std::string& socket, const std::string& path) {
+  const std::string get = request(cgi_params("GET", "10.0.0.1", path), "");
+  int failures = 0;
+  // One slow connection: `fd`, to which `bytes` go a byte at a time; what
+  // comes back must start with `answer` ("": nothing may).
+  auto run = [&](const std::string& what, int fd, const std::string& bytes,
+                 const std::string& answer) {
+    std::atomic<bool> stop = false;
+    const auto start = SteadyClock::now();
+    std::string got;
+    double closed = -1;
+    std::thread slow_peer([&] { closed = trickle(fd, bytes, stop, start, got); });
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    // The other client: its answer is given up 20 s after its start.
+    const int other = connect_to(socket);
+    const timeval limit{20, 0};
+    ::setsockopt(other, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    send_all(other, get);
+    ::shutdown(other, SHUT_WR);
+    const Response r = read_response(other);
+    const double answered = seconds_since(start);
+    ::close(other);
+    // Its end, with time to spare for a close that comes after the answer.
+    while (closed < 0 && seconds_since(start) < 13)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    stop = true;
+    slow_peer.join();
+    ::close(fd);
+    const bool ok_other = r.ended && r.out.rfind("Status: 200", 0) == 0 && answered <= 13;
+    const bool ok_closed = closed >= 0 && closed <= 12;
+    std::string slow_status = got.empty() ? "nothing" : "bytes but no FCGI_STDOUT";
+    for (std::size_t i = 0; i + 8 <= got.size();) {
+      const auto* h = reinterpret_cast<const unsigned char*>(got.data() + i);
+      const std::size_t len = (h[4] << 8) | h[5], pad = h[6];
+      if (h[1] == 6 && i + 8 + len <= got.size()) {
+        slow_status = got.substr(i + 8, std::min<std::size_t>(len, 60));
+        slow_status = slow_status.substr(0, slow_status.find('\r'));
+        break;
+      }
+      i += 8 + len + pad;
+    }
+    const bool ok_answer = answer.empty() ? got.empty() : slow_status.rfind(answer, 0) == 0;
+    std::cout << (ok_other && ok_closed && ok_answer ? "ok   " : "FAIL ") << what
+              << ": closed by provlock "
+              << (closed < 0 ? std::string("never") : "after " + std::to_string(closed) + " s")
+              << " (it got " << slow_status << "); the other GET "
+              << (r.ended ? "answered" : "not answered") << " after " << answered << " s ("
+              << r.out.substr(0, r.out.find('\r')) << ")" << std::endl;
+    if (!ok_other || !ok_closed || !ok_answer) ++failures;
+  };
+
+  // A whole request, from its first byte.
+  // Its params cut short are no request to answer.
+  run("a request sent a byte every 500 ms", connect_to(socket), get, "");
+
+  // The body of a request on a kept connection, after a first request on it
+  // was answered; its params come at once.
+  {
+    const int fd = connect_to(socket);
+    const std::string kept = request(cgi_params("GET", "10.0.0.1", path), "", 1, true);
+    send_all(fd, kept);
+    if (!read_kept_response(fd).ended) {
+      std::cout << "FAIL the first request on a kept connection got no answer" << std::endl;
+      ++failures;
+    }
+    Params p = cgi_params("GET", "10.0.0.1", path);
+    p.emplace_back("CONTENT_LENGTH", "64");
+    const std::string head = request(p, "", 1, true);
+    const std::string whole = request(p, std::string(64, 'x'), 1, true);
+    send_all(fd, std::string_view(head).substr(0, head.size() - 8));
+    run("a body sent a byte every 500 ms on a kept connection", fd, whole.substr(head.size() - 8),
+        "Status: 400");
+  }
+
+  // Bytes after the answer, on a connection provlock closes (no
+  // FCGI_KEEP_CONN): libfcgi waits for the peer to hang up, reading.
+  {
+    const int fd = connect_to(socket);
+    send_all(fd, get);
+    if (!read_kept_response(fd).ended) {
+      std::cout << "FAIL a request before a slow hang-up got no answer" << std::endl;
+      ++failures;
+    }
+    run("bytes a byte every 500 ms after the answer", fd, std::string(1000, 'x'), "");
+  }
+  return failures ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -564,9 +701,11 @@ int main(int argc, char** argv) {
     return load(args[1], std::stoi(args[2]), std::stol(args[3]), args[4], args[5], args[6]);
   if (args.size() == 6 && args[0] == "keep")
     return keep(args[1], std::stoi(args[2]), std::stol(args[3]), args[4], args[5]);
+  if (args.size() == 3 && args[0] == "slow") return slow(args[1], args[2]);
   std::cerr << "usage: fcgi_client replay SOCKET SCENARIO\n"
                "       fcgi_client inflight SOCKET PID PATH\n"
                "       fcgi_client load SOCKET PID COUNT ROOT MAC_A MAC_B\n"
-               "       fcgi_client keep SOCKET PID COUNT ROOT MAC\n";
+               "       fcgi_client keep SOCKET PID COUNT ROOT MAC\n"
+               "       fcgi_client slow SOCKET PATH\n";
   return 2;
 }
