@@ -36,8 +36,8 @@
 #include <thread>
 #include <vector>
 
-#include "store/etcd/etcd_grpc.hpp"
 #include "store/etcd/etcd_http.hpp"
+#include "tests/etcd/transport.hpp"
 
 using namespace provlock::store::etcd;
 using provlock::Error;
@@ -76,15 +76,7 @@ ClientOptions options_for(const std::string& endpoints) {
 }
 
 TransportFactory transport() {
-  const char* which = std::getenv("ETCD_TRANSPORT");
-  const bool http = which && std::string(which) == "http";
-  static const bool said = [&] {
-    std::cerr << "(transport: " << (http ? "JSON gateway" : "gRPC") << ")\n";
-    return true;
-  }();
-  (void)said;
-  if (http) return http_transport;
-  return grpc_transport;
+  return chosen_transport();
 }
 
 double ms_since(Clock::time_point start) {

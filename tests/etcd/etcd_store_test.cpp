@@ -38,9 +38,8 @@
 #include "ops/session.hpp"
 #include "ops/window.hpp"
 #include "store/etcd/etcd_client.hpp"
-#include "store/etcd/etcd_grpc.hpp"
-#include "store/etcd/etcd_http.hpp"
 #include "store/records_io.hpp"
+#include "tests/etcd/transport.hpp"
 
 using namespace provlock;
 using store::EtcdStore;
@@ -71,17 +70,8 @@ std::vector<std::string> split(const std::string& list) {
   }
 }
 
-// ETCD_TRANSPORT=http: the JSON gateway's transport; otherwise gRPC's.
 store::etcd::TransportFactory transport() {
-  const char* which = std::getenv("ETCD_TRANSPORT");
-  const bool http = which && std::string(which) == "http";
-  static const bool said = [&] {
-    std::cerr << "(transport: " << (http ? "JSON gateway" : "gRPC") << ")\n";
-    return true;
-  }();
-  (void)said;
-  if (http) return store::etcd::http_transport;
-  return store::etcd::grpc_transport;
+  return chosen_transport();
 }
 
 store::etcd::ClientOptions options() {
@@ -195,6 +185,37 @@ class InterferingStore final : public store::Store {
   std::string mac_;
 };
 
+// A registered device, created through `st`, an hour before `now`.
+void register_device(EtcdStore& st, const Mac& mac, UnixTime now, const std::string& label = "") {
+  Device d;
+  d.mac = mac;
+  d.registered = now - 3600;
+  d.label = label;
+  CHECK(st.create_all(Kind::device, {{mac.str(), to_json(d)}}, [](std::size_t) {}) ==
+        std::vector<bool>{true});
+}
+
+// Makes `s` a session at `now` on an InterferingStore over `inner` (`other`
+// for its interference on `mac`), which it returns.
+InterferingStore& interfering_session(ops::Session& s, EtcdStore& inner, EtcdStore& other,
+                                      const Mac& mac, UnixTime now) {
+  auto interfering = std::make_unique<InterferingStore>(inner, other, mac.str());
+  InterferingStore& st = *interfering;
+  s.store = std::move(interfering);
+  s.now = now;
+  s.who = store::Json{{"user", "test"}};
+  return st;
+}
+
+// judge_fetch, and how many milliseconds it took.
+std::pair<ops::FetchResult, long long> timed_fetch(ops::Session& s, const Fetch& fetch) {
+  const auto started = std::chrono::steady_clock::now();
+  ops::FetchResult r = ops::judge_fetch(s, fetch, false);
+  return {std::move(r), std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count()};
+}
+
 // A compare that keeps failing: judge_fetch takes its decision
 // kDecisionTries times, then answers deny store-error with a temp_fail
 // Error, and nothing of it was written: no binding, no counter, no address
@@ -207,12 +228,7 @@ int conflict(const std::string& endpoints, const std::string& prefix, const std:
   const Ip ip = parse_ip("10.4.0.1");
   const UnixTime now = parse_time("2026-12-07T12:00:00Z");
 
-  Device d;
-  d.mac = mac;
-  d.registered = now - 3600;
-  d.label = "registered";
-  CHECK(inner->create_all(Kind::device, {{mac.str(), to_json(d)}}, [](std::size_t) {}) ==
-        std::vector<bool>{true});
+  register_device(*inner, mac, now, "registered");
   auto client = raw_client(endpoints);
   const std::string device_key = inner->etcd_key(Kind::device, mac.str());
   const std::string address_key =
@@ -222,17 +238,8 @@ int conflict(const std::string& endpoints, const std::string& prefix, const std:
   CHECK(before.kv && before.kv->version == 1);
 
   ops::Session s;
-  auto interfering = std::make_unique<InterferingStore>(*inner, *other, mac.str());
-  InterferingStore& st = *interfering;
-  s.store = std::move(interfering);
-  s.now = now;
-  s.who = store::Json{{"user", "test"}};
-
-  const auto started = std::chrono::steady_clock::now();
-  ops::FetchResult r = ops::judge_fetch(s, Fetch{mac, ip, {}}, false);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
+  InterferingStore& st = interfering_session(s, *inner, *other, mac, now);
+  auto [r, ms] = timed_fetch(s, Fetch{mac, ip, {}});
   std::cout << "judge_fetch under interference: " << (r.allow ? "allow " : "deny ")
             << token(r.reason) << " after " << st.begins << " decisions, " << st.commits
             << " commits, " << ms << " ms"
@@ -296,19 +303,10 @@ int window_gone(const std::string& endpoints, const std::string& prefix, const s
   const Mac mac = parse_mac("02:00:00:00:04:01");
   const Ip home = parse_ip("10.5.0.1"), away = parse_ip("10.5.0.9");
   const UnixTime now = parse_time("2026-12-07T12:00:00Z");
-  Device d;
-  d.mac = mac;
-  d.registered = now - 3600;
-  CHECK(inner->create_all(Kind::device, {{mac.str(), to_json(d)}}, [](std::size_t) {}) ==
-        std::vector<bool>{true});
-
+  register_device(*inner, mac, now);
   ops::Session s;
-  auto interfering = std::make_unique<InterferingStore>(*inner, *other, mac.str());
-  InterferingStore& st = *interfering;
+  InterferingStore& st = interfering_session(s, *inner, *other, mac, now);
   st.interfere = false;
-  s.store = std::move(interfering);
-  s.now = now;
-  s.who = store::Json{{"user", "test"}};
   CHECK(ops::judge_fetch(s, Fetch{mac, home, {}}, false).reason == Reason::first_provision);
   const Window w{Prefix{away, 32}, AccountScope{}, now, now + 3600};
   ops::open_window(s, w);
@@ -345,24 +343,12 @@ int budget(const std::string& endpoints, const std::string& prefix, const std::s
   const Mac mac = parse_mac("02:00:00:00:05:01");
   const Ip ip = parse_ip("10.6.0.1");
   const UnixTime now = parse_time("2026-12-07T12:00:00Z");
-  Device d;
-  d.mac = mac;
-  d.registered = now - 3600;
-  CHECK(inner.create_all(Kind::device, {{mac.str(), to_json(d)}}, [](std::size_t) {}) ==
-        std::vector<bool>{true});
+  register_device(inner, mac, now);
   ops::Session s;
-  auto interfering = std::make_unique<InterferingStore>(inner, other, mac.str());
-  InterferingStore& st = *interfering;
+  InterferingStore& st = interfering_session(s, inner, other, mac, now);
   st.interfere = false;
   st.act = [] { std::this_thread::sleep_for(std::chrono::milliseconds(450)); };
-  s.store = std::move(interfering);
-  s.now = now;
-  s.who = store::Json{{"user", "test"}};
-  const auto started = std::chrono::steady_clock::now();
-  ops::FetchResult r = ops::judge_fetch(s, Fetch{mac, ip, {}}, false);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
+  auto [r, ms] = timed_fetch(s, Fetch{mac, ip, {}});
   std::cout << "a decision past its budget: " << (r.allow ? "allow " : "deny ") << token(r.reason)
             << " in " << ms << " ms"
             << (r.store_error ? std::string(": ") + r.store_error->what() : std::string()) << "\n";
